@@ -1,0 +1,52 @@
+# make run  — set everything up on a fresh machine and talk to the assistant
+# make test — set up, install the real test peers (Synapse, telegram-test-api), run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PEERS  := .peers
+
+.PHONY: run test unit e2e lint check-faq bench peers clean
+
+$(BIN)/irlf-bot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# Synapse in its own virtualenv: its pinned dependencies must not meet ours.
+$(PEERS)/synapse/bin/python:
+	$(PYTHON) -m venv $(PEERS)/synapse
+	$(PEERS)/synapse/bin/pip install -q --disable-pip-version-check 'matrix-synapse>=1.100,<2'
+
+# The Telegram Bot API emulator (npm); tests/e2e start it with node.
+$(PEERS)/telegram/node_modules/telegram-test-api/package.json:
+	mkdir -p $(PEERS)/telegram
+	cd $(PEERS)/telegram && npm install --silent --no-audit --no-fund telegram-test-api@4.2.1
+
+peers: $(PEERS)/synapse/bin/python $(PEERS)/telegram/node_modules/telegram-test-api/package.json
+
+run: $(BIN)/irlf-bot
+	$(BIN)/irlf-bot run
+
+chat: $(BIN)/irlf-bot
+	$(BIN)/irlf-bot chat
+
+lint: $(BIN)/irlf-bot
+	$(BIN)/ruff check .
+
+check-faq: $(BIN)/irlf-bot
+	$(BIN)/irlf-bot check-faq
+
+unit: $(BIN)/irlf-bot
+	$(BIN)/pytest -q -m 'not e2e'
+
+e2e: $(BIN)/irlf-bot peers
+	$(BIN)/pytest -q -m e2e
+
+test: $(BIN)/irlf-bot peers lint check-faq
+	$(BIN)/pytest -q
+
+bench: $(BIN)/irlf-bot
+	$(BIN)/python bench/matcher.py
+
+clean:
+	rm -rf $(VENV) $(PEERS) .pytest_cache

@@ -1,0 +1,1 @@
+"""The core of the IRLF assistant: config, conversation, storage, reminders, broadcasts."""

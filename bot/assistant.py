@@ -1,0 +1,301 @@
+"""The assistant: one message in, the replies out. Every transport calls this.
+
+Commands, buttons and free text all arrive as `Incoming`; the answer is a list of
+`Reply`. Nothing here knows which platform the user is on, beyond the command prefix it
+should show them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.event import Event
+from bot.markup import to_html
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue
+from bot.phrasebook import Phrasebook
+from bot.storage import Storage, User
+from faq.knowledge import KnowledgeBase
+from faq.matcher import Match, Matcher
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION = 1000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+PREFIX = {"telegram": "/", "matrix": "!", "console": "/"}
+NON_TEXT_QUIET = 60.0  # seconds: one "text only" reply per burst of stickers/photos
+
+Handler = Callable[[Incoming, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer to one free-text question, as `irlf-bot ask --json` prints it."""
+
+    question: str
+    kind: str
+    entry: str | None
+    score: float
+    lang: str
+    text: str
+    suggestions: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Assistant:
+    def __init__(
+        self,
+        config: Config,
+        event: Event,
+        kb: KnowledgeBase,
+        storage: Storage,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self.event = event
+        self.kb = kb
+        self.storage = storage
+        self.clock = clock or SystemClock()
+        self.matcher = Matcher(kb)
+        self.phrases = Phrasebook(event)
+        self._non_text_at: dict[ChatRef, float] = {}
+        self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
+        self._flood_warned: set[ChatRef] = set()
+        self._commands: dict[str, Handler] = {
+            "start": self.start,
+            "help": self.help,
+            "faq": self.faq,
+            "show": self.show,
+            "agenda": self.agenda,
+            "venue": self.venue,
+            "contacts": self.contacts,
+            "lang": self.lang,
+            "forget": self.forget,
+        }
+
+    # the pure question -> answer path (no storage, no network): `irlf-bot ask`
+
+    def ask(self, question: str, lang: str | None = None) -> Answer:
+        """Answer one free-text question; `lang` is the user's choice when the text is neutral."""
+        cleaned = clean(question)[:MAX_QUESTION]
+        match = self.matcher.match(cleaned)
+        reply_lang = match.lang or _known(lang) or "pl"
+        return Answer(
+            question=question,
+            kind=match.kind,
+            entry=match.entry,
+            score=match.score,
+            lang=reply_lang,
+            text=self._answer_text(match, reply_lang),
+            suggestions=match.suggestions,
+        )
+
+    def _answer_text(self, match: Match, lang: str) -> str:
+        if match.kind == "suggest":
+            titles = "\n".join(f"• {self.kb.entries[e].title[lang]}" for e in match.suggestions)
+            return f"{self.phrases.text(lang, 'suggest')}\n{titles}"
+        if match.kind == "fallback" or match.entry is None:
+            if match.kind == "handoff":
+                return self.phrases.text(lang, "handoff_contact")
+            return self.phrases.text(lang, "fallback")
+        text = self.entry_text(match.entry, lang)
+        if match.kind == "handoff":
+            media = self.event.contacts.media.email
+            if media not in text:
+                text = f"{text}\n{self.phrases.text(lang, 'handoff_contact')}"
+        return text
+
+    def entry_text(self, entry_id: str, lang: str) -> str:
+        entry = self.kb.entries[entry_id]
+        return self.phrases.fill(lang, entry.answer[lang])
+
+    # the conversation: every transport calls this
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """All replies to one incoming message (possibly none)."""
+        if not msg.is_private and not msg.addressed:
+            return []
+        if self._flooding(msg.chat):
+            if msg.chat in self._flood_warned:
+                return []
+            self._flood_warned.add(msg.chat)
+            user = await self.storage.get_user(msg.chat)
+            return [self.say(self.phrases.text(self._lang(msg, user), "flood"))]
+        self._flood_warned.discard(msg.chat)
+        user = await self.storage.get_user(msg.chat)
+        if user is None and msg.is_private:
+            await self.storage.remember_chat(msg.chat, True, self.clock.now())
+        lang = self._lang(msg, user)
+        if not msg.is_text:
+            return self._text_only(msg, lang)
+        if msg.command is not None:
+            handler = self._commands.get(msg.command.lower())
+            if handler is None:
+                return [self.say(self.phrases.text(
+                    lang, "unknown_command", command=clean(msg.command)[:40],
+                    p=PREFIX.get(msg.transport, "/"),
+                ))]
+            return await handler(msg, lang)
+        return await self.answer_question(msg, lang)
+
+    async def answer_question(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Free text: the matched answer, suggestions, a handoff or an honest fallback."""
+        text = clean(msg.text)
+        if not text:
+            return [self.say(self.phrases.text(lang, "empty"))]
+        notes: list[str] = []
+        if len(text) > MAX_QUESTION:
+            text = text[:MAX_QUESTION]
+            notes.append(self.phrases.text(lang, "too_long"))
+        answer = self.ask(text, lang)
+        now = self.clock.now()
+        day = now.astimezone(self.event.zone).date().isoformat()
+        await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        buttons: list[list[Button]] = []
+        if answer.kind == "suggest":
+            buttons = [
+                [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
+                for e in answer.suggestions
+            ]
+        return [self.say("\n\n".join([*notes, answer.text]), buttons)]
+
+    async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
+        """A tagged reply reached its chat as `message_id` (used by the media desk)."""
+
+    # commands
+
+    async def start(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Greet the user in their language and offer the main topics."""
+        name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
+        greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
+        text = f"{greeting}\n\n{self.phrases.text(lang, 'privacy')}"
+        return [self.say(text, self._topic_buttons(lang))]
+
+    async def help(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Explain how to ask and list the commands."""
+        return [self.say(self.phrases.text(lang, "help", p=PREFIX.get(msg.transport, "/")))]
+
+    async def faq(self, msg: Incoming, lang: str) -> list[Reply]:
+        """List the topics, or the questions of one topic."""
+        category = msg.args.strip().lower()
+        if category not in self.kb.categories():
+            return [self.say(self.phrases.text(lang, "topics"), self._topic_buttons(lang))]
+        entries = self.kb.in_category(category)
+        title = self.phrases.topic(lang, category)
+        lines = "\n".join(f"• {e.title[lang]}" for e in entries)
+        text = f"{self.phrases.text(lang, 'topic_questions', topic=title)}\n{lines}"
+        buttons = [[Button(e.title[lang], f"show {e.id}")] for e in entries]
+        buttons.append([Button(self.phrases.text(lang, "more_topics"), "faq")])
+        return [self.say(text, buttons)]
+
+    async def show(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Answer one knowledge-base entry by id (a tapped suggestion or topic button)."""
+        entry_id = msg.args.strip()
+        if entry_id not in self.kb.entries:
+            return [self.say(self.phrases.text(lang, "fallback"))]
+        return [self.say(self.entry_text(entry_id, lang))]
+
+    async def agenda(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Date, hours and programme."""
+        return [self.say(self._joined("agenda", lang))]
+
+    async def venue(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Address, how to get there, a map link and a pin where coordinates are known."""
+        v = self.event.venue
+        text = self._joined("venue", lang)
+        if v.map_url:
+            text = f"{text}\n{self.phrases.text(lang, 'venue_map', map_url=v.map_url)}"
+        pin = None
+        if v.latitude is not None and v.longitude is not None:
+            pin = Venue(v.name(lang), v.address, v.latitude, v.longitude)
+        reply = self.say(text)
+        reply.venue = pin
+        return [reply]
+
+    async def contacts(self, msg: Incoming, lang: str) -> list[Reply]:
+        """The contacts: programme, organisation, media."""
+        return [self.say(self._joined("contacts", lang))]
+
+    async def lang(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Switch the reply language (remembered), or offer the choice."""
+        choice = msg.args.strip().lower()[:2]
+        if choice not in ("pl", "en"):
+            buttons = [[Button("🇵🇱 Polski", "lang pl"), Button("🇬🇧 English", "lang en")]]
+            return [self.say(self.phrases.text(lang, "lang_choose"), buttons)]
+        await self.storage.remember_chat(msg.chat, msg.is_private, self.clock.now())
+        await self.storage.set_language(msg.chat, choice)
+        return [self.say(self.phrases.text(choice, "lang_set"))]
+
+    async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
+        """Erase what is kept about the user, after they confirm."""
+        answer = msg.args.strip().lower()
+        if answer == "yes":
+            erased = await self.storage.forget(msg.chat)
+            return [self.say(self.phrases.text(lang, "forget_done" if erased else "forget_nothing"))]
+        if answer == "no":
+            return [self.say(self.phrases.text(lang, "forget_cancelled"))]
+        buttons = [[
+            Button(self.phrases.text(lang, "button_yes"), "forget yes"),
+            Button(self.phrases.text(lang, "button_no"), "forget no"),
+        ]]
+        return [self.say(self.phrases.text(lang, "forget_confirm"), buttons)]
+
+    def command_menu(self, lang: str) -> list[tuple[str, str]]:
+        """(command, description) pairs for the platform's command menu."""
+        menu = self.phrases.data["menu"]["en" if lang == "en" else "pl"]
+        return [(name, text) for name, text in menu.items() if name in self._commands]
+
+    # helpers
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None) -> Reply:
+        """A reply to the same chat, with its HTML form."""
+        return Reply(text=text, html=to_html(text), buttons=buttons or [])
+
+    def _joined(self, command: str, lang: str) -> str:
+        ids = self.phrases.data["commands"][command]
+        return "\n\n".join(self.entry_text(i, lang) for i in ids if i in self.kb.entries)
+
+    def _topic_buttons(self, lang: str) -> list[list[Button]]:
+        topics = [Button(self.phrases.topic(lang, c), f"faq {c}") for c in self.kb.categories()]
+        return [topics[i:i + 2] for i in range(0, len(topics), 2)]
+
+    def _lang(self, msg: Incoming, user: User | None) -> str:
+        return (user.language if user else None) or _known(msg.language_hint) or "pl"
+
+    def _text_only(self, msg: Incoming, lang: str) -> list[Reply]:
+        now = time.monotonic()
+        last = self._non_text_at.get(msg.chat)
+        self._non_text_at[msg.chat] = now
+        if last is not None and now - last < NON_TEXT_QUIET:
+            return []
+        return [self.say(self.phrases.text(lang, "non_text"))]
+
+    def _flooding(self, chat: ChatRef) -> bool:
+        now = time.monotonic()
+        recent = self._recent[chat]
+        recent.append(now)
+        limits = self.config.limits
+        while recent and now - recent[0] > limits.flood_seconds:
+            recent.popleft()
+        return len(recent) > limits.flood_messages
+
+
+def clean(text: str) -> str:
+    """Drop control and direction characters, collapse whitespace."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
+def _known(lang: str | None) -> str | None:
+    if not lang:
+        return None
+    lang = lang.lower()[:2]
+    return lang if lang in ("pl", "en") else None

@@ -1,0 +1,166 @@
+"""`irlf-bot`: serve the transports, chat in the terminal, ask, check the knowledge base."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
+from bot.config import ENVIRONMENT, Config, ConfigError, load_config
+from bot.event import Event
+from bot.logs import setup_logging
+from bot.phrasebook import Phrasebook
+from bot.service import build_transports, open_services, serve
+from faq.knowledge import KnowledgeBase
+from faq.matcher import find_collisions
+
+EXIT_CONFIG = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        config = load_config(args.config)
+        clock = _clock(getattr(args, "now", None))
+        return args.func(args, config, clock)
+    except ConfigError as exc:
+        print(f"irlf-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="irlf-bot", description="The IRLF attendee assistant (Telegram, Matrix, console)."
+    )
+    parser.add_argument("-c", "--config", type=Path, help="config file (default: ./config.toml if present)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def with_now(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--now", metavar="TIME", help="rehearsal clock, e.g. 2026-09-09T14:00+02:00")
+
+    run = sub.add_parser("run", help="serve every configured transport (console if none)")
+    with_now(run)
+    run.set_defaults(func=run_command)
+
+    chat = sub.add_parser("chat", help="talk to the assistant in the terminal")
+    with_now(chat)
+    chat.set_defaults(func=chat_command)
+
+    ask = sub.add_parser("ask", help="answer questions (from arguments, else one per stdin line)")
+    ask.add_argument("question", nargs="*", help="the question (words are joined)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question and line")
+    ask.add_argument("--lang", choices=["pl", "en"], help="language when the question is neutral")
+    with_now(ask)
+    ask.set_defaults(func=ask_command)
+
+    check = sub.add_parser("check-faq", help="validate the knowledge base")
+    check.set_defaults(func=check_faq_command)
+    return parser
+
+
+def _clock(now: str | None) -> Clock:
+    if not now:
+        return SystemClock()
+    try:
+        return ShiftedClock(parse_when(now))
+    except ValueError as exc:
+        raise SystemExit(f"irlf-bot: --now: {exc}") from None
+
+
+def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Serve the configured transports; with none, say what to set and serve the console."""
+    setup_logging(config.log_level, _secrets(config))
+    if not (config.telegram.enabled or config.matrix.enabled):
+        variables = ", ".join(ENVIRONMENT)
+        print(
+            "No transport is configured, so the assistant serves this console.\n"
+            f"To serve Telegram set TELEGRAM_BOT_TOKEN; for Matrix set MATRIX_HOMESERVER, "
+            f"MATRIX_USER_ID and MATRIX_ACCESS_TOKEN (or MATRIX_PASSWORD).\n"
+            f"All variables: {variables}. Type a question; Ctrl-D ends.\n",
+            file=sys.stderr,
+        )
+        return chat_command(args, config, clock)
+
+    async def go() -> None:
+        async with open_services(config, clock) as services:
+            await serve(services, build_transports(services))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(go())
+    return 0
+
+
+def chat_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Talk to the assistant in the terminal."""
+    from handlers.console import ConsoleTransport
+
+    async def go() -> None:
+        async with open_services(config, clock) as services:
+            await ConsoleTransport(services).converse()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(go())
+    return 0
+
+
+def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Answer each question; no network, no token, nothing stored."""
+    questions: Iterable[str]
+    if args.question:
+        questions = [" ".join(args.question)]
+    else:
+        questions = (line.rstrip("\n") for line in sys.stdin)
+    memory = config.model_copy(update={"database": Path(":memory:")})
+
+    async def go() -> None:
+        async with open_services(memory, clock) as services:
+            for question in questions:
+                answer = services.assistant.ask(question, args.lang)
+                if args.json:
+                    print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
+                else:
+                    print(f"{answer.text}\n", flush=True)
+
+    asyncio.run(go())
+    return 0
+
+
+def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Validate schema, translations, placeholders and colliding phrasings; exit 1 on any."""
+    kb, problems = KnowledgeBase.read()
+    problems += find_collisions(kb)
+    phrases = Phrasebook(Event.load(config.event_file))
+    for entry in kb:
+        for lang in ("pl", "en"):
+            filled = phrases.fill(lang, entry.answer[lang])
+            if "{" in filled or "}" in filled:
+                problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
+    for problem in problems:
+        print(problem)
+    phrasings = sum(len(e.questions[lang]) for e in kb for lang in ("pl", "en"))
+    print(
+        f"{len(kb)} entries, {phrasings} phrasings: "
+        + ("OK" if not problems else f"{len(problems)} problem(s)")
+    )
+    return 1 if problems else 0
+
+
+def _secrets(config: Config) -> list[str]:
+    values = [config.telegram.token, config.telegram.webhook_secret,
+              config.matrix.access_token, config.matrix.password]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Injectable clocks. Every time in the core comes from one of these, always timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ShiftedClock:
+    """Real time moved to start at `start` (the rehearsal clock of `--now`); it keeps ticking."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the rehearsal time needs a UTC offset, e.g. 2026-09-09T14:00+02:00")
+        self.offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+class ManualClock:
+    """A clock that moves only when told (tests)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+    def set(self, when: datetime) -> None:
+        self.current = when
+
+
+def parse_when(text: str) -> datetime:
+    """Parse `--now` values like 2026-09-09T14:00+02:00 (an offset is required)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset; write e.g. 2026-09-09T14:00+02:00")
+    return value

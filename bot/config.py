@@ -1,0 +1,174 @@
+"""Settings: defaults, then an optional TOML file, then the environment (which wins).
+
+Secrets (`TELEGRAM_BOT_TOKEN`, `MATRIX_ACCESS_TOKEN`, `MATRIX_PASSWORD`) are SecretStr so
+they never print. A bad file raises `ConfigError` naming the file, the field and the
+problem; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_EVENT_FILE = Path(__file__).resolve().parent.parent / "events" / "irlf-2026.toml"
+DEFAULT_CONFIG_FILE = Path("config.toml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    base_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    admins: list[int] = Field(default_factory=list)
+    media_desk_chat: str | None = None
+    poll_interval: float = Field(default=0.0, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return self.token is not None and bool(self.token.get_secret_value())
+
+
+class MatrixSettings(_Section):
+    homeserver: str | None = None
+    user_id: str | None = None
+    access_token: SecretStr | None = None
+    password: SecretStr | None = None
+    device_id: str = "IRLFBOT"
+    display_name: str = "IRLF Assistant"
+    allowed_inviters: list[str] = Field(default_factory=list)
+    admins: list[str] = Field(default_factory=list)
+    management_room: str | None = None
+    media_desk_room: str | None = None
+    broadcast_rooms: list[str] = Field(default_factory=list)
+    max_retries: int = Field(default=5, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        secret = self.access_token or self.password
+        return bool(self.homeserver and self.user_id and secret and secret.get_secret_value())
+
+    @property
+    def server_name(self) -> str:
+        return (self.user_id or "").partition(":")[2]
+
+
+class ReminderSettings(_Section):
+    before: list[str] = Field(default_factory=lambda: ["7d", "1d", "2h"])
+
+    @field_validator("before")
+    @classmethod
+    def _parse_all(cls, values: list[str]) -> list[str]:
+        for value in values:
+            parse_duration(value)
+        return values
+
+    @property
+    def offsets(self) -> list[timedelta]:
+        return sorted((parse_duration(v) for v in self.before), reverse=True)
+
+
+class BroadcastSettings(_Section):
+    telegram_rate: float = Field(default=25.0, gt=0)
+    telegram_per_chat_interval: float = Field(default=1.0, ge=0)
+    telegram_group_per_minute: int = Field(default=20, gt=0)
+    matrix_rate: float = Field(default=0.5, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+
+
+class MediaSettings(_Section):
+    tickets_per_hour: int = Field(default=3, ge=1)
+
+
+class LimitSettings(_Section):
+    flood_messages: int = Field(default=10, ge=1)
+    flood_seconds: float = Field(default=10.0, gt=0)
+
+
+class Config(_Section):
+    event_file: Path = DEFAULT_EVENT_FILE
+    database: Path = Path("irlf-bot.db")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+
+
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'7d', '2h', '30m' -> timedelta (for reminder offsets)."""
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit():
+        raise ValueError(f"{text!r} is not a duration like '7d', '2h' or '30m'")
+    return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
+
+
+# environment variable -> (section, field)
+ENVIRONMENT: dict[str, tuple[str | None, str]] = {
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "MATRIX_HOMESERVER": ("matrix", "homeserver"),
+    "MATRIX_USER_ID": ("matrix", "user_id"),
+    "MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
+    "MATRIX_PASSWORD": ("matrix", "password"),
+    "IRLF_DB": (None, "database"),
+    "IRLF_EVENT_FILE": (None, "event_file"),
+}
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration; `path` None means `config.toml` if it exists."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is None and DEFAULT_CONFIG_FILE.exists():
+        path = DEFAULT_CONFIG_FILE
+    if path is not None:
+        source = str(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: the config file does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        base = Path(path).resolve().parent
+        for key in ("event_file", "database"):
+            if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+                data[key] = str(base / data[key])
+    for variable, (section, name) in ENVIRONMENT.items():
+        value = environ.get(variable)
+        if value:
+            target = data.setdefault(section, {}) if section else data
+            if not isinstance(target, dict):
+                raise ConfigError(f"{source}: [{section}] must be a table")
+            target[name] = value
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: {problems}") from None
+    return config

@@ -1,0 +1,116 @@
+"""Everything the assistant says in pl or en: UI strings (faq/ui.toml) and event facts.
+
+Knowledge-base answers and UI strings share one set of placeholders, filled from the
+event file, so the next edition changes data, not code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.event import Event
+
+UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def plural(count: int, forms: list[str]) -> str:
+    """Pick the Polish (or English) plural form: 1 godzina, 2 godziny, 5 godzin."""
+    one, few, many = forms
+    if count == 1:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
+
+
+class Phrasebook:
+    def __init__(self, event: Event, path: Path = UI_FILE) -> None:
+        with open(path, "rb") as fh:
+            self.data: dict[str, Any] = tomllib.load(fh)
+        self.event = event
+        self._facts = {lang: self._make_facts(lang) for lang in ("pl", "en")}
+
+    def text(self, lang: str, key: str, **extra: object) -> str:
+        """A UI string in `lang`, with event facts and `extra` filled in."""
+        template = self.data[_lang(lang)][key]
+        return template.format_map(_Blank({**self._facts[_lang(lang)], **extra}))
+
+    def words(self, lang: str, key: str) -> list[str]:
+        return list(self.data[_lang(lang)][key])
+
+    def topic(self, lang: str, category: str) -> str:
+        titles = self.data["topics"].get(category)
+        return titles[_lang(lang)] if titles else category
+
+    def facts(self, lang: str) -> dict[str, str]:
+        return self._facts[_lang(lang)]
+
+    def fill(self, lang: str, template: str) -> str:
+        """A knowledge-base answer with the event facts filled in."""
+        return template.format_map(_Blank(self._facts[_lang(lang)]))
+
+    def day(self, lang: str, when: date) -> str:
+        """'czwartek, 10 września 2026' / 'Thursday, 10 September 2026'."""
+        return self.data[_lang(lang)]["date_format"].format(
+            weekday=self.words(lang, "weekdays")[when.weekday()],
+            day=when.day, month=self.words(lang, "months")[when.month - 1], year=when.year,
+        )
+
+    def day_range(self, lang: str, first: date, last: date) -> str:
+        """'10–12 czerwca 2027' / '10–12 June 2027' (same month), else both dates in full."""
+        months = self.words(lang, "months")
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{first.day}–{last.day} {months[first.month - 1]} {first.year}"
+        return (
+            f"{first.day} {months[first.month - 1]} {first.year} – "
+            f"{last.day} {months[last.month - 1]} {last.year}"
+        )
+
+    def hours(self, lang: str, count: int) -> str:
+        return f"{count} {plural(count, self.words(lang, 'hours'))}"
+
+    def clock(self, when: datetime) -> str:
+        return when.astimezone(self.event.zone).strftime("%H:%M")
+
+    def _make_facts(self, lang: str) -> dict[str, str]:
+        e = self.event
+        start, end = e.local_start, e.local_end
+        minutes = int((end - start).total_seconds() // 60)
+        duration = (
+            self.hours(lang, minutes // 60) if minutes % 60 == 0
+            else f"{minutes // 60}:{minutes % 60:02d} h"
+        )
+        return {
+            "event_name": e.name(lang),
+            "event_short": e.short_name,
+            "date": self.day(lang, start.date()),
+            "start_time": self.clock(start),
+            "end_time": self.clock(end),
+            "duration": duration,
+            "timezone_note": self.data[lang]["timezone_note"],
+            "host_event": e.host_event(lang),
+            "venue_name": e.venue.name(lang),
+            "venue_address": e.venue.address,
+            "city": e.venue.city,
+            "website": e.website,
+            "organiser": e.organiser(lang),
+            "contact_programme": e.contacts.programme.line(),
+            "contact_organisation": e.contacts.organisation.line(),
+            "contact_media": e.contacts.media.line(),
+            "map_url": e.venue.map_url or e.website,
+            "next_name": e.next.name(lang) if e.next else "",
+            "next_host": e.next.host if e.next else "",
+            "next_dates": self.day_range(lang, e.next.first_day, e.next.last_day) if e.next else "",
+        }
+
+
+def _lang(lang: str | None) -> str:
+    return "en" if lang == "en" else "pl"

@@ -1,0 +1,72 @@
+"""Wiring: config -> storage, knowledge base, event, assistant, switchboard, transports."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from bot.assistant import Assistant
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.event import Event
+from bot.storage import Storage
+from bot.switchboard import Switchboard
+from faq.knowledge import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    config: Config
+    clock: Clock
+    storage: Storage
+    assistant: Assistant
+    board: Switchboard
+
+
+@contextlib.asynccontextmanager
+async def open_services(config: Config, clock: Clock | None = None) -> AsyncIterator[Services]:
+    """Everything the transports need, opened and closed together."""
+    clock = clock or SystemClock()
+    event = Event.load(config.event_file)
+    kb = KnowledgeBase.load()
+    storage = await Storage.open(config.database)
+    try:
+        assistant = Assistant(config, event, kb, storage, clock)
+        yield Services(config, clock, storage, assistant, Switchboard(assistant))
+    finally:
+        await storage.close()
+
+
+def build_transports(services: Services) -> list[Any]:
+    """The adapters the configuration enables (imported only when enabled)."""
+    transports: list[Any] = []
+    if services.config.telegram.enabled:
+        from handlers.telegram import TelegramTransport
+
+        transports.append(TelegramTransport(services))
+    if services.config.matrix.enabled:
+        from handlers.matrix import MatrixTransport
+
+        transports.append(MatrixTransport(services))
+    return transports
+
+
+async def serve(services: Services, transports: list[Any]) -> None:
+    """Run the transports until cancelled; stop them cleanly."""
+    started: list[Any] = []
+    try:
+        for transport in transports:
+            await transport.start()
+            started.append(transport)
+            log.info("%s transport running", transport.name)
+        await asyncio.Event().wait()
+    finally:
+        for transport in reversed(started):
+            with contextlib.suppress(Exception):
+                await transport.stop()

@@ -1,0 +1,202 @@
+"""All persistent state, in one SQLite file (WAL) through aiosqlite.
+
+Migrations are numbered steps recorded in `schema_version`; each runs once, in order.
+Only what a feature needs is kept: chats (not names), language, reminder choice; the
+unanswered questions keep text and time, never who asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot.messages import ChatRef
+
+MIGRATIONS: list[str] = [
+    # 1: chats, adapter state, question statistics
+    """
+    CREATE TABLE users (
+        transport TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        language TEXT,
+        reminders INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        is_private INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (transport, chat_id)
+    );
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE unanswered (id INTEGER PRIMARY KEY, text TEXT NOT NULL, asked_at TEXT NOT NULL);
+    CREATE TABLE question_stats (
+        day TEXT NOT NULL, entry TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (day, entry, kind)
+    );
+    """,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    transport: str
+    chat_id: str
+    language: str | None
+    reminders: bool
+    blocked: bool
+    is_private: bool
+
+    @property
+    def chat(self) -> ChatRef:
+        return ChatRef(self.transport, self.chat_id)
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> User:
+        return cls(
+            row["transport"], row["chat_id"], row["language"],
+            bool(row["reminders"]), bool(row["blocked"]), bool(row["is_private"]),
+        )
+
+
+class Storage:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        db = await aiosqlite.connect(str(path))
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+        storage = cls(db)
+        await storage._migrate()
+        return storage
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def _migrate(self) -> None:
+        await self.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+        async with self.db.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        current = row[0] or 0
+        for version, script in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            await self.db.executescript(
+                f"BEGIN; {script}; INSERT INTO schema_version VALUES ({version}); COMMIT;"
+            )
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0] or 0)
+
+    # adapter state (Matrix sync token, per-room flags)
+
+    async def get_state(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM state WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO state (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self.db.commit()
+
+    # users
+
+    async def get_user(self, chat: ChatRef) -> User | None:
+        async with self.db.execute(
+            "SELECT * FROM users WHERE transport = ? AND chat_id = ?",
+            (chat.transport, chat.chat_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return User.from_row(row) if row else None
+
+    async def remember_chat(self, chat: ChatRef, is_private: bool, now: datetime) -> None:
+        """Record a chat the assistant talks to (broadcast recipients); unblock it if it was."""
+        await self.db.execute(
+            "INSERT INTO users (transport, chat_id, is_private, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(transport, chat_id) DO UPDATE SET blocked = 0",
+            (chat.transport, chat.chat_id, int(is_private), now.isoformat()),
+        )
+        await self.db.commit()
+
+    async def set_language(self, chat: ChatRef, language: str) -> None:
+        await self.db.execute(
+            "UPDATE users SET language = ? WHERE transport = ? AND chat_id = ?",
+            (language, chat.transport, chat.chat_id),
+        )
+        await self.db.commit()
+
+    async def set_reminders(self, chat: ChatRef, enabled: bool) -> None:
+        await self.db.execute(
+            "UPDATE users SET reminders = ? WHERE transport = ? AND chat_id = ?",
+            (int(enabled), chat.transport, chat.chat_id),
+        )
+        await self.db.commit()
+
+    async def mark_blocked(self, chat: ChatRef) -> None:
+        await self.db.execute(
+            "UPDATE users SET blocked = 1 WHERE transport = ? AND chat_id = ?",
+            (chat.transport, chat.chat_id),
+        )
+        await self.db.commit()
+
+    async def forget(self, chat: ChatRef) -> bool:
+        """Erase everything kept about a chat; True if there was anything."""
+        cur = await self.db.execute(
+            "DELETE FROM users WHERE transport = ? AND chat_id = ?",
+            (chat.transport, chat.chat_id),
+        )
+        erased = cur.rowcount > 0
+        for table, columns in FORGET_HOOKS:
+            await self.db.execute(
+                f"DELETE FROM {table} WHERE {columns[0]} = ? AND {columns[1]} = ?",
+                (chat.transport, chat.chat_id),
+            )
+        await self.db.commit()
+        return erased
+
+    async def users(
+        self, transports: Iterable[str] | None = None, *, reminders_only: bool = False
+    ) -> list[User]:
+        """Chats that can be reached (not blocked), optionally only reminder subscribers."""
+        query = "SELECT * FROM users WHERE blocked = 0"
+        params: list[object] = []
+        if transports is not None:
+            names = list(transports)
+            query += f" AND transport IN ({','.join('?' * len(names))})"
+            params += names
+        if reminders_only:
+            query += " AND reminders = 1"
+        async with self.db.execute(query + " ORDER BY transport, chat_id", params) as cur:
+            return [User.from_row(row) async for row in cur]
+
+    # statistics
+
+    async def record_question(
+        self, day: str, entry: str | None, kind: str, text: str, asked_at: datetime
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO question_stats (day, entry, kind, count) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT(day, entry, kind) DO UPDATE SET count = count + 1",
+            (day, entry or "", kind),
+        )
+        if kind in ("fallback", "suggest"):
+            await self.db.execute(
+                "INSERT INTO unanswered (text, asked_at) VALUES (?, ?)",
+                (text, asked_at.isoformat()),
+            )
+        await self.db.commit()
+
+
+# Tables with rows about one chat, erased by /forget: (table, (transport column, chat column)).
+FORGET_HOOKS: list[tuple[str, tuple[str, str]]] = []

@@ -1,0 +1,1 @@
+"""Transport adapters: each turns native updates into `Incoming` and replies into sends."""

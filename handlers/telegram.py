@@ -1,0 +1,395 @@
+"""Telegram: python-telegram-bot 22 updates in, the core's replies out.
+
+Translation only. A message or a tapped button becomes an `Incoming` for the switchboard;
+a `Reply` becomes sendMessage (HTML, split at 4096 characters, inline keyboard), then
+sendVenue and sendDocument; Telegram's errors become `bot.transport` errors. What to say,
+and when to stay silent, is the core's decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+import warnings
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
+from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import ConfigError
+from bot.logs import SecretMask
+from bot.messages import Button, Incoming, Reply
+from bot.transport import DeliveryError, RecipientGone, RetryLater
+
+if TYPE_CHECKING:
+    from bot.service import Services
+
+log = logging.getLogger(__name__)
+
+NAME = "telegram"
+LANGUAGES = ("pl", "en")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+POLL_TIMEOUT = timedelta(seconds=30)
+MAX_BACKOFF = 60.0
+
+
+class TelegramTransport:
+    """The Telegram adapter: long polling (or a webhook) in, Bot API calls out."""
+
+    name = NAME
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.config.telegram
+        if self.settings.token is None:
+            raise ConfigError("telegram: TELEGRAM_BOT_TOKEN is not set")
+        self._token = self.settings.token.get_secret_value()
+        # httpx logs each request URL, and the URL holds the token: mask it on the logger
+        # itself, so that every handler (pytest's too) gets the masked record.
+        self._mask = SecretMask([self._token])
+        self._app: Application | None = None
+
+    async def start(self) -> None:
+        """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
+        logging.getLogger("httpx").addFilter(self._mask)
+        builder = Application.builder().token(self._token)
+        if self.settings.base_url:
+            builder = builder.base_url(self.settings.base_url)
+        app = builder.build()
+        messages = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL  # not edits, joins...
+        app.add_handler(MessageHandler(messages, self.relay_message))
+        app.add_handler(CallbackQueryHandler(self.relay_button))
+        app.add_error_handler(self.log_error)
+        self._app = app
+        await _retrying("connect to the Bot API", app.initialize)
+        await self._register_menu(app.bot)
+        self.services.board.attach(self)
+        await app.start()
+        if self.settings.mode == "webhook":
+            await self._listen_webhook(app)
+        else:
+            await app.updater.start_polling(  # type: ignore[union-attr]
+                poll_interval=self.settings.poll_interval,
+                timeout=POLL_TIMEOUT,
+                bootstrap_retries=-1,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=_log_polling_error,
+            )
+        log.info("telegram: serving @%s (%s)", app.bot.username, self.settings.mode)
+
+    async def stop(self) -> None:
+        """Stop listening and close the connections."""
+        self.services.board.detach(self)
+        app, self._app = self._app, None
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        logging.getLogger("httpx").removeFilter(self._mask)
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Send one reply; return the id of its (first) message."""
+        if self._app is None:
+            raise DeliveryError("the telegram transport is not running")
+        return await send_reply(self._app.bot, chat_id, reply)
+
+    async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hand a user's message to the core."""
+        if update.message is not None:
+            await self.services.board.dispatch(incoming_message(update.message, context.bot.bot))
+
+    async def relay_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Acknowledge a tapped button and hand its payload to the core."""
+        query = update.callback_query
+        if query is None:
+            return
+        with contextlib.suppress(TelegramError):  # a stale query cannot be answered; no matter
+            await query.answer()
+        incoming = incoming_button(query)
+        if incoming is not None:
+            await self.services.board.dispatch(incoming)
+
+    async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log an error raised while handling an update; the bot keeps running."""
+        log.error("telegram: failed to handle an update", exc_info=context.error)
+
+    async def _register_menu(self, bot: Bot) -> None:
+        menus = [(None, "pl"), *((lang, lang) for lang in LANGUAGES)]  # default: Polish
+        for language_code, lang in menus:
+            commands = [BotCommand(c, d) for c, d in self.services.assistant.command_menu(lang)]
+            try:
+                await bot.set_my_commands(commands, language_code=language_code)
+            except TelegramError as exc:
+                log.warning("telegram: could not register the %s command menu: %s", lang, exc)
+
+    async def _listen_webhook(self, app: Application) -> None:
+        url = self.settings.webhook_url
+        if not url:
+            raise ConfigError("telegram: mode 'webhook' needs telegram.webhook_url")
+        secret = self.settings.webhook_secret
+        # Telegram echoes the secret in a header on every call and PTB rejects calls without
+        # it; with none configured, a fresh one per start still keeps strangers out.
+        token = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        await app.updater.start_webhook(  # type: ignore[union-attr]
+            listen=self.settings.webhook_listen,
+            port=self.settings.webhook_port,
+            url_path=urlsplit(url).path.lstrip("/"),
+            webhook_url=url,
+            secret_token=token,
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=-1,
+        )
+
+
+# native update -> Incoming
+
+
+def incoming_message(message: Message, me: User) -> Incoming:
+    """A Telegram message as the core's `Incoming` (`me` is the bot's own user)."""
+    chat = message.chat
+    is_private = chat.type == ChatType.PRIVATE
+    sender = message.from_user
+    text = message.text or message.caption or ""
+    command, args, for_me = _command(text, me)
+    entities = {**message.parse_entities(), **message.parse_caption_entities()}
+    mentioned = any(
+        (entity.type == MessageEntity.MENTION and value.lower() == f"@{me.username}".lower())
+        or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == me.id)
+        for entity, value in entities.items()
+    )
+    replied = message.reply_to_message
+    to_me = replied is not None and replied.from_user is not None and replied.from_user.id == me.id
+    return Incoming(
+        transport=NAME,
+        chat_id=str(chat.id),
+        sender_id=str(sender.id if sender else chat.id),
+        sender_name=sender.full_name if sender else (chat.title or ""),
+        text=_strip_mention(text, me.username) if me.username else text,
+        is_private=is_private,
+        addressed=is_private or for_me or mentioned or to_me,
+        language_hint=sender.language_code if sender else None,
+        command=command,
+        args=args,
+        is_text=message.text is not None,
+        message_id=str(message.message_id),
+        reply_to=str(replied.message_id) if replied else None,
+    )
+
+
+def incoming_button(query: CallbackQuery) -> Incoming | None:
+    """A tapped inline button as `Incoming`; its payload is a command line."""
+    payload = query.data or ""
+    if not payload:
+        return None
+    chat = query.message.chat if query.message else None
+    command, _, args = payload.partition(" ")
+    return Incoming(
+        transport=NAME,
+        chat_id=str(chat.id if chat else query.from_user.id),
+        sender_id=str(query.from_user.id),
+        sender_name=query.from_user.full_name,
+        text=payload,
+        is_private=chat is None or chat.type == ChatType.PRIVATE,
+        addressed=True,
+        language_hint=query.from_user.language_code,
+        command=command,
+        args=args.strip(),
+        payload=payload,
+    )
+
+
+def _command(text: str, me: User) -> tuple[str | None, str, bool]:
+    """'/venue@Bot x' -> ('venue', 'x', True); a command for another bot -> (None, '', False)."""
+    if not text.startswith("/") or len(text) < 2 or text[1].isspace():
+        return None, "", False
+    head, _, args = text.partition(" ")
+    name, _, target = head[1:].partition("@")
+    if target and (not me.username or target.lower() != me.username.lower()):
+        return None, "", False
+    return name.lower(), args.strip(), True
+
+
+def _strip_mention(text: str, username: str) -> str:
+    """'@Bot, where is it?' -> 'where is it?'; '/venue@Bot x' -> '/venue x'."""
+    text = re.sub(rf"@{re.escape(username)}\b", "", text, flags=re.IGNORECASE)
+    return " ".join(text.split()).lstrip(",:; ")
+
+
+# Reply -> Bot API calls
+
+
+async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
+    """Send text (HTML, in 4096-character parts, the keyboard on the last), venue, file."""
+    body, mode = (reply.html, ParseMode.HTML) if reply.html else (reply.text, None)
+    parts = split_text(body) if body else []
+    markup = keyboard(reply.buttons)
+    first: str | None = None
+    with delivery_errors():
+        if reply.edit_of and len(parts) == 1:
+            first = await _edit(bot, chat_id, reply, parts[0], mode, markup)
+            parts = [] if first else parts
+        for number, part in enumerate(parts, start=1):
+            last = number == len(parts)
+            sent = await _send_text(bot, chat_id, part, mode, markup if last else None, reply)
+            first = first or str(sent.message_id)
+        if reply.venue and reply.venue.latitude is not None and reply.venue.longitude is not None:
+            venue = reply.venue
+            sent = await bot.send_venue(
+                chat_id, venue.latitude, venue.longitude, venue.title, venue.address
+            )
+            first = first or str(sent.message_id)
+        if reply.attachment:
+            file = reply.attachment
+            sent = await bot.send_document(chat_id, file.data, filename=file.filename)
+            first = first or str(sent.message_id)
+    return first
+
+
+async def _send_text(
+    bot: Bot,
+    chat_id: str,
+    text: str,
+    mode: ParseMode | None,
+    markup: InlineKeyboardMarkup | None,
+    reply: Reply,
+) -> Message:
+    try:
+        return await bot.send_message(chat_id, text, parse_mode=mode, reply_markup=markup)
+    except BadRequest as exc:
+        if mode is None or "can't parse entities" not in exc.message.lower():
+            raise
+        # Never expected (the core escapes its HTML), but a plain answer beats none.
+        log.warning("telegram: HTML rejected (%s); sending plain text", exc.message)
+        return await bot.send_message(chat_id, reply.text[: MessageLimit.MAX_TEXT_LENGTH],
+                                      reply_markup=markup)
+
+
+async def _edit(
+    bot: Bot,
+    chat_id: str,
+    reply: Reply,
+    text: str,
+    mode: ParseMode | None,
+    markup: InlineKeyboardMarkup | None,
+) -> str | None:
+    """Edit the message `reply.edit_of`; None when it cannot be edited (send anew)."""
+    try:
+        await bot.edit_message_text(
+            text, chat_id=chat_id, message_id=int(reply.edit_of or 0),
+            parse_mode=mode, reply_markup=markup,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            return None
+    return reply.edit_of
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Cut text into parts of at most `limit` characters, at line breaks where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one very long line: cut at a space, else hard
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    if current.strip():
+        parts.append(current)
+    return [part.strip("\n") for part in parts if part.strip()]
+
+
+def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    """The core's button rows as an inline keyboard; the payload is the callback data."""
+    rows = [
+        [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+        for row in buttons
+        if row
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+# Telegram errors -> bot.transport errors
+
+
+@contextlib.contextmanager
+def delivery_errors() -> Iterator[None]:
+    """Translate python-telegram-bot's exceptions into the core's delivery errors."""
+    try:
+        yield
+    except Forbidden as exc:  # the user blocked the bot, or it was removed from the group
+        raise RecipientGone(exc.message) from exc
+    except RetryAfter as exc:
+        raise RetryLater(_seconds(exc), exc.message) from exc
+    except BadRequest as exc:
+        if "chat not found" in exc.message.lower():
+            raise RecipientGone(exc.message) from exc
+        raise DeliveryError(exc.message) from exc
+    except TelegramError as exc:  # NetworkError, TimedOut, ChatMigrated, ...
+        raise DeliveryError(exc.message) from exc
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns on the int form; both forms are handled
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# staying up while the network is not
+
+
+async def _retrying(what: str, call: Callable[[], Awaitable[object]]) -> None:
+    """Await `call` until it succeeds, backing off on network errors (a bad token is fatal)."""
+    delay = 1.0
+    while True:
+        try:
+            await call()
+            return
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            log.warning("telegram: cannot %s (%s); retrying in %.0f s", what, exc.message, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+
+
+def _log_polling_error(exc: TelegramError) -> None:
+    """PTB retries polling with backoff by itself; one line per failure is enough."""
+    log.warning("telegram: polling failed (%s); retrying", exc.message)

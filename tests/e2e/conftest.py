@@ -1,0 +1,17 @@
+"""End-to-end tests: real servers on 127.0.0.1, started here. A missing peer fails, never skips."""
+
+from pathlib import Path
+
+import pytest
+
+# Fixture modules of each real peer (Synapse, telegram-test-api). Imported, because pytest
+# refuses `pytest_plugins` in a conftest below the rootdir ("non-top-level conftest").
+from tests.e2e.telegram_emulator import *  # noqa: F403
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)

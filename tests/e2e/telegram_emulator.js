@@ -1,0 +1,167 @@
+// Launcher for telegram-test-api 4.2.1 (the npm package has none), with a small route shim
+// in front of it that closes the gaps python-telegram-bot 22 trips over (DESIGN.md, "Real
+// peers in tests"). Started by tests/e2e/telegram_emulator.py:
+//
+//   node telegram_emulator.js NODE_MODULES_DIR
+//
+// listens on a free 127.0.0.1 port and prints "listening PORT" when ready.
+'use strict';
+
+const path = require('path');
+const http = require('http');
+const { createRequire } = require('module');
+
+const modules = process.argv[2];
+const requireFromPeers = createRequire(path.join(path.resolve(modules), 'noop.js'));
+const express = requireFromPeers('express');
+const TelegramServer = requireFromPeers('telegram-test-api');
+
+const emulator = new TelegramServer({ host: '127.0.0.1', storeTimeout: 3600 });
+const shim = express();
+shim.use(express.json());
+shim.use(express.urlencoded({ extended: true }));
+
+// Methods the emulator implements itself; every other Bot API method is absorbed below.
+const EMULATED = new Set([
+  'getMe', 'getUpdates', 'sendMessage', 'editMessageText', 'editMessageReplyMarkup',
+  'answerCallbackQuery', 'deleteMessage', 'deleteWebhook',
+]);
+const absorbed = []; // {token, method, params} of each absorbed call, for the tests to assert
+const blocked = new Set(); // "token chat_id" pairs that answer 403, as a user who blocked the bot
+
+const params = (req) => {
+  const all = { ...req.query, ...req.body };
+  for (const [key, value] of Object.entries(all)) {
+    if (typeof value === 'string' && /^[[{]/.test(value)) {
+      try { all[key] = JSON.parse(value); } catch (_) { /* a plain string after all */ }
+    }
+  }
+  return all;
+};
+
+// Test controls: what was absorbed, and which chat has blocked the bot.
+shim.get('/_shim/absorbed', (req, res) => {
+  res.json(absorbed.filter((call) => call.token === req.query.token));
+});
+shim.post('/_shim/block', (req, res) => {
+  blocked.add(`${req.body.token} ${req.body.chat_id}`);
+  res.json({ ok: true });
+});
+
+// Gap: no 403 at all. A blocked chat answers like Telegram does for a user who blocked the bot.
+shim.all('/bot:token/:method', (req, res, next) => {
+  const chatId = params(req).chat_id;
+  if (chatId !== undefined && blocked.has(`${req.params.token} ${chatId}`)) {
+    res.status(403).json({
+      ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user',
+    });
+    return;
+  }
+  next();
+});
+
+// Gap: getUpdates ignores offset and timeout (no long polling), and callback queries lack
+// chat_instance. Served here from the emulator's queue with Bot API semantics: updates below
+// `offset` are confirmed and dropped, the rest are returned, and an empty queue is held for
+// up to `timeout` seconds.
+const pending = (token, offset) => emulator.storage.userMessages.filter(
+  (update) => update.botToken === token && update.updateId >= offset,
+);
+const nextUserUpdate = (timeoutMs, res) => new Promise((resolve) => {
+  const events = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
+  const done = () => {
+    clearTimeout(timer);
+    events.forEach((event) => emulator.off(event, done));
+    res.off('close', done);
+    resolve();
+  };
+  const timer = setTimeout(done, timeoutMs);
+  events.forEach((event) => emulator.on(event, done));
+  res.on('close', done); // the bot hung up (stopped polling)
+});
+shim.all('/bot:token/getUpdates', async (req, res) => {
+  const { token } = req.params;
+  const { offset = 0, limit = 100, timeout = 0 } = params(req);
+  emulator.storage.userMessages = emulator.storage.userMessages.filter(
+    (update) => update.botToken !== token || update.updateId >= Number(offset),
+  );
+  const deadline = Date.now() + Number(timeout) * 1000;
+  while (!pending(token, Number(offset)).length && Date.now() < deadline && !res.closed) {
+    await nextUserUpdate(deadline - Date.now(), res);
+  }
+  const result = pending(token, Number(offset)).slice(0, Number(limit)).map((stored) => {
+    const update = TelegramServer.formatUpdate(stored);
+    const query = update.callback_query;
+    if (query && !query.chat_instance) query.chat_instance = String(query.message.chat.id);
+    return update;
+  });
+  res.json({ ok: true, result });
+});
+
+// Gaps in the emulator's own answers, fixed on the way out.
+const fixAnswer = (method, result) => {
+  if (method === 'getMe') return { ...result, is_bot: true }; // is_bot missing
+  if (method === 'sendMessage') return { ...result, date: Math.floor(result.date / 1000) }; // ms
+  if (method === 'editMessageText' && result === null) return true; // null is no Bot API answer
+  return result;
+};
+shim.all('/bot:token/:method', (req, res, next) => {
+  const { method } = req.params;
+  if (!EMULATED.has(method)) {
+    next('route');
+    return;
+  }
+  const json = res.json.bind(res);
+  res.json = (body) => json(body && body.ok ? { ...body, result: fixAnswer(method, body.result) } : body);
+  emulator.webServer(req, res, next);
+});
+
+// Gap: every other method (sendVenue, sendDocument, setMyCommands, sendChatAction, setWebhook,
+// ...) answers HTTP 500. Absorb it: record the call and answer success, a Message for send*.
+// setWebhook is absorbed too, because a webhook left set in the emulator crashes it; the
+// webhook tests post updates to the bot themselves.
+const readBody = (req) => new Promise((resolve) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => resolve(Buffer.concat(chunks)));
+});
+// Multipart (sendDocument): text fields as strings, files as {filename, content}.
+const parseMultipart = (body, contentType) => {
+  const boundary = `--${/boundary="?([^";]+)"?/.exec(contentType)[1]}`;
+  const fields = {};
+  for (const part of body.toString('latin1').split(boundary).slice(1, -1)) {
+    const [head, ...rest] = part.split('\r\n\r\n');
+    const content = Buffer.from(rest.join('\r\n\r\n').slice(0, -2), 'latin1').toString('utf8');
+    const name = /name="([^"]*)"/.exec(head)[1];
+    const filename = /filename="([^"]*)"/.exec(head);
+    fields[name] = filename ? { filename: filename[1], content } : content;
+  }
+  return fields;
+};
+let nextMessageId = 1000000;
+shim.all('/bot:token/:method', async (req, res) => {
+  const { token, method } = req.params;
+  const type = req.headers['content-type'] || '';
+  const call = { token, method, params: params(req) };
+  if (type.startsWith('multipart/form-data')) {
+    call.params = { ...call.params, ...parseMultipart(await readBody(req), type) };
+  }
+  absorbed.push(call);
+  const result = !method.startsWith('send') ? true : {
+    message_id: nextMessageId++,
+    date: Math.floor(Date.now() / 1000),
+    chat: { id: Number(call.params.chat_id), type: 'private', first_name: 'Test' },
+  };
+  res.json({ ok: true, result });
+});
+
+// The test user's side (/sendMessage, /sendCommand, /sendCallback, /getUpdates) is the
+// emulator's own client API.
+shim.use(emulator.webServer);
+
+// The emulator rejects promises it never awaits; a test's mistake must not kill the server.
+process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${error}`));
+
+const server = http.createServer(shim);
+server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
