@@ -240,7 +240,8 @@ class Assistant:
         answer = msg.args.strip().lower()
         if answer == "yes":
             erased = await self.storage.forget(msg.chat)
-            return [self.say(self.phrases.text(lang, "forget_done" if erased else "forget_nothing"))]
+            key = "forget_done" if erased else "forget_nothing"
+            return [self.say(self.phrases.text(lang, key))]
         if answer == "no":
             return [self.say(self.phrases.text(lang, "forget_cancelled"))]
         buttons = [[

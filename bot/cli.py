@@ -16,7 +16,7 @@ from bot.event import Event
 from bot.logs import setup_logging
 from bot.phrasebook import Phrasebook
 from bot.service import build_transports, open_services, serve
-from faq.knowledge import KnowledgeBase
+from faq.knowledge import DATA_DIR, KnowledgeBase
 from faq.matcher import find_collisions
 
 EXIT_CONFIG = 2
@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="irlf-bot", description="The IRLF attendee assistant (Telegram, Matrix, console)."
     )
-    parser.add_argument("-c", "--config", type=Path, help="config file (default: ./config.toml if present)")
+    parser.add_argument(
+        "-c", "--config", type=Path, help="config file (default: ./config.toml if present)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def with_now(p: argparse.ArgumentParser) -> None:
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=ask_command)
 
     check = sub.add_parser("check-faq", help="validate the knowledge base")
+    check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
     check.set_defaults(func=check_faq_command)
     return parser
 
@@ -138,7 +141,7 @@ def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Validate schema, translations, placeholders and colliding phrasings; exit 1 on any."""
-    kb, problems = KnowledgeBase.read()
+    kb, problems = KnowledgeBase.read(args.data)
     problems += find_collisions(kb)
     phrases = Phrasebook(Event.load(config.event_file))
     for entry in kb:

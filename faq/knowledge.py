@@ -12,7 +12,11 @@ DATA_DIR = Path(__file__).with_name("data")
 LANGS = ("pl", "en")
 CATEGORIES = (
     "schedule", "venue", "participation", "contacts", "about", "media", "not_announced",
+    "off_topic",
 )
+# Questions the assistant must not answer (weather, sport, jokes...): phrasings only, no
+# answer. A question closest to one of these gets the honest fallback.
+OFF_TOPIC = "off_topic"
 PLACEHOLDERS = frozenset(
     "event_name event_short date start_time end_time duration timezone_note host_event "
     "venue_name venue_address city website organiser contact_programme contact_organisation "
@@ -92,8 +96,9 @@ class KnowledgeBase:
         return [e for e in self.entries.values() if e.category == category]
 
     def categories(self) -> list[str]:
+        """The categories users can browse (not the off-topic examples)."""
         present = {e.category for e in self.entries.values()}
-        return [c for c in CATEGORIES if c in present]
+        return [c for c in CATEGORIES if c in present and c != OFF_TOPIC]
 
 
 def _parse_entry(raw: dict, where: str) -> tuple[Entry | None, list[str]]:
@@ -112,7 +117,11 @@ def _parse_entry(raw: dict, where: str) -> tuple[Entry | None, list[str]]:
     if handoff not in (None, "media"):
         problems.append(f"{where}: field 'handoff' may only be \"media\"")
     per_lang: dict[str, dict] = {}
+    required = ("questions",) if category == OFF_TOPIC else ("title", "questions", "answer")
     for name in ("title", "questions", "answer"):
+        if name not in required:
+            per_lang[name] = raw.get(name) or {}
+            continue
         value = raw.get(name)
         if not isinstance(value, dict):
             problems.append(f"{where}: field '{name}' is missing (a table with pl and en)")

@@ -21,7 +21,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from faq.knowledge import LANGS, KnowledgeBase
+from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
 from faq.normalize import generic_terms, guess_language, mentions_press, terms
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
@@ -60,6 +60,7 @@ class Matcher:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
+        self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
         texts: list[tuple[str, str | None, list[str]]] = []
         for entry in kb:
             for lang in LANGS:
@@ -127,6 +128,12 @@ class Matcher:
             score = best_per_entry.get(entry, (0.0, None))[0] if entry else 0.0
             lang = self._language(entry, query, guessed, best_per_entry)
             return Match("handoff", entry, round(score, 3), lang)
+        if not ranked:
+            return Match("fallback", None, 0.0, guessed)
+        top_id, (top, _) = ranked[0]
+        if top_id in self._off_topic and top >= t.suggest:
+            return Match("fallback", None, round(top, 3), guessed)
+        ranked = [item for item in ranked if item[0] not in self._off_topic]
         if not ranked:
             return Match("fallback", None, 0.0, guessed)
         top_id, (top, _) = ranked[0]

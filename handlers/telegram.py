@@ -57,6 +57,9 @@ LANGUAGES = ("pl", "en")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
+# Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
+# base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
+TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
 
 
 class TelegramTransport:
@@ -70,14 +73,13 @@ class TelegramTransport:
         if self.settings.token is None:
             raise ConfigError("telegram: TELEGRAM_BOT_TOKEN is not set")
         self._token = self.settings.token.get_secret_value()
-        # httpx logs each request URL, and the URL holds the token: mask it on the logger
-        # itself, so that every handler (pytest's too) gets the masked record.
         self._mask = SecretMask([self._token])
         self._app: Application | None = None
 
     async def start(self) -> None:
         """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
-        logging.getLogger("httpx").addFilter(self._mask)
+        for name in TOKEN_LOGGERS:
+            logging.getLogger(name).addFilter(self._mask)
         builder = Application.builder().token(self._token)
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)
@@ -87,20 +89,24 @@ class TelegramTransport:
         app.add_handler(CallbackQueryHandler(self.relay_button))
         app.add_error_handler(self.log_error)
         self._app = app
-        await _retrying("connect to the Bot API", app.initialize)
-        await self._register_menu(app.bot)
-        self.services.board.attach(self)
-        await app.start()
-        if self.settings.mode == "webhook":
-            await self._listen_webhook(app)
-        else:
-            await app.updater.start_polling(  # type: ignore[union-attr]
-                poll_interval=self.settings.poll_interval,
-                timeout=POLL_TIMEOUT,
-                bootstrap_retries=-1,
-                allowed_updates=ALLOWED_UPDATES,
-                error_callback=_log_polling_error,
-            )
+        try:
+            await _retrying("connect to the Bot API", app.initialize)
+            await self._register_menu(app.bot)
+            self.services.board.attach(self)
+            await app.start()
+            if self.settings.mode == "webhook":
+                await self._listen_webhook(app)
+            else:
+                await app.updater.start_polling(  # type: ignore[union-attr]
+                    poll_interval=self.settings.poll_interval,
+                    timeout=POLL_TIMEOUT,
+                    bootstrap_retries=-1,
+                    allowed_updates=ALLOWED_UPDATES,
+                    error_callback=_log_polling_error,
+                )
+        except BaseException:  # cancelled or failed while starting: leave nothing open
+            await self.stop()
+            raise
         log.info("telegram: serving @%s (%s)", app.bot.username, self.settings.mode)
 
     async def stop(self) -> None:
@@ -113,7 +119,8 @@ class TelegramTransport:
             if app.running:
                 await app.stop()
             await app.shutdown()
-        logging.getLogger("httpx").removeFilter(self._mask)
+        for name in TOKEN_LOGGERS:
+            logging.getLogger(name).removeFilter(self._mask)
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply; return the id of its (first) message."""
@@ -376,14 +383,14 @@ def _seconds(exc: RetryAfter) -> float:
 
 
 async def _retrying(what: str, call: Callable[[], Awaitable[object]]) -> None:
-    """Await `call` until it succeeds, backing off on network errors (a bad token is fatal)."""
+    """Await `call` until it succeeds, backing off on network errors; a bad token is fatal."""
     delay = 1.0
     while True:
         try:
             await call()
             return
-        except InvalidToken:
-            raise
+        except InvalidToken:  # its message quotes the token
+            raise ConfigError("telegram: the Bot API rejected TELEGRAM_BOT_TOKEN") from None
         except NetworkError as exc:
             log.warning("telegram: cannot %s (%s); retrying in %.0f s", what, exc.message, delay)
             await asyncio.sleep(delay)

@@ -15,7 +15,8 @@ QUESTIONS = tomllib.loads((Path(__file__).parent / "data" / "questions.toml").re
 @pytest.mark.parametrize("case", QUESTIONS, ids=[q["text"][:50] for q in QUESTIONS])
 def test_question_gets_the_expected_answer(assistant: Assistant, case: dict) -> None:
     answer = assistant.ask(case["text"])
-    assert answer.kind == case["kind"], f"{answer.kind} {answer.entry} {answer.score} {answer.suggestions}"
+    got = f"{answer.kind} {answer.entry} {answer.score} {answer.suggestions}"
+    assert answer.kind == case["kind"], got
     if case["entry"]:
         assert answer.entry in case["entry"]
     else:

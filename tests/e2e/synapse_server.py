@@ -29,6 +29,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+__all__ = ["synapse"]  # the fixture conftest.py imports
+
 REPO = Path(__file__).resolve().parents[2]
 SYNAPSE_VENV = REPO / ".peers" / "synapse"
 SYNAPSE_PYTHON = SYNAPSE_VENV / "bin" / "python"
@@ -197,7 +199,9 @@ class SynapseServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise SynapseError(f"Synapse did not answer within {START_TIMEOUT:.0f}s:\n{self.log_tail()}")
+        raise SynapseError(
+            f"Synapse did not answer within {START_TIMEOUT:.0f}s:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL if it lingers)."""

@@ -93,6 +93,8 @@ shim.all('/bot:token/getUpdates', async (req, res) => {
     const update = TelegramServer.formatUpdate(stored);
     const query = update.callback_query;
     if (query && !query.chat_instance) query.chat_instance = String(query.message.chat.id);
+    // The client API stores the bot token inside each user message; Telegram never sends it.
+    if (update.message) delete update.message.botToken;
     return update;
   });
   res.json({ ok: true, result });

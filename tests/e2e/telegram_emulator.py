@@ -160,9 +160,13 @@ class TelegramUser:
     async def send_sticker(self) -> None:
         """Send a sticker (a message without text)."""
         sticker = {
-            "file_id": f"sticker-{secrets.token_hex(4)}", "file_unique_id": "s1",
-            "type": "regular", "width": 512, "height": 512,
-            "is_animated": False, "is_video": False,
+            "file_id": f"sticker-{secrets.token_hex(4)}",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
         }
         await self.session.post("/sendMessage", self._message(sticker=sticker))
 

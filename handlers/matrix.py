@@ -1,0 +1,663 @@
+"""Matrix: matrix-nio's AsyncClient in, the core's `Incoming`/`Reply` out.
+
+How the bot follows its rooms:
+- One sync loop. nio runs the callbacks below (one per event type) while it parses a
+  sync response; they only translate and collect. The loop then answers what was
+  collected, and only after that stores the sync token (`next_batch`) in the core's
+  storage: a restart neither replays what was answered nor misses what arrived while
+  the bot was down. The very first start skips history: it syncs once and handles only
+  what comes after.
+- Invites are joined when the inviter (their user id or homeserver) or the room is
+  allowed (`allowed_inviters`; default: the bot's own homeserver), else rejected. In a
+  room just joined, the messages before our invite are history and are not answered.
+- A room of two is a direct chat: every message is addressed. Elsewhere the bot answers
+  a mention (display name, user id, `m.mentions`), a reply to one of its messages, or a
+  `!command`. Notices and the bot's own events are never answered.
+- Replies are `m.notice` with an HTML `formatted_body` and a reply relation to the
+  question; buttons become lines "• Label — !payload" the user can type.
+- `M_LIMIT_EXCEEDED`: nio waits the server's `retry_after_ms`, at most `max_retries`
+  times, then `send` raises `RetryLater`. The homeserver gone: the loop backs off and
+  resumes.
+- Encrypted rooms: the bot cannot read them yet (no olm); it says so once per room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import dataclasses
+import html
+import io
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinError,
+    MatrixInvitedRoom,
+    MatrixRoom,
+    MegolmEvent,
+    RoomGetEventResponse,
+    RoomLeaveError,
+    RoomMemberEvent,
+    RoomMessage,
+    RoomMessageEmote,
+    RoomMessageMedia,
+    RoomMessageText,
+    RoomMessageUnknown,
+    RoomSendResponse,
+    StickerEvent,
+    SyncError,
+    SyncResponse,
+    UploadResponse,
+    WhoamiError,
+)
+from nio.events.room_events import Event
+
+from bot.messages import Incoming, Reply
+from bot.transport import DeliveryError, RecipientGone, RetryLater
+
+if TYPE_CHECKING:
+    from bot.service import Services
+
+log = logging.getLogger(__name__)
+
+TRANSPORT = "matrix"
+SINCE_KEY = "matrix.next_batch"
+ENCRYPTED_NOTICE_KEY = "matrix.encrypted_notice:{room_id}"
+HTML_FORMAT = "org.matrix.custom.html"
+MODERATOR_LEVEL = 50
+
+SYNC_TIMEOUT_MS = 30_000
+# The first ever sync only learns the rooms (history is not answered): one event is plenty.
+FIRST_SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 1}}}
+# Later syncs carry what arrived since the last one; a wide window misses nothing in
+# practice after a short downtime (a wider gap is logged).
+SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
+# Backoff while the homeserver is unreachable: 0.5 s, 1 s, 2 s, ... up to MAX_BACKOFF.
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = 30.0
+STOP_GRACE = 10.0
+
+COMMAND = re.compile(r"!([A-Za-z][\w-]*)(?:\s+(.*))?", re.DOTALL)
+REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
+
+ENCRYPTED_ROOM_TEXT = (
+    "Ten pokój jest szyfrowany, a ja nie umiem jeszcze czytać zaszyfrowanych wiadomości. "
+    "Napisz do mnie w pokoju bez szyfrowania.\n\n"
+    "This room is encrypted and I cannot read encrypted messages yet. "
+    "Please write to me in an unencrypted room."
+)
+
+
+# --- translation: Matrix event -> Incoming -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who the bot is in a room, for telling whether a message is addressed to it."""
+
+    user_id: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def in_room(
+        cls, user_id: str, room: MatrixRoom, extra_names: Iterable[str] = ()
+    ) -> BotIdentity:
+        names = {user_id, *extra_names}
+        room_name = room.user_name(user_id)
+        if room_name:
+            names.add(room_name)
+        # Longest first, so "IRLF Assistant" is stripped before a shorter name inside it.
+        return cls(user_id, tuple(sorted((n for n in names if n), key=len, reverse=True)))
+
+
+def content_of(event: Event) -> dict[str, Any]:
+    content = event.source.get("content")
+    return content if isinstance(content, dict) else {}
+
+
+def _relation(content: dict[str, Any]) -> dict[str, Any]:
+    relation = content.get("m.relates_to")
+    return relation if isinstance(relation, dict) else {}
+
+
+def replied_event_id(content: dict[str, Any]) -> str | None:
+    """The event id this message replies to (`m.relates_to.m.in_reply_to`), if any."""
+    relation = _relation(content)
+    if relation.get("is_falling_back"):  # a plain message in a thread, not a reply
+        return None
+    in_reply_to = relation.get("m.in_reply_to")
+    if isinstance(in_reply_to, dict) and isinstance(in_reply_to.get("event_id"), str):
+        return str(in_reply_to["event_id"])
+    return None
+
+
+def thread_root(content: dict[str, Any]) -> str | None:
+    """The thread a message was written in, if any (the answer goes there too)."""
+    relation = _relation(content)
+    event_id = relation.get("event_id")
+    if relation.get("rel_type") == "m.thread" and isinstance(event_id, str):
+        return event_id
+    return None
+
+
+def is_edit(content: dict[str, Any]) -> bool:
+    """An edit of an earlier message (already answered as it was first written)."""
+    return _relation(content).get("rel_type") == "m.replace"
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the "> <@user> quoted text" lines older clients put before a reply."""
+    return REPLY_FALLBACK.sub("", body, count=1)
+
+
+def mentions_in(content: dict[str, Any]) -> list[str]:
+    mentions = content.get("m.mentions")
+    if not isinstance(mentions, dict):
+        return []
+    user_ids = mentions.get("user_ids")
+    return [u for u in user_ids if isinstance(u, str)] if isinstance(user_ids, list) else []
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    # The name as a whole word (not inside another), with the ":" or "," clients add.
+    return re.compile(rf"(?<![\w@]){re.escape(name)}(?![\w])\s*[:,]?", re.IGNORECASE)
+
+
+def is_mentioned(content: dict[str, Any], text: str, me: BotIdentity) -> bool:
+    """Mentioned by `m.mentions`, by a pill link, or by name or user id in the text."""
+    if me.user_id in mentions_in(content):
+        return True
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str) and (
+        f"matrix.to/#/{me.user_id}" in formatted
+        or f"matrix.to/#/{me.user_id.replace('@', '%40')}" in formatted
+    ):
+        return True
+    return any(_name_pattern(name).search(text) for name in me.names)
+
+
+def strip_mentions(text: str, me: BotIdentity) -> str:
+    """The text without the bot's names ("IRLF Assistant: gdzie?" -> "gdzie?")."""
+    for name in me.names:
+        text = _name_pattern(name).sub(" ", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """`!venue x` -> ("venue", "x"); anything else -> None."""
+    found = COMMAND.fullmatch(text.strip())
+    if not found:
+        return None
+    return found.group(1).lower(), (found.group(2) or "").strip()
+
+
+def is_direct(room: MatrixRoom) -> bool:
+    """A room of exactly two members (joined or invited) is a direct chat."""
+    return room.member_count == 2
+
+
+def message_text(event: Event) -> tuple[str, bool]:
+    """The text of a message event and whether it is text at all (stickers, images: no)."""
+    if isinstance(event, RoomMessageText | RoomMessageEmote):
+        return event.body or "", True
+    body = content_of(event).get("body")
+    return (body if isinstance(body, str) else ""), False
+
+
+def to_incoming(
+    room: MatrixRoom, event: Event, me: BotIdentity, *, replied_to_bot: bool = False
+) -> Incoming:
+    """Translate one room message into the core's `Incoming`."""
+    content = content_of(event)
+    reply_to = replied_event_id(content)
+    text, is_text = message_text(event)
+    if reply_to:
+        text = strip_reply_fallback(text)
+    private = is_direct(room)
+    mentioned = is_mentioned(content, text, me)
+    text = strip_mentions(text, me)
+    command = parse_command(text) if is_text else None
+    sender = event.sender
+    return Incoming(
+        transport=TRANSPORT,
+        chat_id=room.room_id,
+        sender_id=sender,
+        text=text,
+        sender_name=room.user_name(sender) or sender,
+        is_private=private,
+        addressed=private or mentioned or replied_to_bot or command is not None,
+        command=command[0] if command else None,
+        args=command[1] if command else "",
+        is_text=is_text,
+        message_id=event.event_id,
+        reply_to=reply_to,
+        is_room_moderator=room.power_levels.get_user_level(sender) >= MODERATOR_LEVEL,
+    )
+
+
+# --- translation: Reply -> Matrix content ----------------------------------------------
+
+
+def button_lines(reply: Reply) -> list[tuple[str, str]]:
+    """Buttons as typeable lines: (plain, HTML) for each "• Label — !payload"."""
+    lines = []
+    for row in reply.buttons:
+        for button in row:
+            plain = f"• {button.label} — !{button.payload}"
+            markup = f"• {html.escape(button.label)} — <code>!{html.escape(button.payload)}</code>"
+            lines.append((plain, markup))
+    return lines
+
+
+def notice_content(
+    reply: Reply,
+    *,
+    in_reply_to: str | None = None,
+    mention: str | None = None,
+    thread: str | None = None,
+) -> dict[str, Any]:
+    """An `m.notice` with the HTML form, the buttons as lines and the reply relation."""
+    body = reply.text
+    formatted = reply.html if reply.html is not None else html.escape(reply.text, quote=False)
+    formatted = formatted.replace("\n", "<br>")  # Matrix clients collapse newlines in HTML
+    lines = button_lines(reply)
+    if lines:
+        body += "\n\n" + "\n".join(plain for plain, _ in lines)
+        formatted += "<br><br>" + "<br>".join(markup for _, markup in lines)
+    content: dict[str, Any] = {
+        "msgtype": "m.notice",
+        "body": body,
+        "format": HTML_FORMAT,
+        "formatted_body": formatted,
+        # Explicit, so no client pings anyone by a name that happens to be in the text.
+        "m.mentions": {"user_ids": [mention]} if mention else {},
+    }
+    if reply.edit_of:
+        return {
+            **content,
+            "body": f"* {body}",
+            "formatted_body": f"* {formatted}",
+            "m.new_content": content,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": reply.edit_of},
+        }
+    if thread:
+        content["m.relates_to"] = {"rel_type": "m.thread", "event_id": thread}
+        if in_reply_to:
+            content["m.relates_to"]["m.in_reply_to"] = {"event_id": in_reply_to}
+    elif in_reply_to:
+        content["m.relates_to"] = {"m.in_reply_to": {"event_id": in_reply_to}}
+    return content
+
+
+def location_content(reply: Reply) -> dict[str, Any] | None:
+    """An `m.location` pin for the reply's venue, when it has coordinates."""
+    venue = reply.venue
+    if venue is None or venue.latitude is None or venue.longitude is None:
+        return None
+    return {
+        "msgtype": "m.location",
+        "body": f"{venue.title}, {venue.address}",
+        "geo_uri": f"geo:{venue.latitude},{venue.longitude}",
+    }
+
+
+def delivery_error(response: ErrorResponse, what: str) -> DeliveryError:
+    """A Matrix error response as the core's delivery error."""
+    code = response.status_code
+    if code == "M_LIMIT_EXCEEDED":
+        return RetryLater((response.retry_after_ms or 5000) / 1000, f"{what}: {response}")
+    if code == "M_FORBIDDEN":
+        return RecipientGone(f"{what}: {response}")
+    return DeliveryError(f"{what}: {response}")
+
+
+def invite_allowed(inviter: str, room_id: str, allowed: Iterable[str]) -> bool:
+    """Allowed entries: "*", a user id, a room id, or a homeserver name ("example.org")."""
+    server = inviter.partition(":")[2]
+    for entry in allowed:
+        entry = entry.strip()
+        if entry in ("*", inviter, room_id) or entry.lstrip(":") == server:
+            return True
+    return False
+
+
+# --- the transport -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """The message being answered, so `send` can reply to it in the same room."""
+
+    room_id: str
+    event_id: str | None
+    sender: str
+    thread: str | None = None
+
+
+class SyncFailed(Exception):
+    """The homeserver answered a sync with an error."""
+
+
+_answering: contextvars.ContextVar[Question | None] = contextvars.ContextVar(
+    "matrix_answering", default=None
+)
+
+
+class MatrixTransport:
+    """The bot on one Matrix account: follows its rooms, answers through the core."""
+
+    name = TRANSPORT
+
+    def __init__(self, services: Services, *, max_backoff: float = MAX_BACKOFF) -> None:
+        self.services = services
+        self.settings = services.config.matrix
+        if not (self.settings.homeserver and self.settings.user_id):
+            raise ValueError("Matrix needs MATRIX_HOMESERVER and MATRIX_USER_ID")
+        self.user_id: str = self.settings.user_id
+        self.max_backoff = max_backoff
+        self.client = AsyncClient(
+            self.settings.homeserver,
+            self.user_id,
+            device_id=self.settings.device_id,
+            config=AsyncClientConfig(
+                max_limit_exceeded=self.settings.max_retries,
+                max_timeouts=2,
+                backoff_factor=0.25,
+                store_sync_tokens=False,
+                encryption_enabled=False,
+            ),
+        )
+        self._since: str | None = None
+        self._messages: list[tuple[MatrixRoom, Event]] = []
+        self._invites: dict[str, str] = {}  # room id -> inviter
+        self._encrypted_rooms: set[str] = set()
+        self._warned_rooms: set[str] = set()
+        self._joined_now: set[str] = set()  # joined by us; their next timeline has history
+        self._sent: OrderedDict[str, bool] = OrderedDict()  # event ids we sent (recent)
+        self._task: asyncio.Task[None] | None = None
+        self._answering_sync = False  # answering what one sync brought: finish it on stop
+        self._stopping = False
+        self.ready = asyncio.Event()  # set after the first successful sync
+
+    # lifecycle
+
+    async def start(self) -> None:
+        """Log in, attach to the switchboard and start following the rooms."""
+        await self._log_in()
+        self._add_callbacks()
+        self._since = await self.services.storage.get_state(SINCE_KEY)
+        self.services.board.attach(self)
+        self._stopping = False
+        self._task = asyncio.create_task(self._follow_rooms(), name="matrix-sync")
+
+    async def stop(self) -> None:
+        """Finish the message in hand, stop syncing, detach and close the connection."""
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            if not self._answering_sync:
+                task.cancel()
+            try:
+                await asyncio.wait_for(task, STOP_GRACE)
+            except (asyncio.CancelledError, TimeoutError):
+                pass
+        self.services.board.detach(self)
+        await self.client.close()
+
+    async def _log_in(self) -> None:
+        settings = self.settings
+        if settings.access_token and settings.access_token.get_secret_value():
+            # Set directly: nio's restore_login would open an olm store we do not use.
+            self.client.access_token = settings.access_token.get_secret_value()
+            whoami = await self.client.whoami()
+            if isinstance(whoami, WhoamiError):
+                raise DeliveryError(f"Matrix access token refused: {whoami}")
+            if whoami.user_id != self.user_id:
+                raise DeliveryError(f"the access token is for {whoami.user_id}, not {self.user_id}")
+            self.client.device_id = whoami.device_id or settings.device_id
+        elif settings.password and settings.password.get_secret_value():
+            response = await self.client.login(
+                settings.password.get_secret_value(), device_name=settings.display_name
+            )
+            if isinstance(response, ErrorResponse):
+                raise DeliveryError(f"Matrix login failed: {response}")
+        else:
+            raise DeliveryError("Matrix needs MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD")
+        log.info("matrix: logged in as %s (device %s)", self.user_id, self.client.device_id)
+
+    def _add_callbacks(self) -> None:
+        self.client.event_callbacks.clear()
+        self.client.add_event_callback(self.on_invite, InviteMemberEvent)
+        self.client.add_event_callback(self.on_membership, RoomMemberEvent)
+        self.client.add_event_callback(self.on_text, (RoomMessageText, RoomMessageEmote))
+        self.client.add_event_callback(
+            self.on_non_text, (RoomMessageMedia, RoomMessageUnknown, StickerEvent)
+        )
+        self.client.add_event_callback(self.on_encrypted, MegolmEvent)
+
+    # callbacks: nio calls these while it reads a sync response; they only collect
+
+    async def on_invite(self, room: MatrixInvitedRoom, event: InviteMemberEvent) -> None:
+        """Note an invite of the bot, to join or reject after the sync."""
+        if event.state_key == self.user_id and event.membership == "invite":
+            self._invites[room.room_id] = event.sender
+
+    async def on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
+        """In a room we just joined, what came before our invite is history: forget it."""
+        if (
+            room.room_id in self._joined_now
+            and event.state_key == self.user_id
+            and event.membership == "invite"
+        ):
+            self._messages = [(r, e) for r, e in self._messages if r.room_id != room.room_id]
+
+    async def on_text(self, room: MatrixRoom, event: RoomMessageText | RoomMessageEmote) -> None:
+        """Note a text message to answer after the sync."""
+        self._collect(room, event)
+
+    async def on_non_text(self, room: MatrixRoom, event: RoomMessage | StickerEvent) -> None:
+        """Note an image, file, sticker or other non-text message (the core decides)."""
+        self._collect(room, event)
+
+    async def on_encrypted(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        """Note a room where people write encrypted messages the bot cannot read."""
+        if event.sender != self.user_id:
+            self._encrypted_rooms.add(room.room_id)
+
+    def _collect(self, room: MatrixRoom, event: Event) -> None:
+        if event.sender != self.user_id:
+            self._messages.append((room, event))
+
+    # the sync loop
+
+    async def _follow_rooms(self) -> None:
+        failures = 0
+        first = True
+        while not self._stopping:
+            try:
+                await self._sync_once(full_state=first)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the server gone, a timeout, an error answer
+                failures += 1
+                delay = min(self.max_backoff, FIRST_BACKOFF * 2 ** (failures - 1))
+                log.warning("matrix: sync failed (%s); retrying in %.1fs", _describe(exc), delay)
+                await asyncio.sleep(delay)
+                continue
+            if failures:
+                log.info("matrix: homeserver reachable again")
+            failures = 0
+            first = False
+            self.ready.set()
+
+    async def _sync_once(self, *, full_state: bool) -> None:
+        """One sync: wait for news, answer it, then remember how far we got."""
+        fresh_start = self._since is None
+        self._messages, self._invites, self._encrypted_rooms = [], {}, set()
+        response = await self.client.sync(
+            timeout=0 if full_state else SYNC_TIMEOUT_MS,
+            sync_filter=FIRST_SYNC_FILTER if fresh_start else SYNC_FILTER,
+            since=self._since,
+            full_state=full_state or None,
+        )
+        if isinstance(response, SyncError):
+            raise SyncFailed(str(response))
+        messages = [] if fresh_start else self._messages
+        self._warn_about_gaps(response)
+        self._joined_now.clear()
+        self._answering_sync = True
+        try:
+            for room_id, inviter in self._invites.items():
+                await self._answer_invite(room_id, inviter)
+            for room, event in messages:
+                await self._answer(room, event)
+            await self._warn_encrypted_rooms()
+            self._since = response.next_batch
+            await self.services.storage.set_state(SINCE_KEY, response.next_batch)
+        finally:
+            self._answering_sync = False
+
+    def _warn_about_gaps(self, response: SyncResponse) -> None:
+        for room_id, info in response.rooms.join.items():
+            if info.timeline.limited and self._since and room_id not in self._joined_now:
+                log.warning("matrix: more messages arrived in %s than one sync holds", room_id)
+
+    async def _answer_invite(self, room_id: str, inviter: str) -> None:
+        allowed = self.settings.allowed_inviters or [self.settings.server_name]
+        if invite_allowed(inviter, room_id, allowed):
+            joined = await self.client.join(room_id)
+            if isinstance(joined, JoinError):
+                log.warning("matrix: could not join %s: %s", room_id, joined)
+            else:
+                self._joined_now.add(room_id)
+                log.info("matrix: joined %s (invited by %s)", room_id, inviter)
+        else:
+            rejected = await self.client.room_leave(room_id)
+            if isinstance(rejected, RoomLeaveError):
+                log.warning("matrix: could not reject the invite to %s: %s", room_id, rejected)
+            else:
+                log.info("matrix: rejected an invite to %s from %s", room_id, inviter)
+
+    async def _answer(self, room: MatrixRoom, event: Event) -> None:
+        """Hand one message to the core; a failure is logged and the loop goes on."""
+        content = content_of(event)
+        if is_edit(content):
+            return
+        try:
+            me = BotIdentity.in_room(self.user_id, room, [self.settings.display_name])
+            incoming = to_incoming(room, event, me)
+            if not incoming.addressed and await self._is_reply_to_bot(room, incoming.reply_to):
+                incoming = dataclasses.replace(incoming, addressed=True)
+            question = Question(room.room_id, event.event_id, event.sender, thread_root(content))
+            token = _answering.set(question)
+            try:
+                await self.services.board.dispatch(incoming)
+            finally:
+                _answering.reset(token)
+        except Exception:
+            log.exception("matrix: could not answer %s in %s", event.event_id, room.room_id)
+
+    async def _is_reply_to_bot(self, room: MatrixRoom, event_id: str | None) -> bool:
+        if event_id is None:
+            return False
+        if event_id in self._sent:
+            return True
+        try:
+            response = await self.client.room_get_event(room.room_id, event_id)
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+        return isinstance(response, RoomGetEventResponse) and response.event.sender == self.user_id
+
+    async def _warn_encrypted_rooms(self) -> None:
+        rooms = {r for r, room in self.client.rooms.items() if room.encrypted}
+        for room_id in (rooms | self._encrypted_rooms) - self._warned_rooms:
+            key = ENCRYPTED_NOTICE_KEY.format(room_id=room_id)
+            if await self.services.storage.get_state(key) is None:
+                try:
+                    await self.send(room_id, Reply(text=self._encrypted_room_text()))
+                except DeliveryError as exc:  # not retried before the next start
+                    log.warning("matrix: could not warn %s about encryption: %s", room_id, exc)
+                else:
+                    await self.services.storage.set_state(key, "sent")
+            self._warned_rooms.add(room_id)
+
+    def _encrypted_room_text(self) -> str:
+        phrases = getattr(self.services.assistant, "phrases", None)
+        with contextlib.suppress(AttributeError, KeyError):
+            return "\n\n".join(phrases.text(lang, "encrypted_room") for lang in ("pl", "en"))
+        return ENCRYPTED_ROOM_TEXT
+
+    # sending
+
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Send one reply to a room as a notice (then its pin and file); return its event id."""
+        question = _answering.get()
+        content = (
+            notice_content(
+                reply,
+                in_reply_to=question.event_id,
+                mention=question.sender,
+                thread=question.thread,
+            )
+            if question is not None and question.room_id == chat_id
+            else notice_content(reply)
+        )
+        event_id = await self._send_event(chat_id, content)
+        location = location_content(reply)
+        if location:
+            await self._send_event(chat_id, location)
+        if reply.attachment:
+            await self._send_file(chat_id, reply)
+        return event_id
+
+    async def _send_event(self, room_id: str, content: dict[str, Any]) -> str:
+        try:
+            response = await self.client.room_send(room_id, "m.room.message", content)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"send to {room_id}: {_describe(exc)}") from exc
+        if not isinstance(response, RoomSendResponse):
+            raise delivery_error(response, f"send to {room_id}")
+        self._remember_sent(response.event_id)
+        return response.event_id
+
+    async def _send_file(self, room_id: str, reply: Reply) -> None:
+        attachment = reply.attachment
+        assert attachment is not None
+        try:
+            uploaded, _ = await self.client.upload(
+                io.BytesIO(attachment.data),
+                content_type=attachment.mime_type,
+                filename=attachment.filename,
+                filesize=len(attachment.data),
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"upload {attachment.filename}: {_describe(exc)}") from exc
+        if not isinstance(uploaded, UploadResponse):
+            raise delivery_error(uploaded, f"upload {attachment.filename}")
+        await self._send_event(room_id, {
+            "msgtype": "m.file",
+            "body": attachment.filename,
+            "filename": attachment.filename,
+            "url": uploaded.content_uri,
+            "info": {"mimetype": attachment.mime_type, "size": len(attachment.data)},
+        })  # fmt: skip
+
+    def _remember_sent(self, event_id: str, keep: int = 1000) -> None:
+        self._sent[event_id] = True
+        while len(self._sent) > keep:
+            self._sent.popitem(last=False)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

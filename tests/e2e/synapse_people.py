@@ -1,0 +1,163 @@
+"""People in the test Synapse: matrix-nio clients that create rooms, talk and listen.
+
+A `Person` keeps its own sync position, so `wait_for` sees only what arrived after the
+person last looked, and it long-polls (no sleeps): an answer is seen as soon as it lands.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    Event,
+    RoomCreateResponse,
+    RoomMemberEvent,
+    RoomMessageNotice,
+    RoomPreset,
+    RoomSendResponse,
+    SyncResponse,
+)
+
+from tests.e2e.synapse_server import Account, SynapseServer
+
+ENCRYPTION_STATE = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+
+
+class Person:
+    """One Matrix user driven by a test."""
+
+    def __init__(self, server: SynapseServer, account: Account) -> None:
+        self.account = account
+        self.user_id = account.user_id
+        self.client = AsyncClient(
+            server.url,
+            account.user_id,
+            device_id=account.device_id,
+            config=AsyncClientConfig(max_timeouts=3, encryption_enabled=False),
+        )
+        self.client.access_token = account.access_token
+        self.seen: list[tuple[str, Event]] = []  # (room id, event) not yet taken by wait_for
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    # talking
+
+    async def create_room(
+        self,
+        invite: list[str],
+        *,
+        direct: bool = False,
+        name: str | None = None,
+        encrypted: bool = False,
+    ) -> str:
+        response = await self.client.room_create(
+            name=name,
+            is_direct=direct,
+            preset=RoomPreset.trusted_private_chat if direct else RoomPreset.private_chat,
+            invite=invite,
+            initial_state=[ENCRYPTION_STATE] if encrypted else [],
+        )
+        assert isinstance(response, RoomCreateResponse), response
+        return response.room_id
+
+    async def join(self, room_id: str) -> None:
+        response = await self.client.join(room_id)
+        assert not hasattr(response, "status_code") or response.status_code is None, response
+
+    async def say(self, room_id: str, text: str, **extra: Any) -> str:
+        """Send a text message (extra content keys as given); return its event id."""
+        return await self.send(room_id, {"msgtype": "m.text", "body": text, **extra})
+
+    async def send(
+        self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message"
+    ) -> str:
+        response = await self.client.room_send(room_id, event_type, content)
+        assert isinstance(response, RoomSendResponse), response
+        return response.event_id
+
+    # listening
+
+    async def catch_up(self) -> None:
+        """Skip everything up to now: later waits see only newer events."""
+        await self._sync(0)
+        self.seen.clear()
+
+    async def wait_for(
+        self, room_id: str, match: Callable[[Event], bool], within: float = 10.0
+    ) -> Event:
+        """The first event in `room_id` that matches, waiting up to `within` seconds."""
+        deadline = time.monotonic() + within
+        while True:
+            for index, (room, event) in enumerate(self.seen):
+                if room == room_id and match(event):
+                    del self.seen[index]
+                    return event
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"{self.user_id}: nothing matched in {room_id} in {within}s")
+            await self._sync(int(min(remaining, 5.0) * 1000) or 1)
+
+    async def collect(self, room_id: str, match: Callable[[Event], bool], within: float) -> list:
+        """Every matching event in `room_id` arriving within `within` seconds."""
+        found = []
+        deadline = time.monotonic() + within
+        while (remaining := deadline - time.monotonic()) > 0:
+            await self._sync(max(1, int(remaining * 1000)))
+        for index in reversed(range(len(self.seen))):
+            room, event = self.seen[index]
+            if room == room_id and match(event):
+                found.insert(0, event)
+                del self.seen[index]
+        return found
+
+    async def wait_for_notice(
+        self, room_id: str, sender: str, in_reply_to: str | None = None, within: float = 10.0
+    ) -> RoomMessageNotice:
+        event = await self.wait_for(room_id, notice_from(sender, in_reply_to), within)
+        assert isinstance(event, RoomMessageNotice)
+        return event
+
+    async def wait_for_membership(
+        self, room_id: str, user_id: str, membership: str, within: float = 10.0
+    ) -> RoomMemberEvent:
+        def is_it(event: Event) -> bool:
+            return (
+                isinstance(event, RoomMemberEvent)
+                and event.state_key == user_id
+                and event.membership == membership
+            )
+
+        event = await self.wait_for(room_id, is_it, within)
+        assert isinstance(event, RoomMemberEvent)
+        return event
+
+    async def _sync(self, timeout_ms: int) -> None:
+        response = await self.client.sync(timeout=timeout_ms)
+        assert isinstance(response, SyncResponse), response
+        for room_id, info in response.rooms.join.items():
+            self.seen += [(room_id, event) for event in info.timeline.events]
+        for room_id, left in response.rooms.leave.items():
+            self.seen += [(room_id, event) for event in left.timeline.events]
+
+
+def notice_from(sender: str, in_reply_to: str | None = None) -> Callable[[Event], bool]:
+    """Matches a notice from `sender` (replying to `in_reply_to`, when given)."""
+
+    def is_it(event: Event) -> bool:
+        if not isinstance(event, RoomMessageNotice) or event.sender != sender:
+            return False
+        if in_reply_to is None:
+            return True
+        relation = event.source["content"].get("m.relates_to", {})
+        return relation.get("m.in_reply_to", {}).get("event_id") == in_reply_to
+
+    return is_it

@@ -1,0 +1,238 @@
+"""The Matrix adapter end to end: a real Synapse on 127.0.0.1, the real core, nio users."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nio import RoomMessageNotice
+
+from bot.config import Config, LimitSettings, MatrixSettings
+from bot.service import open_services
+from handlers.matrix import MatrixTransport
+from tests.e2e.synapse_people import Person, notice_from
+from tests.e2e.synapse_server import Account, SynapseServer
+
+QUIET = 1.5  # seconds to listen for an answer that must not come
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    synapse: SynapseServer, account: Account, database: Path, **settings: Any
+) -> AsyncIterator[MatrixTransport]:
+    """The real core and the Matrix adapter, logged in as `account`, until the block ends."""
+    login = (
+        {"password": account.password}
+        if settings.pop("by_password", False)
+        else {"access_token": account.access_token}
+    )
+    config = Config(
+        database=database,
+        matrix=MatrixSettings(homeserver=synapse.url, user_id=account.user_id, **login, **settings),
+        limits=LimitSettings(flood_messages=1000),
+    )
+    async with open_services(config) as services:
+        bot = MatrixTransport(services, max_backoff=1.0)
+        await bot.start()
+        try:
+            await asyncio.wait_for(bot.ready.wait(), timeout=20)
+            yield bot
+        finally:
+            await bot.stop()
+
+
+@pytest.fixture
+def bot_account(synapse: SynapseServer) -> Account:
+    return synapse.register("irlfbot")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "bot.db"
+
+
+@pytest.fixture
+async def alice(synapse: SynapseServer) -> AsyncIterator[Person]:
+    person = Person(synapse, synapse.register("alice"))
+    yield person
+    await person.close()
+
+
+@pytest.fixture
+async def bob(synapse: SynapseServer) -> AsyncIterator[Person]:
+    person = Person(synapse, synapse.register("bob"))
+    yield person
+    await person.close()
+
+
+async def direct_chat(alice: Person, bot: Account) -> str:
+    room_id = await alice.create_room([bot.user_id], direct=True)
+    await alice.wait_for_membership(room_id, bot.user_id, "join")
+    return room_id
+
+
+async def group_room(alice: Person, bob: Person, bot: Account) -> str:
+    room_id = await alice.create_room([bot.user_id, bob.user_id], name="Partners")
+    await bob.join(room_id)
+    await alice.wait_for_membership(room_id, bot.user_id, "join")
+    return room_id
+
+
+async def test_invite_from_own_homeserver_is_joined(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    async with running_bot(synapse, bot_account, database):
+        room_id = await alice.create_room([bot_account.user_id], name="Partners")
+        await alice.wait_for_membership(room_id, bot_account.user_id, "join")
+
+
+async def test_invite_from_disallowed_user_is_rejected(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person
+) -> None:
+    async with running_bot(synapse, bot_account, database, allowed_inviters=[bob.user_id]):
+        room_id = await alice.create_room([bot_account.user_id], direct=True)
+        await alice.wait_for_membership(room_id, bot_account.user_id, "leave")
+        allowed = await bob.create_room([bot_account.user_id], direct=True)
+        await bob.wait_for_membership(allowed, bot_account.user_id, "join")
+
+
+async def test_direct_chat_question_is_answered_with_a_notice(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    async with running_bot(synapse, bot_account, database):
+        room_id = await direct_chat(alice, bot_account)
+        question = await alice.say(room_id, "gdzie jest forum")
+        answer = await alice.wait_for_notice(room_id, bot_account.user_id, question)
+    assert "Kielce" in answer.body
+    assert answer.format == "org.matrix.custom.html"
+    assert "Kielce" in (answer.formatted_body or "")
+
+
+async def test_group_room_answers_mentions_commands_and_replies_only(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await group_room(alice, bob, bot_account)
+        await alice.say(room_id, "gdzie jest forum")
+        assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
+
+        mention = await alice.say(
+            room_id, "IRLF Assistant: where is the forum?", **{"m.mentions": {"user_ids": [bot_id]}}
+        )
+        assert "Kielce" in (await alice.wait_for_notice(room_id, bot_id, mention)).body
+
+        venue = await bob.say(room_id, "!venue")
+        venue_answer = await alice.wait_for_notice(room_id, bot_id, venue)
+        assert "Kielce" in venue_answer.body
+
+        follow_up = await alice.say(
+            room_id,
+            "when is it?",
+            **{"m.relates_to": {"m.in_reply_to": {"event_id": venue_answer.event_id}}},
+        )
+        await alice.wait_for_notice(room_id, bot_id, follow_up)
+
+
+async def test_restart_answers_missed_message_once_and_replays_nothing(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await direct_chat(alice, bot_account)
+        answered = await alice.say(room_id, "gdzie jest forum")
+        await alice.wait_for_notice(room_id, bot_id, answered)
+
+    missed = await alice.say(room_id, "when is the forum?")
+    async with running_bot(synapse, bot_account, database, by_password=True) as bot:
+        assert bot.client.device_id == "IRLFBOT"
+        await alice.wait_for_notice(room_id, bot_id, missed)
+        again = await alice.collect(room_id, notice_from(bot_id), within=QUIET)
+    assert again == [], [event.body for event in again]
+
+
+async def test_first_start_does_not_answer_history(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    room_id = await alice.create_room([bot_account.user_id], direct=True)
+    bot_as_person = Person(synapse, bot_account)
+    try:
+        await bot_as_person.join(room_id)
+    finally:
+        await bot_as_person.close()
+    await alice.say(room_id, "gdzie jest forum")
+    async with running_bot(synapse, bot_account, database):
+        assert await alice.collect(room_id, notice_from(bot_account.user_id), within=QUIET) == []
+        question = await alice.say(room_id, "gdzie jest forum")
+        await alice.wait_for_notice(room_id, bot_account.user_id, question)
+
+
+async def test_answers_again_after_synapse_restart(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await direct_chat(alice, bot_account)
+        synapse.stop()
+        try:
+            await asyncio.sleep(1.0)  # the bot's sync fails and it backs off
+        finally:
+            synapse.start()
+        question = await alice.say(room_id, "gdzie jest forum")
+        await alice.wait_for_notice(room_id, bot_id, question, within=20)
+
+
+async def test_encrypted_room_gets_one_plain_notice(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await alice.create_room([bot_id], direct=True, encrypted=True)
+        notice = await alice.wait_for_notice(room_id, bot_id)
+        assert "encrypted" in notice.body
+        await alice.send(room_id, fake_encrypted_message(), "m.room.encrypted")
+        assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
+    async with running_bot(synapse, bot_account, database):
+        await alice.send(room_id, fake_encrypted_message(), "m.room.encrypted")
+        assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
+
+
+async def test_rate_limited_replies_wait_and_arrive(
+    synapse: SynapseServer,
+    bot_account: Account,
+    database: Path,
+    alice: Person,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    admin = synapse.register("admin", admin=True)
+    synapse.limit_messages(admin, bot_account.user_id, per_second=2, burst=1)
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await direct_chat(alice, bot_account)
+        questions = [await alice.say(room_id, "gdzie jest forum") for _ in range(3)]
+        for question in questions:
+            await alice.wait_for_notice(room_id, bot_id, question)
+    assert "429" in caplog.text  # the homeserver did say "slow down"
+
+
+def fake_encrypted_message() -> dict[str, str]:
+    """What an encrypting client sends; the bot cannot (and need not) decrypt it."""
+    return {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "ciphertext": "AwgAEnB...",
+        "sender_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "session_id": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
+        "device_id": "ALICEDEVICE",
+    }
+
+
+@pytest.fixture(autouse=True)
+def synapse_is_up(synapse: SynapseServer) -> Iterator[None]:
+    """A test that stops Synapse must not take it away from the next one."""
+    yield
+    if not synapse.running:
+        synapse.start()

@@ -1,0 +1,268 @@
+"""The Telegram adapter with the real core, against telegram-test-api on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import tomllib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.config import DEFAULT_EVENT_FILE, Config
+from bot.messages import Attachment, ChatRef, Reply, Venue
+from bot.service import Services, open_services
+from bot.transport import RecipientGone
+from handlers.telegram import TelegramTransport
+from tests.e2e.telegram_emulator import BOT_USERNAME, TelegramSession
+
+QUIET = 0.5  # seconds to wait for a reply that must not come
+
+
+def make_config(telegram: TelegramSession, database: Path, **settings: Any) -> Config:
+    return Config.model_validate(
+        {
+            "database": database,
+            "telegram": {"token": telegram.token, "base_url": telegram.base_url, **settings},
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(config: Config) -> AsyncIterator[tuple[Services, TelegramTransport]]:
+    """The core and the Telegram transport, as `irlf-bot run` starts them."""
+    async with open_services(config) as services:
+        transport = TelegramTransport(services)
+        await transport.start()
+        try:
+            yield services, transport
+        finally:
+            await transport.stop()
+
+
+@pytest.fixture
+async def bot(
+    telegram: TelegramSession, tmp_path: Path
+) -> AsyncIterator[tuple[Services, TelegramTransport]]:
+    async with running(make_config(telegram, tmp_path / "bot.db")) as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_logs(telegram: TelegramSession, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test here logs at DEBUG, and no line may hold the bot token (setup to teardown)."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    records = [r for when in ("setup", "call", "teardown") for r in caplog.get_records(when)]
+    leaks = [r.getMessage()[:200] for r in records if telegram.token in r.getMessage()]
+    assert not leaks, f"the bot token is in these log lines: {leaks}"
+    assert telegram.token not in caplog.text
+
+
+async def test_start_greets_in_the_users_language(telegram: TelegramSession, bot: Any) -> None:
+    polish, english = telegram.user(language="pl"), telegram.user(language="en")
+    await polish.send("/start")
+    await english.send("/start")
+    greeting, hello = await polish.reply(), await english.reply()
+    assert greeting.text.startswith("Dzień dobry, Ania!")
+    assert "/forget" in greeting.text
+    assert hello.text.startswith("Hello, Ania!")
+    assert hello.parse_mode == "HTML"
+    assert "faq venue" in hello.payloads
+
+
+async def test_free_text_question_is_answered(telegram: TelegramSession, bot: Any) -> None:
+    user = telegram.user()
+    await user.send("gdzie jest forum")
+    assert "Kielce" in (await user.reply()).text
+
+
+async def test_request_urls_are_logged_with_the_token_masked(
+    telegram: TelegramSession, bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = telegram.user()
+    await user.send("kiedy")
+    await user.reply()
+    requests = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert any("/bot***/sendMessage" in line for line in requests)
+
+
+async def test_tapped_suggestion_is_answered(telegram: TelegramSession, bot: Any) -> None:
+    services, _ = bot
+    question = next(
+        q
+        for q in ("co to", "co to jest", "info", "pytanie")
+        if services.assistant.ask(q).kind == "suggest"
+    )
+    user = telegram.user()
+    await user.send(question)
+    suggestions = await user.reply()
+    payload = suggestions.payloads[0]
+    entry = payload.removeprefix("show ")
+    await user.tap(suggestions, payload)
+    answer = await user.reply()  # the emulator keeps the HTML as sent: compare its start
+    assert answer.text[:40] == services.assistant.entry_text(entry, "pl")[:40]
+
+
+async def test_language_choice_survives_a_restart(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    config = make_config(telegram, tmp_path / "bot.db")
+    user = telegram.user(language="pl")
+    async with running(config):
+        await user.send("/lang en")
+        assert (await user.reply()).text == "OK, I will answer in English."
+    async with running(config):
+        await user.send("/start")
+        assert (await user.reply()).text.startswith("Hello")
+
+
+async def test_forget_erases_the_user(telegram: TelegramSession, bot: Any) -> None:
+    services, _ = bot
+    user = telegram.user(language="pl")
+    await user.send("/lang en")
+    await user.reply()
+    await user.send("/forget")
+    confirm = await user.reply()
+    await user.tap(confirm, "forget yes")
+    assert (await user.reply()).text.startswith("Done")
+    assert await services.storage.get_user(ChatRef("telegram", str(user.chat_id))) is None
+    await user.send("/help")
+    assert (await user.reply()).text.startswith("Napisz pytanie")  # Polish again
+
+
+async def test_a_burst_of_non_text_gets_one_short_answer(
+    telegram: TelegramSession, bot: Any
+) -> None:
+    user = telegram.user(language="en")
+    await user.send_sticker()
+    await user.send_photo()
+    await user.send_sticker()
+    (answer,) = await user.replies(1, quiet=QUIET)
+    assert answer.text == "I can read only text — please type your question."
+
+
+async def test_group_message_is_answered_only_when_addressed(
+    telegram: TelegramSession, bot: Any
+) -> None:
+    user = telegram.user(chat_id=-100123, chat_type="group")
+    await user.send("gdzie jest forum")
+    await user.send("/venue@SomeOtherBot")
+    assert await user.replies(0, quiet=QUIET) == []
+    await user.send(f"@{BOT_USERNAME} gdzie jest forum")
+    answer = await user.reply()
+    assert "Kielce" in answer.text
+    await user.send("a kiedy?", reply_to=answer)
+    assert "2026" in (await user.reply()).text
+
+
+async def test_command_menu_is_registered_in_both_languages(
+    telegram: TelegramSession, bot: Any
+) -> None:
+    calls = await telegram.absorbed("setMyCommands")
+    menus = {call.get("language_code"): call["commands"] for call in calls}
+    assert set(menus) == {None, "pl", "en"}
+    assert menus[None] == menus["pl"]
+    assert [c["command"] for c in menus["en"]] == [c["command"] for c in menus["pl"]]
+    assert "lang" in [c["command"] for c in menus["en"]]
+
+
+async def test_venue_pin_and_file_follow_the_text(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    event = tomllib.loads(DEFAULT_EVENT_FILE.read_text(encoding="utf-8"))
+    event_file = tmp_path / "event.toml"
+    event_file.write_text(
+        DEFAULT_EVENT_FILE.read_text(encoding="utf-8").replace(
+            "[venue]\n", "[venue]\nlatitude = 50.87\nlongitude = 20.65\n", 1
+        ),
+        encoding="utf-8",
+    )
+    config = make_config(telegram, tmp_path / "bot.db")
+    config.event_file = event_file
+    user = telegram.user()
+    async with running(config) as (_, transport):
+        await user.send("/venue")
+        assert event["venue"]["address"] in (await user.reply()).text
+        (pin,) = await telegram.absorbed("sendVenue")
+        assert (float(pin["latitude"]), float(pin["longitude"])) == (50.87, 20.65)
+        assert pin["address"] == event["venue"]["address"]
+        ics = Attachment("irlf.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        await transport.send(str(user.chat_id), Reply("Calendar", attachment=ics))
+    (document,) = await telegram.absorbed("sendDocument")
+    assert document["document"]["filename"] == "irlf.ics"
+    assert document["document"]["content"].startswith("BEGIN:VCALENDAR")
+
+
+async def test_long_reply_is_split_into_messages(telegram: TelegramSession, bot: Any) -> None:
+    _, transport = bot
+    user = telegram.user()
+    text = "\n".join(f"{n:04d} " + "x" * 95 for n in range(60))  # 6000 characters
+    await transport.send(str(user.chat_id), Reply(text, html=text))
+    parts = await user.replies(2, quiet=QUIET)
+    assert len(parts) == 2
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert "\n".join(p.text for p in parts) == text
+
+
+async def test_blocked_user_is_reported_gone(telegram: TelegramSession, bot: Any) -> None:
+    _, transport = bot
+    user = telegram.user()
+    await telegram.block(user.chat_id)
+    with pytest.raises(RecipientGone):
+        await transport.send(str(user.chat_id), Reply("Reminder", venue=Venue("Targi", "Kielce")))
+
+
+async def test_webhook_mode_checks_the_secret_token(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    config = make_config(
+        telegram,
+        tmp_path / "bot.db",
+        mode="webhook",
+        webhook_url=url,
+        webhook_port=port,
+        webhook_secret="s3cret-header",
+    )
+    user = telegram.user()
+    message = {"message_id": 1, "date": 1, "chat": user.chat, "from": user.sender}
+    update = {"update_id": 1, "message": {**message, "text": "gdzie jest forum"}}
+    async with running(config), httpx.AsyncClient() as http:
+        (webhook,) = await telegram.absorbed("setWebhook")
+        assert (webhook["url"], webhook["secret_token"]) == (url, "s3cret-header")
+        header = "X-Telegram-Bot-Api-Secret-Token"
+        stranger = await http.post(url, json=update, headers={header: "guess"})
+        assert stranger.status_code == 403
+        assert await user.replies(0, quiet=QUIET) == []
+        telegram_itself = await http.post(url, json=update, headers={header: "s3cret-header"})
+        assert telegram_itself.status_code == 200
+        assert "Kielce" in (await user.reply()).text
+
+
+async def test_unreachable_api_is_retried_quietly(
+    telegram: TelegramSession, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    nobody_listens = f"http://127.0.0.1:{free_port()}/bot"
+    config = make_config(telegram, tmp_path / "bot.db", base_url=nobody_listens)
+    async with open_services(config) as services:
+        starting = asyncio.create_task(TelegramTransport(services).start())
+        await asyncio.sleep(1.5)
+        assert not starting.done()  # still trying, not crashed
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retries) >= 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

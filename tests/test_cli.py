@@ -1,0 +1,112 @@
+"""The command line: `ask --json` contract, stdin, `check-faq` exit codes, `run` without tokens."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = ["question", "kind", "entry", "score", "lang", "text", "suggestions"]
+
+
+def run_cli(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    clean_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_"))
+    }
+    clean_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+        text=True, cwd=ROOT, env=clean_env, timeout=60,
+    )
+
+
+def test_ask_json_prints_one_object_per_question_in_order() -> None:
+    questions = ["gdzie jest forum", "when does it start", "przepis na pierogi", "jestem dziennikarką"]
+    result = run_cli("ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().split("\n")
+    objects = [json.loads(line) for line in lines]
+    assert [o["question"] for o in objects] == questions
+    assert all(list(o) == FIELDS for o in objects)
+    assert [o["kind"] for o in objects] == ["answer", "answer", "fallback", "handoff"]
+    assert objects[0]["lang"] == "pl" and objects[1]["lang"] == "en"
+    assert objects[2]["entry"] is None and objects[2]["suggestions"] == []
+    assert "p.ostrek@iccsm.network" in objects[3]["text"]
+    assert all(isinstance(o["score"], int | float) for o in objects)
+
+
+def test_ask_with_arguments_and_lang(capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", "--json", "--lang", "en", "parking"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["entry"] == "parking" and answer["lang"] == "en"
+
+
+def test_ask_plain_prints_the_text(capsys: pytest.CaptureFixture) -> None:
+    assert main(["ask", "adres"]) == 0
+    assert "Zakładowa 1" in capsys.readouterr().out
+
+
+def test_check_faq_passes_on_the_shipped_knowledge_base(capsys: pytest.CaptureFixture) -> None:
+    assert main(["check-faq"]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+ENTRY = """
+[[entry]]
+id = "{id}"
+category = "schedule"
+title = {{ pl = "T", en = "T" }}
+questions.pl = [{pl}]
+questions.en = ["when is it"]
+answer.pl = "{answer}"
+answer.en = "It is {{date}}."
+"""
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        (
+            [ENTRY.format(id="a", pl='"kiedy"', answer="To {date}.").replace(
+                'answer.en = "It is {date}."', ""
+            )],
+            "answer.en' is missing",
+        ),
+        ([ENTRY.format(id="a", pl='"kiedy"', answer="To {godzina}.")], "unknown placeholder"),
+        (
+            [
+                ENTRY.format(id="a", pl='"kiedy jest"', answer="A"),
+                ENTRY.format(id="b", pl='"Kiedy jest?"', answer="B"),
+            ],
+            "collides",
+        ),
+        (['[[entry]]\nid = "a"\ncategory = "nope"\n'], "category"),
+        (["[[entry\n"], "not valid TOML"),
+    ],
+)
+def test_check_faq_fails_on_a_broken_knowledge_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture, entries: list[str], expected: str
+) -> None:
+    (tmp_path / "kb.toml").write_text("\n".join(entries), encoding="utf-8")
+    assert main(["check-faq", "--data", str(tmp_path)]) == 1
+    assert expected in capsys.readouterr().out
+
+
+def test_run_without_tokens_names_the_variables_and_serves_the_console(tmp_path: Path) -> None:
+    result = run_cli("run", stdin="gdzie jest forum\n", env={"IRLF_DB": str(tmp_path / "b.db")})
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "MATRIX_HOMESERVER" in result.stderr
+    assert "Kielce" in result.stdout
+
+
+def test_chat_buttons_are_numbered_and_typed_numbers_tap_them(tmp_path: Path) -> None:
+    result = run_cli("chat", stdin="1\n", env={"IRLF_DB": str(tmp_path / "b.db")})
+    assert "[1]" in result.stdout
+    assert "Pytania w temacie" in result.stdout

@@ -1,0 +1,120 @@
+"""Configuration: defaults, the file, the environment on top, and clear errors (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import DEFAULT_EVENT_FILE, ConfigError, load_config
+from bot.event import Event
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_need_no_file_and_enable_no_transport(tmp_path: Path) -> None:
+    config = load_config(None, environ={})
+    assert not config.telegram.enabled
+    assert not config.matrix.enabled
+    assert config.reminders.offsets[0].days == 7
+
+
+def test_a_good_file_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", """
+database = "state/bot.db"
+[telegram]
+admins = [42]
+[matrix]
+homeserver = "http://127.0.0.1:8008"
+user_id = "@bot:localhost"
+access_token = "file-token"
+[reminders]
+before = ["3d", "1h"]
+""")
+    config = load_config(path, environ={})
+    assert config.database == tmp_path / "state" / "bot.db"
+    assert config.telegram.admins == [42]
+    assert config.matrix.enabled and config.matrix.server_name == "localhost"
+    assert [o.total_seconds() for o in config.reminders.offsets] == [3 * 86400, 3600]
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.toml", '[telegram]\ntoken = "from-file"\n')
+    env = {"TELEGRAM_BOT_TOKEN": "123:from-env", "IRLF_DB": str(tmp_path / "x.db")}
+    config = load_config(path, environ=env)
+    assert config.telegram.token is not None
+    assert config.telegram.token.get_secret_value() == "123:from-env"
+    assert config.database == tmp_path / "x.db"
+
+
+def test_secrets_do_not_print(tmp_path: Path) -> None:
+    config = load_config(None, environ={"TELEGRAM_BOT_TOKEN": "123:very-secret"})
+    assert "very-secret" not in repr(config)
+    assert "very-secret" not in str(config.telegram)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('[telegram]\nwebhook_port = "eighty"\n', "telegram.webhook_port"),
+        ('[telegram]\nadmins = ["alice"]\n', "telegram.admins"),
+        ("[matrix]\nhomeserve = 'typo'\n", "matrix.homeserve"),
+        ('[reminders]\nbefore = ["soon"]\n', "reminders.before"),
+        ('log_level = "LOUD"\n', "log_level"),
+        ('telegram = 5\n', "telegram"),
+    ],
+)
+def test_a_bad_field_is_named_with_the_file(tmp_path: Path, text: str, field: str) -> None:
+    path = write(tmp_path / "bad.toml", text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert str(path) in str(raised.value)
+    assert field in str(raised.value)
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "broken.toml", "[telegram\n")
+    with pytest.raises(ConfigError, match=r"broken\.toml"):
+        load_config(path, environ={})
+
+
+def test_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_cli_exits_2_naming_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = write(tmp_path / "bad.toml", '[broadcast]\ntelegram_rate = -1\n')
+    assert main(["-c", str(path), "ask", "kiedy"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "broadcast.telegram_rate" in err
+
+
+def test_cli_exits_2_on_a_bad_event_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    real = (DEFAULT_EVENT_FILE).read_text(encoding="utf-8")
+    naive = real.replace("start = 2026-09-10T14:00:00+02:00", "start = 2026-09-10T14:00:00")
+    assert naive != real
+    event = write(tmp_path / "event.toml", naive)
+    path = write(tmp_path / "c.toml", f'event_file = "{event.name}"\n')
+    assert main(["-c", str(path), "ask", "kiedy"]) == 2
+    err = capsys.readouterr().err
+    assert "event.toml" in err and "UTC offset" in err
+
+
+def test_event_file_missing_a_contact_names_it(tmp_path: Path) -> None:
+    real = DEFAULT_EVENT_FILE.read_text(encoding="utf-8")
+    broken = real.replace('email = "p.ostrek@iccsm.network"', 'email = "not an address"')
+    event = write(tmp_path / "event.toml", broken)
+    with pytest.raises(ConfigError, match=r"contacts\.media\.email"):
+        Event.load(event)
+
+
+def test_the_example_config_is_valid() -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    config = load_config(example, environ={})
+    assert config.event_file.exists()
+    assert config.reminders.before == ["7d", "1d", "2h"]
