@@ -18,7 +18,6 @@ from typing import Any
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
-from bot.markup import to_html
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage, User
@@ -259,7 +258,11 @@ class Assistant:
 
     def say(self, text: str, buttons: list[list[Button]] | None = None) -> Reply:
         """A reply to the same chat, with its HTML form."""
-        return Reply(text=text, html=to_html(text), buttons=buttons or [])
+        return Reply.of(text, buttons)
+
+    def register(self, commands: dict[str, Handler]) -> None:
+        """Add a feature's commands (broadcasts, reminders, the media desk)."""
+        self._commands.update(commands)
 
     def _joined(self, command: str, lang: str) -> str:
         ids = self.phrases.data["commands"][command]

@@ -7,15 +7,21 @@ import asyncio
 import contextlib
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.assistant import clean
+from bot.broadcasts import TRANSPORTS
 from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
 from bot.config import ENVIRONMENT, Config, ConfigError, load_config
 from bot.event import Event
 from bot.logs import setup_logging
+from bot.outbox import Outbox
 from bot.phrasebook import Phrasebook
 from bot.service import build_transports, open_services, serve
+from bot.stats import gather as gather_stats
+from bot.storage import Storage
 from faq.knowledge import DATA_DIR, KnowledgeBase
 from faq.matcher import find_collisions
 
@@ -65,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=["pl", "en"], help="language when the question is neutral")
     with_now(ask)
     ask.set_defaults(func=ask_command)
+
+    cast = sub.add_parser("broadcast", help="enqueue an announcement for the running bot")
+    cast.add_argument("--text-pl", required=True, help="the text (everyone gets it if alone)")
+    cast.add_argument("--text-en", help="the English text for English-speaking recipients")
+    cast.add_argument("--to", default="telegram,matrix", help="transports, comma-separated")
+    cast.add_argument("--at", metavar="TIME", help="send at, e.g. 2026-09-10T12:00+02:00")
+    cast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cast.add_argument("--wait", action="store_true", help="show progress until it is sent")
+    cast.set_defaults(func=broadcast_command)
+
+    stats = sub.add_parser("stats", help="subscribers, questions per day, unanswered questions")
+    stats.add_argument("--csv", type=Path, metavar="FILE", help="write the figures as CSV")
+    stats.set_defaults(func=stats_command)
 
     check = sub.add_parser("check-faq", help="validate the knowledge base")
     check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
@@ -134,6 +153,93 @@ def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
                     print(json.dumps(answer.as_json(), ensure_ascii=False), flush=True)
                 else:
                     print(f"{answer.text}\n", flush=True)
+
+    asyncio.run(go())
+    return 0
+
+
+def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Preview, confirm and enqueue an announcement; the running bot sends it."""
+    transports = [t.strip() for t in args.to.split(",") if t.strip()]
+    unknown = set(transports) - set(TRANSPORTS)
+    if not transports or unknown:
+        print(f"irlf-bot: --to takes {', '.join(TRANSPORTS)}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        at = parse_when(args.at) if args.at else None
+    except ValueError as exc:
+        print(f"irlf-bot: --at: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    text_pl, text_en = clean(args.text_pl), clean(args.text_en or "") or None
+    if not text_pl:
+        print("irlf-bot: --text-pl is empty", file=sys.stderr)
+        return EXIT_CONFIG
+
+    async def preview() -> None:
+        async with open_services(config, clock) as services:
+            found = await services.outbox.recipients(transports, config.matrix.broadcast_rooms)
+            per = Counter(r.transport for r in found)
+            print(f"To {len(found)} recipients: "
+                  + ", ".join(f"{t} {per.get(t, 0)}" for t in transports))
+            print(f"PL: {text_pl}" + (f"\nEN: {text_en}" if text_en else ""))
+            if at:
+                print(f"At: {at.astimezone(services.assistant.event.zone):%Y-%m-%d %H:%M %Z}")
+
+    async def enqueue() -> None:
+        async with open_services(config, clock) as services:
+            broadcast_id = await services.outbox.create(
+                text_pl, text_en, transports, "shell", state="scheduled", not_before=at
+            )
+            print(f"Announcement #{broadcast_id} queued; the running bot sends it.")
+            if args.wait:
+                await _show_progress(services.outbox, broadcast_id)
+
+    asyncio.run(preview())
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("irlf-bot: not confirmed (add --yes when not at a terminal)", file=sys.stderr)
+            return 1
+        if input("Send? [y/N] ").strip().lower() not in ("y", "yes", "t", "tak"):
+            print("Cancelled.")
+            return 1
+    asyncio.run(enqueue())
+    return 0
+
+
+async def _show_progress(outbox: Outbox, broadcast_id: int) -> None:
+    """A progress bar on the terminal until the running bot has sent everything."""
+    width = 30
+    while True:
+        broadcast = await outbox.get(broadcast_id)
+        progress = await outbox.progress(broadcast_id)
+        filled = width * progress.percent // 100
+        state = broadcast.state if broadcast else "?"
+        sys.stdout.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {progress.percent:3d}% "
+            f"{progress.done}/{progress.total} sent {progress.sent} blocked {progress.blocked} "
+            f"failed {progress.failed} ({state})"
+        )
+        sys.stdout.flush()
+        if state in ("done", "cancelled"):
+            print()
+            return
+        await asyncio.sleep(0.5)
+
+
+def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Print the organiser statistics, or write them as CSV."""
+
+    async def go() -> None:
+        storage = await Storage.open(config.database)
+        try:
+            figures = await gather_stats(storage)
+        finally:
+            await storage.close()
+        if args.csv:
+            figures.write_csv(args.csv)
+            print(f"wrote {args.csv}")
+        else:
+            print(figures.table())
 
     asyncio.run(go())
     return 0

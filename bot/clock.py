@@ -53,3 +53,8 @@ def parse_when(text: str) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset; write e.g. 2026-09-09T14:00+02:00")
     return value
+
+
+def stamp(when: datetime) -> str:
+    """A stored time: UTC ISO 8601, so text order is time order."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.markup import to_html
+
 Transport = Literal["telegram", "matrix", "console"]
 
 
@@ -95,3 +97,8 @@ class Reply:
     chat: ChatRef | None = None
     tag: str | None = None
     edit_of: str | None = None
+
+    @classmethod
+    def of(cls, text: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
+        """A reply with its HTML form made from the plain text (everything escaped)."""
+        return cls(text=text, html=to_html(text), buttons=buttons or [], **fields)  # type: ignore[arg-type]

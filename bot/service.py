@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.assistant import Assistant
+from bot.broadcasts import BroadcastDesk
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
+from bot.outbox import Outbox
 from bot.storage import Storage
 from bot.switchboard import Switchboard
 from faq.knowledge import KnowledgeBase
@@ -27,6 +29,7 @@ class Services:
     storage: Storage
     assistant: Assistant
     board: Switchboard
+    outbox: Outbox
 
 
 @contextlib.asynccontextmanager
@@ -38,7 +41,10 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
     storage = await Storage.open(config.database)
     try:
         assistant = Assistant(config, event, kb, storage, clock)
-        yield Services(config, clock, storage, assistant, Switchboard(assistant))
+        board = Switchboard(assistant)
+        outbox = Outbox(storage, board, clock, config.broadcast, assistant.phrases)
+        assistant.register(BroadcastDesk(config, outbox, assistant.phrases, clock).commands())
+        yield Services(config, clock, storage, assistant, board, outbox)
     finally:
         await storage.close()
 
@@ -58,15 +64,23 @@ def build_transports(services: Services) -> list[Any]:
 
 
 async def serve(services: Services, transports: list[Any]) -> None:
-    """Run the transports until cancelled; stop them cleanly."""
+    """Run the transports and the background work (outbox) until cancelled; stop cleanly."""
     started: list[Any] = []
+    workers: list[asyncio.Task[None]] = []
     try:
         for transport in transports:
             await transport.start()
             started.append(transport)
             log.info("%s transport running", transport.name)
-        await asyncio.Event().wait()
+        workers.append(asyncio.create_task(
+            services.outbox.run(services.config.matrix.broadcast_rooms), name="outbox"
+        ))
+        await asyncio.gather(*workers)
     finally:
+        for worker in workers:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await worker
         for transport in reversed(started):
             with contextlib.suppress(Exception):
                 await transport.stop()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.clock import stamp
 from bot.messages import ChatRef
 
 MIGRATIONS: list[str] = [
@@ -34,6 +35,50 @@ MIGRATIONS: list[str] = [
     CREATE TABLE question_stats (
         day TEXT NOT NULL, entry TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
         PRIMARY KEY (day, entry, kind)
+    );
+    """,
+    # 2: broadcasts and their outbox (one row per broadcast and recipient); reminders sent
+    """
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'broadcast',
+        text_pl TEXT NOT NULL,
+        text_en TEXT,
+        transports TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        origin_transport TEXT,
+        origin_chat TEXT,
+        state TEXT NOT NULL DEFAULT 'draft',
+        not_before TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        progress_message TEXT,
+        reported_percent INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE outbox (
+        broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),
+        transport TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        lang TEXT NOT NULL DEFAULT 'pl',
+        is_private INTEGER NOT NULL DEFAULT 1,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL DEFAULT '',
+        sent_at TEXT,
+        error TEXT,
+        PRIMARY KEY (broadcast_id, transport, chat_id)
+    );
+    CREATE INDEX outbox_pending ON outbox (state, next_attempt_at);
+    ALTER TABLE users ADD COLUMN subscribed_at TEXT;
+    CREATE TABLE sent_reminders (
+        event TEXT NOT NULL,
+        reminder TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (event, reminder, transport, chat_id)
     );
     """,
 ]
@@ -125,7 +170,7 @@ class Storage:
         await self.db.execute(
             "INSERT INTO users (transport, chat_id, is_private, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(transport, chat_id) DO UPDATE SET blocked = 0",
-            (chat.transport, chat.chat_id, int(is_private), now.isoformat()),
+            (chat.transport, chat.chat_id, int(is_private), stamp(now)),
         )
         await self.db.commit()
 
@@ -193,10 +238,13 @@ class Storage:
         if kind in ("fallback", "suggest"):
             await self.db.execute(
                 "INSERT INTO unanswered (text, asked_at) VALUES (?, ?)",
-                (text, asked_at.isoformat()),
+                (text, stamp(asked_at)),
             )
         await self.db.commit()
 
 
 # Tables with rows about one chat, erased by /forget: (table, (transport column, chat column)).
-FORGET_HOOKS: list[tuple[str, tuple[str, str]]] = []
+FORGET_HOOKS: list[tuple[str, tuple[str, str]]] = [
+    ("sent_reminders", ("transport", "chat_id")),
+    ("outbox", ("transport", "chat_id")),
+]

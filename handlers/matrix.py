@@ -46,6 +46,7 @@ from nio import (
     MatrixInvitedRoom,
     MatrixRoom,
     MegolmEvent,
+    ProfileGetDisplayNameResponse,
     RoomGetEventResponse,
     RoomLeaveError,
     RoomMemberEvent,
@@ -63,6 +64,7 @@ from nio import (
 )
 from nio.events.room_events import Event
 
+from bot.config import ConfigError
 from bot.messages import Incoming, Reply
 from bot.transport import DeliveryError, RecipientGone, RetryLater
 
@@ -388,13 +390,21 @@ class MatrixTransport:
         self._task: asyncio.Task[None] | None = None
         self._answering_sync = False  # answering what one sync brought: finish it on stop
         self._stopping = False
+        self._logged_in = False
         self.ready = asyncio.Event()  # set after the first successful sync
 
     # lifecycle
 
     async def start(self) -> None:
-        """Log in, attach to the switchboard and start following the rooms."""
-        await self._log_in()
+        """Log in, attach to the switchboard and start following the rooms.
+
+        Refused credentials raise `ConfigError`; an unreachable homeserver does not: the
+        sync loop logs in once it answers.
+        """
+        try:
+            await self._log_in()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("matrix: homeserver unreachable (%s); will keep trying", _describe(exc))
         self._add_callbacks()
         self._since = await self.services.storage.get_state(SINCE_KEY)
         self.services.board.attach(self)
@@ -416,25 +426,40 @@ class MatrixTransport:
         await self.client.close()
 
     async def _log_in(self) -> None:
+        """Use the access token (checked with whoami), else log in by password."""
         settings = self.settings
         if settings.access_token and settings.access_token.get_secret_value():
             # Set directly: nio's restore_login would open an olm store we do not use.
             self.client.access_token = settings.access_token.get_secret_value()
             whoami = await self.client.whoami()
             if isinstance(whoami, WhoamiError):
-                raise DeliveryError(f"Matrix access token refused: {whoami}")
+                raise ConfigError(f"MATRIX_ACCESS_TOKEN refused by the homeserver: {whoami}")
             if whoami.user_id != self.user_id:
-                raise DeliveryError(f"the access token is for {whoami.user_id}, not {self.user_id}")
+                raise ConfigError(
+                    f"MATRIX_ACCESS_TOKEN belongs to {whoami.user_id}, not {self.user_id}"
+                )
             self.client.device_id = whoami.device_id or settings.device_id
         elif settings.password and settings.password.get_secret_value():
+            # The fixed device id keeps one device however often the bot restarts.
             response = await self.client.login(
                 settings.password.get_secret_value(), device_name=settings.display_name
             )
             if isinstance(response, ErrorResponse):
-                raise DeliveryError(f"Matrix login failed: {response}")
+                raise ConfigError(f"Matrix login as {self.user_id} failed: {response}")
         else:
-            raise DeliveryError("Matrix needs MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD")
+            raise ConfigError("Matrix needs MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD")
+        self._logged_in = True
         log.info("matrix: logged in as %s (device %s)", self.user_id, self.client.device_id)
+        await self._show_display_name()
+
+    async def _show_display_name(self) -> None:
+        """Use the configured display name, so people see (and mention) the bot by it."""
+        wanted = self.settings.display_name
+        current = await self.client.get_displayname()
+        if isinstance(current, ProfileGetDisplayNameResponse) and current.displayname != wanted:
+            changed = await self.client.set_displayname(wanted)
+            if isinstance(changed, ErrorResponse):
+                log.warning("matrix: could not set the display name: %s", changed)
 
     def _add_callbacks(self) -> None:
         self.client.event_callbacks.clear()
@@ -486,6 +511,8 @@ class MatrixTransport:
         first = True
         while not self._stopping:
             try:
+                if not self._logged_in:
+                    await self._log_in()
                 await self._sync_once(full_state=first)
             except asyncio.CancelledError:
                 raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 import secrets
@@ -57,6 +58,7 @@ LANGUAGES = ("pl", "en")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
+BOOTSTRAP_RETRIES = 5  # deleteWebhook/setWebhook right after a successful getMe
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
 # base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
 TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
@@ -100,7 +102,7 @@ class TelegramTransport:
                 await app.updater.start_polling(  # type: ignore[union-attr]
                     poll_interval=self.settings.poll_interval,
                     timeout=POLL_TIMEOUT,
-                    bootstrap_retries=-1,
+                    bootstrap_retries=BOOTSTRAP_RETRIES,
                     allowed_updates=ALLOWED_UPDATES,
                     error_callback=_log_polling_error,
                 )
@@ -172,7 +174,7 @@ class TelegramTransport:
             webhook_url=url,
             secret_token=token,
             allowed_updates=ALLOWED_UPDATES,
-            bootstrap_retries=-1,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
 
 
@@ -265,7 +267,7 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
             parts = [] if first else parts
         for number, part in enumerate(parts, start=1):
             last = number == len(parts)
-            sent = await _send_text(bot, chat_id, part, mode, markup if last else None, reply)
+            sent = await _send_text(bot, chat_id, part, mode, markup if last else None)
             first = first or str(sent.message_id)
         if reply.venue and reply.venue.latitude is not None and reply.venue.longitude is not None:
             venue = reply.venue
@@ -281,12 +283,7 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
 
 
 async def _send_text(
-    bot: Bot,
-    chat_id: str,
-    text: str,
-    mode: ParseMode | None,
-    markup: InlineKeyboardMarkup | None,
-    reply: Reply,
+    bot: Bot, chat_id: str, text: str, mode: ParseMode | None, markup: InlineKeyboardMarkup | None
 ) -> Message:
     try:
         return await bot.send_message(chat_id, text, parse_mode=mode, reply_markup=markup)
@@ -295,8 +292,8 @@ async def _send_text(
             raise
         # Never expected (the core escapes its HTML), but a plain answer beats none.
         log.warning("telegram: HTML rejected (%s); sending plain text", exc.message)
-        return await bot.send_message(chat_id, reply.text[: MessageLimit.MAX_TEXT_LENGTH],
-                                      reply_markup=markup)
+        plain = html.unescape(re.sub(r"<[^>]*>", "", text))
+        return await bot.send_message(chat_id, plain, parse_mode=None, reply_markup=markup)
 
 
 async def _edit(

@@ -231,8 +231,9 @@ async def test_edit_that_cannot_be_made_sends_a_new_message() -> None:
 
 async def test_html_rejected_by_telegram_is_resent_as_plain_text() -> None:
     bot = FakeBot(fail={"send_message": BadRequest("Can't parse entities: unclosed tag")})
-    _, bot = await send(Reply("a < b", html="a <b"), bot)
-    assert [call["args"][1] for _, call in bot.calls] == ["a <b", "a < b"]
+    _, bot = await send(Reply("a < b", html="<i>a &lt; b"), bot)
+    assert [call["args"][1] for _, call in bot.calls] == ["<i>a &lt; b", "a < b"]
+    assert bot.calls[1][1]["parse_mode"] is None
 
 
 def test_split_text_keeps_short_text_whole() -> None:
@@ -281,17 +282,17 @@ async def test_flood_control_becomes_retry_later_with_its_delay() -> None:
 # the transport object
 
 
-def services(**telegram: Any) -> Any:
+def services_with(**telegram: Any) -> Any:
     return SimpleNamespace(config=Config.model_validate({"telegram": telegram}))
 
 
 def test_transport_needs_a_token() -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
-        TelegramTransport(services())
+        TelegramTransport(services_with())
 
 
 async def test_send_before_start_is_a_delivery_error() -> None:
-    transport = TelegramTransport(services(token="123:abcdef"))
+    transport = TelegramTransport(services_with(token="123:abcdef"))
     with pytest.raises(DeliveryError, match="not running"):
         await transport.send("42", Reply("hi"))
 

@@ -16,14 +16,16 @@ const requireFromPeers = createRequire(path.join(path.resolve(modules), 'noop.js
 const express = requireFromPeers('express');
 const TelegramServer = requireFromPeers('telegram-test-api');
 
-const emulator = new TelegramServer({ host: '127.0.0.1', storeTimeout: 3600 });
+// Its express app is mounted below; its own start() (port, clean-up timer) is not used.
+const emulator = new TelegramServer();
 const shim = express();
 shim.use(express.json());
 shim.use(express.urlencoded({ extended: true }));
 
-// Methods the emulator implements itself; every other Bot API method is absorbed below.
+// Bot API methods the emulator answers itself (getUpdates is served by the shim below);
+// every other method is absorbed.
 const EMULATED = new Set([
-  'getMe', 'getUpdates', 'sendMessage', 'editMessageText', 'editMessageReplyMarkup',
+  'getMe', 'sendMessage', 'editMessageText', 'editMessageReplyMarkup',
   'answerCallbackQuery', 'deleteMessage', 'deleteWebhook',
 ]);
 const absorbed = []; // {token, method, params} of each absorbed call, for the tests to assert
@@ -114,7 +116,8 @@ shim.all('/bot:token/:method', (req, res, next) => {
     return;
   }
   const json = res.json.bind(res);
-  res.json = (body) => json(body && body.ok ? { ...body, result: fixAnswer(method, body.result) } : body);
+  res.json = (body) => json(body && body.ok
+    ? { ...body, result: fixAnswer(method, body.result) } : body);
   emulator.webServer(req, res, next);
 });
 
@@ -166,4 +169,4 @@ process.on('unhandledRejection', (error) => console.error(`unhandled rejection: 
 
 const server = http.createServer(shim);
 server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => process.exit(0));

@@ -54,12 +54,49 @@ class BotMessage:
         return [data for row in self.buttons for _, data in row]
 
 
-class Emulator:
-    """The running emulator: its URL and its shim's controls."""
+class EmulatorMissing(RuntimeError):
+    """node or telegram-test-api is not installed, or the server did not start."""
 
-    def __init__(self, url: str) -> None:
+
+class Emulator:
+    """The running emulator (a node process): its URL and how to stop it."""
+
+    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
+        self.process = process
         self.url = url
         self.base_url = f"{url}/bot"  # TELEGRAM_BASE_URL / telegram.base_url
+
+    @classmethod
+    def start(cls) -> Emulator:
+        """Start telegram_emulator.js on a free 127.0.0.1 port; wait until it listens."""
+        node = shutil.which("node")
+        if node is None:
+            raise EmulatorMissing(
+                "node is not installed; the Telegram end-to-end tests need Node.js >= 18 "
+                "(e.g. `apt-get install nodejs npm`), then `make peers`"
+            )
+        if not (NODE_MODULES / "telegram-test-api" / "package.json").exists():
+            raise EmulatorMissing(
+                f"telegram-test-api is not installed in {NODE_MODULES.parent}; run `make peers`"
+            )
+        process = subprocess.Popen(
+            [node, str(LAUNCHER), str(NODE_MODULES)], stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 15)
+        line = process.stdout.readline() if ready else ""
+        if not line.startswith("listening "):
+            process.kill()
+            raise EmulatorMissing(f"telegram-test-api did not start (said {line!r}); see stderr")
+        return cls(process, f"http://127.0.0.1:{int(line.split()[1])}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class TelegramSession:
@@ -196,7 +233,7 @@ class TelegramUser:
         }
 
     async def replies(
-        self, count: int = 1, *, within: float = 5.0, quiet: float = 0.0
+        self, count: int = 1, *, within: float = 5.0, quiet: float = 0.0, poll: float = 0.005
     ) -> list[BotMessage]:
         """Wait for `count` new bot messages in this chat, then `quiet` seconds for extras."""
         received: list[BotMessage] = []
@@ -207,7 +244,7 @@ class TelegramUser:
                 raise AssertionError(f"expected {count} replies in {within} s, got {texts}")
             received += await self._fetch()
             if len(received) < count:
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(poll)
         if quiet:
             await asyncio.sleep(quiet)
             received += await self._fetch()
@@ -251,48 +288,26 @@ def _bot_message_from(item: dict[str, Any]) -> BotMessage:
     )
 
 
-def _start_node() -> tuple[subprocess.Popen[str], str]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail(
-            "node is not installed; the Telegram end-to-end tests need Node.js >= 18 "
-            "(e.g. `apt-get install nodejs npm`), then `make peers`",
-            pytrace=False,
-        )
-    if not (NODE_MODULES / "telegram-test-api" / "package.json").exists():
-        pytest.fail(
-            f"telegram-test-api is not installed in {NODE_MODULES.parent}; run `make peers`",
-            pytrace=False,
-        )
-    process = subprocess.Popen(
-        [node, str(LAUNCHER), str(NODE_MODULES)], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 15)
-    line = process.stdout.readline() if ready else ""
-    if not line.startswith("listening "):
-        process.kill()
-        pytest.fail(f"telegram-test-api did not start (said {line!r}); see stderr", pytrace=False)
-    return process, f"http://127.0.0.1:{int(line.split()[1])}"
-
-
 @pytest.fixture(scope="session")
 def telegram_emulator() -> Iterator[Emulator]:
     """telegram-test-api with the compatibility shim, on 127.0.0.1 for the whole session."""
-    process, url = _start_node()
     try:
-        yield Emulator(url)
+        emulator = Emulator.start()
+    except EmulatorMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield emulator
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        emulator.stop()
+
+
+def new_token() -> str:
+    """A bot token of the Bot API's shape; each test has its own bot on the emulator."""
+    return f"{secrets.randbelow(10**9) + 10**9}:TEST-{secrets.token_hex(12)}"
 
 
 @pytest.fixture
 async def telegram(telegram_emulator: Emulator) -> AsyncIterator[TelegramSession]:
     """A fresh bot token on the emulator, and its users."""
-    token = f"{secrets.randbelow(10**9) + 10**9}:TEST-{secrets.token_hex(12)}"
     async with httpx.AsyncClient(timeout=10) as http:
-        yield TelegramSession(telegram_emulator, token, http)
+        yield TelegramSession(telegram_emulator, new_token(), http)

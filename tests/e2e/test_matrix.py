@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import RoomMessageNotice
 
 from bot.config import Config, LimitSettings, MatrixSettings
 from bot.service import open_services
@@ -17,7 +16,7 @@ from handlers.matrix import MatrixTransport
 from tests.e2e.synapse_people import Person, notice_from
 from tests.e2e.synapse_server import Account, SynapseServer
 
-QUIET = 1.5  # seconds to listen for an answer that must not come
+QUIET = 1.0  # seconds to listen for an answer that must not come
 
 
 @contextlib.asynccontextmanager
@@ -148,9 +147,12 @@ async def test_restart_answers_missed_message_once_and_replays_nothing(
         await alice.wait_for_notice(room_id, bot_id, answered)
 
     missed = await alice.say(room_id, "when is the forum?")
+    new_room = await alice.create_room([bot_id], direct=True)  # invited while it is down
+    asked_there = await alice.say(new_room, "gdzie jest forum")
     async with running_bot(synapse, bot_account, database, by_password=True) as bot:
         assert bot.client.device_id == "IRLFBOT"
         await alice.wait_for_notice(room_id, bot_id, missed)
+        await alice.wait_for_notice(new_room, bot_id, asked_there)
         again = await alice.collect(room_id, notice_from(bot_id), within=QUIET)
     assert again == [], [event.body for event in again]
 
@@ -158,12 +160,7 @@ async def test_restart_answers_missed_message_once_and_replays_nothing(
 async def test_first_start_does_not_answer_history(
     synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
 ) -> None:
-    room_id = await alice.create_room([bot_account.user_id], direct=True)
-    bot_as_person = Person(synapse, bot_account)
-    try:
-        await bot_as_person.join(room_id)
-    finally:
-        await bot_as_person.close()
+    room_id = await direct_chat_without_bot(synapse, alice, bot_account)
     await alice.say(room_id, "gdzie jest forum")
     async with running_bot(synapse, bot_account, database):
         assert await alice.collect(room_id, notice_from(bot_account.user_id), within=QUIET) == []
@@ -172,18 +169,76 @@ async def test_first_start_does_not_answer_history(
 
 
 async def test_answers_again_after_synapse_restart(
-    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+    synapse: SynapseServer,
+    bot_account: Account,
+    database: Path,
+    alice: Person,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await direct_chat(alice, bot_account)
-        synapse.stop()
+        await asyncio.to_thread(synapse.stop)
         try:
-            await asyncio.sleep(1.0)  # the bot's sync fails and it backs off
+            await asyncio.sleep(2.0)  # the bot's syncs fail meanwhile; it backs off
         finally:
-            synapse.start()
+            await asyncio.to_thread(synapse.start)
         question = await alice.say(room_id, "gdzie jest forum")
         await alice.wait_for_notice(room_id, bot_id, question, within=20)
+        assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
+    assert "sync failed" in caplog.text
+
+
+async def test_bot_started_while_synapse_is_down_answers_once_it_is_up(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    room_id = await direct_chat_without_bot(synapse, alice, bot_account)
+    await asyncio.to_thread(synapse.stop)
+    comeback = asyncio.create_task(start_later(synapse, delay=1.0))
+    try:
+        async with running_bot(synapse, bot_account, database):
+            question = await alice.say(room_id, "gdzie jest forum")
+            await alice.wait_for_notice(room_id, bot_account.user_id, question)
+    finally:
+        await comeback
+
+
+async def start_later(synapse: SynapseServer, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await asyncio.to_thread(synapse.start)
+
+
+async def direct_chat_without_bot(synapse: SynapseServer, alice: Person, bot: Account) -> str:
+    """A direct chat the bot joined before it ever ran (no answers from it yet)."""
+    room_id = await alice.create_room([bot.user_id], direct=True)
+    bot_as_person = Person(synapse, bot)
+    try:
+        await bot_as_person.join(room_id)
+    finally:
+        await bot_as_person.close()
+    return room_id
+
+
+async def test_question_asked_right_after_the_invite_is_answered(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    async with running_bot(synapse, bot_account, database):
+        room_id = await alice.create_room([bot_account.user_id], direct=True)
+        question = await alice.say(room_id, "gdzie jest forum")
+        await alice.wait_for_notice(room_id, bot_account.user_id, question)
+
+
+async def test_room_history_before_the_invite_is_not_answered(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await alice.create_room([bob.user_id], name="Partners")
+        await bob.join(room_id)
+        await alice.say(room_id, "!venue")
+        await alice.client.room_invite(room_id, bot_id)
+        await alice.wait_for_membership(room_id, bot_id, "join")
+        assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
 
 
 async def test_encrypted_room_gets_one_plain_notice(

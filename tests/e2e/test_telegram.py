@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
+import subprocess
+import sys
 import tomllib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -260,6 +263,39 @@ async def test_unreachable_api_is_retried_quietly(
             await starting
     retries = [r for r in caplog.records if "retrying" in r.getMessage()]
     assert len(retries) >= 2
+
+
+async def test_irlf_bot_run_serves_telegram_from_the_environment(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text('log_level = "DEBUG"\n', encoding="utf-8")
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "IRLF_DB": str(tmp_path / "bot.db"),
+    }
+    bot = start_irlf_bot(tmp_path, env)
+    try:
+        user = telegram.user(language="en")
+        await user.send("/start")
+        assert (await user.reply(within=30)).text.startswith("Hello")
+        await user.send("gdzie jest forum")
+        assert "Kielce" in (await user.reply()).text
+    finally:
+        bot.terminate()
+        bot.wait(timeout=10)
+    output = (tmp_path / "output.log").read_text(encoding="utf-8")
+    assert "/bot***" in output  # DEBUG logging was on, with the token masked
+    assert telegram.token not in output
+
+
+def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`irlf-bot run` in `folder`, its output in folder/output.log."""
+    with open(folder / "output.log", "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], cwd=folder, env={**os.environ, **env},
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )
 
 
 def free_port() -> int:
