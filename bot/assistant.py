@@ -88,15 +88,27 @@ class Assistant:
         cleaned = clean(question)[:MAX_QUESTION]
         match = self.matcher.match(cleaned)
         reply_lang = match.lang or _known(lang) or "pl"
+        text = self._answer_text(match, reply_lang)
+        if match.kind == "answer" and match.entry in self.phrases.data["dated"]["entries"]:
+            text = self._dated(text, reply_lang)
         return Answer(
             question=question,
             kind=match.kind,
             entry=match.entry,
             score=match.score,
             lang=reply_lang,
-            text=self._answer_text(match, reply_lang),
+            text=text,
             suggestions=match.suggestions,
         )
+
+    def _dated(self, text: str, lang: str) -> str:
+        """Before the event: the answer and a countdown. After it: it took place; what next."""
+        now, event = self.clock.now(), self.event
+        countdown = self.phrases.countdown(lang, now, event.start, event.end)
+        if countdown is None:
+            return self.phrases.text(lang, "took_place" if event.next else "took_place_no_next")
+        countdown = countdown[:1].upper() + countdown[1:]
+        return f"{text}\n{self.phrases.text(lang, 'countdown_line', countdown=countdown)}"
 
     def _answer_text(self, match: Match, lang: str) -> str:
         if match.kind == "suggest":
@@ -165,7 +177,15 @@ class Assistant:
                 [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
                 for e in answer.suggestions
             ]
+        elif answer.entry in self.phrases.data["dated"]["offer_reminder"]:
+            buttons = [self._reminder_buttons(answer.lang)]
         return [self.say("\n\n".join([*notes, answer.text]), buttons)]
+
+    def _reminder_buttons(self, lang: str) -> list[Button]:
+        return [
+            Button(self.phrases.text(lang, "button_remind"), "remind"),
+            Button(self.phrases.text(lang, "button_calendar"), "calendar"),
+        ]
 
     async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
         """A tagged reply reached its chat as `message_id` (used by the media desk)."""
@@ -177,7 +197,7 @@ class Assistant:
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
         greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
         text = f"{greeting}\n\n{self.phrases.text(lang, 'privacy')}"
-        return [self.say(text, self._topic_buttons(lang))]
+        return [self.say(text, [*self._topic_buttons(lang), self._reminder_buttons(lang)])]
 
     async def help(self, msg: Incoming, lang: str) -> list[Reply]:
         """Explain how to ask and list the commands."""
@@ -201,7 +221,13 @@ class Assistant:
         entry_id = msg.args.strip()
         if entry_id not in self.kb.entries:
             return [self.say(self.phrases.text(lang, "fallback"))]
-        return [self.say(self.entry_text(entry_id, lang))]
+        text = self.entry_text(entry_id, lang)
+        if entry_id in self.phrases.data["dated"]["entries"]:
+            text = self._dated(text, lang)
+        buttons = []
+        if entry_id in self.phrases.data["dated"]["offer_reminder"]:
+            buttons = [self._reminder_buttons(lang)]
+        return [self.say(text, buttons)]
 
     async def agenda(self, msg: Incoming, lang: str) -> list[Reply]:
         """Date, hours and programme."""

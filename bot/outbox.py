@@ -150,6 +150,10 @@ class Outbox:
         self._progress_at: dict[int, float] = defaultdict(float)
         self.progress_interval = 3.0
 
+    def wake(self) -> None:
+        """New rows are waiting: stop idling."""
+        self._wake.set()
+
     # creating and scheduling
 
     async def create(

@@ -7,7 +7,7 @@ event file, so the next edition changes data, not code.
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,50 @@ class Phrasebook:
 
     def hours(self, lang: str, count: int) -> str:
         return f"{count} {plural(count, self.words(lang, 'hours'))}"
+
+    def count(self, lang: str, number: int, unit: str) -> str:
+        """'2 godziny', '1 dzień', '7 days' — unit is a plural-forms key of ui.toml."""
+        return f"{number} {plural(number, self.words(lang, unit))}"
+
+    def span(self, lang: str, delta: timedelta) -> str:
+        """A reminder offset in words: '7 dni', '1 day', '2 hours', '30 minutes'."""
+        seconds = int(delta.total_seconds())
+        if seconds % 86400 == 0:
+            return self.count(lang, seconds // 86400, "days")
+        if seconds % 3600 == 0:
+            return self.count(lang, seconds // 3600, "hours")
+        return self.count(lang, max(1, seconds // 60), "minutes")
+
+    def spans(self, lang: str, deltas: list[timedelta]) -> str:
+        """'7 dni, 1 dzień i 2 godziny'."""
+        words = [self.span(lang, d) for d in deltas]
+        if len(words) < 2:
+            return "".join(words)
+        return ", ".join(words[:-1]) + self.data[_lang(lang)]["offset_join"] + words[-1]
+
+    def countdown(self, lang: str, now: datetime, start: datetime, end: datetime) -> str | None:
+        """'za tydzień (7 dni)', 'jutro o 14:00', 'in 2 hours', 'happening now'; None after the end."""
+        if now >= end:
+            return None
+        if now >= start:
+            return self.text(lang, "countdown_now")
+        zone = self.event.zone
+        days = (start.astimezone(zone).date() - now.astimezone(zone).date()).days
+        left = start - now
+        time = self.clock(start)
+        if left < timedelta(hours=1):
+            minutes = max(1, round(left.total_seconds() / 60))
+            return self.text(lang, "countdown_minutes", count=self.count(lang, minutes, "minutes"))
+        if left <= timedelta(hours=6):
+            hours = round(left.total_seconds() / 3600)
+            return self.text(lang, "countdown_hours", count=self.count(lang, hours, "hours"))
+        if days == 0:
+            return self.text(lang, "countdown_today", time=time)
+        if days == 1:
+            return self.text(lang, "countdown_tomorrow", time=time)
+        if days == 7:
+            return self.text(lang, "countdown_week", days=self.count(lang, 7, "days"))
+        return self.text(lang, "countdown_days", days=self.count(lang, days, "days"))
 
     def clock(self, when: datetime) -> str:
         return when.astimezone(self.event.zone).strftime("%H:%M")

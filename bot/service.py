@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
 from bot.outbox import Outbox
+from bot.reminders import ReminderScheduler, RemindersDesk
 from bot.storage import Storage
 from bot.switchboard import Switchboard
 from faq.knowledge import KnowledgeBase
@@ -30,6 +31,7 @@ class Services:
     assistant: Assistant
     board: Switchboard
     outbox: Outbox
+    reminders: ReminderScheduler
 
 
 @contextlib.asynccontextmanager
@@ -43,8 +45,11 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         assistant = Assistant(config, event, kb, storage, clock)
         board = Switchboard(assistant)
         outbox = Outbox(storage, board, clock, config.broadcast, assistant.phrases)
-        assistant.register(BroadcastDesk(config, outbox, assistant.phrases, clock).commands())
-        yield Services(config, clock, storage, assistant, board, outbox)
+        phrases = assistant.phrases
+        reminders = ReminderScheduler(storage, outbox, phrases, clock, config.reminders)
+        assistant.register(BroadcastDesk(config, outbox, phrases, clock).commands())
+        assistant.register(RemindersDesk(reminders, storage, phrases, clock).commands())
+        yield Services(config, clock, storage, assistant, board, outbox, reminders)
     finally:
         await storage.close()
 
@@ -75,6 +80,7 @@ async def serve(services: Services, transports: list[Any]) -> None:
         workers.append(asyncio.create_task(
             services.outbox.run(services.config.matrix.broadcast_rooms), name="outbox"
         ))
+        workers.append(asyncio.create_task(services.reminders.run(), name="reminders"))
         await asyncio.gather(*workers)
     finally:
         for worker in workers:

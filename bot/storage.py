@@ -181,11 +181,19 @@ class Storage:
         )
         await self.db.commit()
 
-    async def set_reminders(self, chat: ChatRef, enabled: bool) -> None:
-        await self.db.execute(
-            "UPDATE users SET reminders = ? WHERE transport = ? AND chat_id = ?",
-            (int(enabled), chat.transport, chat.chat_id),
-        )
+    async def set_reminders(self, chat: ChatRef, enabled: bool, now: datetime) -> None:
+        """Opt in (from `now`: only reminders still to come) or out."""
+        if enabled:
+            await self.db.execute(
+                "UPDATE users SET reminders = 1, subscribed_at = ? "
+                "WHERE transport = ? AND chat_id = ? AND reminders = 0",
+                (stamp(now), chat.transport, chat.chat_id),
+            )
+        else:
+            await self.db.execute(
+                "UPDATE users SET reminders = 0 WHERE transport = ? AND chat_id = ?",
+                (chat.transport, chat.chat_id),
+            )
         await self.db.commit()
 
     async def mark_blocked(self, chat: ChatRef) -> None:

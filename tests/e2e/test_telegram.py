@@ -97,12 +97,8 @@ async def test_request_urls_are_logged_with_the_token_masked(
 
 async def test_tapped_suggestion_is_answered(telegram: TelegramSession, bot: Any) -> None:
     services, _ = bot
-    question = next(
-        q
-        for q in ("co to", "co to jest", "info", "pytanie")
-        if services.assistant.ask(q).kind == "suggest"
-    )
-    user = telegram.user()
+    question = vague_polish_question(services)
+    user = telegram.user(language="pl")
     await user.send(question)
     suggestions = await user.reply()
     payload = suggestions.payloads[0]
@@ -110,6 +106,20 @@ async def test_tapped_suggestion_is_answered(telegram: TelegramSession, bot: Any
     await user.tap(suggestions, payload)
     answer = await user.reply()  # the emulator keeps the HTML as sent: compare its start
     assert answer.text[:40] == services.assistant.entry_text(entry, "pl")[:40]
+
+
+def vague_polish_question(services: Services) -> str:
+    """A word from the knowledge base's Polish phrasings that the assistant is unsure about."""
+    assistant = services.assistant
+    words = sorted({
+        word for entry in assistant.kb.entries.values()
+        for phrasing in entry.questions["pl"] for word in phrasing.lower().split()
+    })
+    for word in words:
+        answer = assistant.ask(word)
+        if answer.kind == "suggest" and answer.lang == "pl":
+            return word
+    raise AssertionError("no Polish word in the knowledge base gets 'did you mean' suggestions")
 
 
 async def test_language_choice_survives_a_restart(
