@@ -13,7 +13,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -23,6 +23,7 @@ from bot.phrasebook import Phrasebook
 from bot.storage import Storage, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
+from faq.normalize import small_talk
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,18 @@ PREFIX = {"telegram": "/", "matrix": "!", "console": "/"}
 NON_TEXT_QUIET = 60.0  # seconds: one "text only" reply per burst of stickers/photos
 
 Handler = Callable[[Incoming, str], Awaitable[list[Reply]]]
+
+
+class MediaHandoff(Protocol):
+    """What the assistant needs from the media desk (bot/media.py)."""
+
+    def is_desk(self, chat: ChatRef) -> bool: ...
+
+    async def hand_off(self, msg: Incoming, answer: Answer) -> list[Reply]: ...
+
+    async def from_desk(self, msg: Incoming) -> list[Reply] | None: ...
+
+    async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,7 @@ class Assistant:
         self.clock = clock or SystemClock()
         self.matcher = Matcher(kb)
         self.phrases = Phrasebook(event)
+        self.media: MediaHandoff | None = None
         self._non_text_at: dict[ChatRef, float] = {}
         self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
         self._flood_warned: set[ChatRef] = set()
@@ -117,6 +131,9 @@ class Assistant:
         if match.kind == "fallback" or match.entry is None:
             if match.kind == "handoff":
                 return self.phrases.text(lang, "handoff_contact")
+            chat = small_talk(match.question)
+            if chat is not None:
+                return self.phrases.text(lang, "greeting_short" if chat == "greeting" else "thanks")
             return self.phrases.text(lang, "fallback")
         text = self.entry_text(match.entry, lang)
         if match.kind == "handoff":
@@ -146,6 +163,10 @@ class Assistant:
         if user is None and msg.is_private:
             await self.storage.remember_chat(msg.chat, True, self.clock.now())
         lang = self._lang(msg, user)
+        if self.media is not None and self.media.is_desk(msg.chat):
+            answered = await self.media.from_desk(msg)
+            if answered is not None:
+                return answered
         if not msg.is_text:
             return self._text_only(msg, lang)
         if msg.command is not None:
@@ -171,6 +192,8 @@ class Assistant:
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
         await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        if answer.kind == "handoff" and self.media is not None:
+            return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []
         if answer.kind == "suggest":
             buttons = [
@@ -189,6 +212,8 @@ class Assistant:
 
     async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
         """A tagged reply reached its chat as `message_id` (used by the media desk)."""
+        if self.media is not None:
+            await self.media.on_delivered(tag, chat, message_id)
 
     # commands
 

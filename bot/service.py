@@ -14,6 +14,7 @@ from bot.broadcasts import BroadcastDesk
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
+from bot.media import MediaDesk
 from bot.outbox import Outbox
 from bot.reminders import ReminderScheduler, RemindersDesk
 from bot.storage import Storage
@@ -32,6 +33,7 @@ class Services:
     board: Switchboard
     outbox: Outbox
     reminders: ReminderScheduler
+    media: MediaDesk
 
 
 @contextlib.asynccontextmanager
@@ -49,7 +51,10 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         reminders = ReminderScheduler(storage, outbox, phrases, clock, config.reminders)
         assistant.register(BroadcastDesk(config, outbox, phrases, clock).commands())
         assistant.register(RemindersDesk(reminders, storage, phrases, clock).commands())
-        yield Services(config, clock, storage, assistant, board, outbox, reminders)
+        media = MediaDesk(config, storage, phrases, clock)
+        assistant.media = media
+        assistant.register(media.commands())
+        yield Services(config, clock, storage, assistant, board, outbox, reminders, media)
     finally:
         await storage.close()
 
@@ -72,6 +77,7 @@ async def serve(services: Services, transports: list[Any]) -> None:
     """Run the transports and the background work (outbox) until cancelled; stop cleanly."""
     started: list[Any] = []
     workers: list[asyncio.Task[None]] = []
+    services.media.announce()
     try:
         for transport in transports:
             await transport.start()

@@ -81,6 +81,28 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (event, reminder, transport, chat_id)
     );
     """,
+    # 3: press questions handed to the media desk, and the desk messages that carry them
+    """
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        asker_transport TEXT NOT NULL,
+        asker_chat TEXT NOT NULL,
+        asker_name TEXT NOT NULL DEFAULT '',
+        lang TEXT NOT NULL,
+        question TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL,
+        answered_at TEXT
+    );
+    CREATE INDEX tickets_asker ON tickets (asker_transport, asker_chat, created_at);
+    CREATE TABLE ticket_messages (
+        transport TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        PRIMARY KEY (transport, chat_id, message_id)
+    );
+    """,
 ]
 
 
@@ -255,4 +277,5 @@ class Storage:
 FORGET_HOOKS: list[tuple[str, tuple[str, str]]] = [
     ("sent_reminders", ("transport", "chat_id")),
     ("outbox", ("transport", "chat_id")),
+    ("tickets", ("asker_transport", "asker_chat")),
 ]

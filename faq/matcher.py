@@ -13,6 +13,7 @@ fallback. Press questions are recognised by their words and handed off.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.normalize import generic_terms, guess_language, mentions_press, terms
+from faq.normalize import generic_terms, guess_language, mentions_press, tokens
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
@@ -45,6 +46,7 @@ class Match:
     score: float
     lang: str | None
     suggestions: list[str] = field(default_factory=list)
+    question: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +64,15 @@ class Matcher:
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
         self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
         texts: list[tuple[str, str | None, list[str]]] = []
+        self._surface: dict[str, str] = {}  # a word as typed (folded) -> its term
         for entry in kb:
-            for lang in LANGS:
-                for question in entry.questions[lang]:
-                    texts.append((entry.id, lang, terms(question)))
-            for keyword in entry.keywords:
-                texts.append((entry.id, None, terms(keyword)))
+            sources = [(lang, q) for lang in LANGS for q in entry.questions[lang]]
+            sources += [(None, keyword) for keyword in entry.keywords]
+            for lang, text in sources:
+                found = tokens(text)
+                for term, surface in found:
+                    self._surface.setdefault(surface, term)
+                texts.append((entry.id, lang, [term for term, _ in found]))
         entries_with: dict[str, set[str]] = defaultdict(set)
         for entry_id, _, found in texts:
             for term in found:
@@ -95,38 +100,46 @@ class Matcher:
             for term in weights:
                 self._postings[term].append(index)
         self._vocabulary = list(self._postings)
+        self._surfaces = [w for w, t in self._surface.items() if t in self._postings]
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
 
-    def _lookup_uncached(self, term: str) -> tuple[tuple[str, float], ...]:
-        """Vocabulary terms this question term stands for, with a similarity in (0, 1]."""
+    def _lookup_uncached(self, term: str, surface: str) -> tuple[tuple[str, float], ...]:
+        """Vocabulary terms a question's word stands for, with a similarity in (0, 1]:
+        the same term, or the closest words as typed (a typo), best first."""
         if term in self._postings:
             return ((term, 1.0),)
-        if len(term) < 4 or term.isdigit():
+        known = self._surface.get(surface)
+        if known in self._postings:
+            return ((known, 1.0),)
+        if len(surface) < 4 or surface.isdigit():
             return ()
-        cutoff = 75 if len(term) < 6 else 80
-        found = process.extract(
-            term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
-        )
-        return tuple((word, score / 100) for word, score, _ in found)
+        cutoff = 75 if len(surface) < 6 else 80
+        best: dict[str, float] = {}
+        for word, score, _ in process.extract(
+            surface, self._surfaces, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
+        ):
+            found = self._surface[word]
+            best[found] = max(best.get(found, 0.0), score / 100)
+        return tuple(sorted(best.items(), key=lambda item: -item[1])[:3])
 
     def match(self, question: str) -> Match:
         """Classify one question into answer / suggest / handoff / fallback."""
+        return dataclasses.replace(self._classify(question), question=question)
+
+    def _classify(self, question: str) -> Match:
         t = self.thresholds
-        query = list(dict.fromkeys(terms(question)))
-        scored = self._score(query)
-        best_per_entry: dict[str, tuple[float, str | None]] = {}
-        coverage_of: dict[str, float] = {}
-        for score, query_cover, phrasing in scored:
-            if phrasing.entry not in best_per_entry:
-                best_per_entry[phrasing.entry] = (score, phrasing.lang)
-                coverage_of[phrasing.entry] = query_cover
+        query = list(dict.fromkeys(tokens(question)))
+        lookups = [self._lookup(term, surface) for term, surface in query]
+        scored = self._score(lookups)
+        best_per_entry = {entry: (score, lang) for entry, (score, _, lang) in scored.items()}
+        coverage_of = {entry: cover for entry, (_, cover, _) in scored.items()}
         ranked = sorted(best_per_entry.items(), key=lambda item: -item[1][0])
         guessed = guess_language(question)
         if mentions_press(question):
             entry = next((e for e, _ in ranked if e in self._handoff_entries), None)
             entry = entry or (self._handoff_entries[0] if self._handoff_entries else None)
             score = best_per_entry.get(entry, (0.0, None))[0] if entry else 0.0
-            lang = self._language(entry, query, guessed, best_per_entry)
+            lang = self._language(lookups, guessed)
             return Match("handoff", entry, round(score, 3), lang)
         if not ranked:
             return Match("fallback", None, 0.0, guessed)
@@ -138,7 +151,7 @@ class Matcher:
             return Match("fallback", None, 0.0, guessed)
         top_id, (top, _) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        lang = self._language(top_id, query, guessed, best_per_entry)
+        lang = self._language(lookups, guessed)
         coverage = coverage_of[top_id]
         if top >= t.answer and top - second >= t.margin and coverage >= t.coverage:
             kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
@@ -148,56 +161,59 @@ class Matcher:
             return Match("suggest", None, round(top, 3), lang, close)
         return Match("fallback", None, round(top, 3), guessed)
 
-    def _score(self, query: list[str]) -> list[tuple[float, float, _Phrasing]]:
-        """Every phrasing sharing a term with the query, best first."""
-        if not query:
-            return []
-        query_weights: list[float] = []
-        matched: dict[int, list[float]] = {}
-        covered: dict[int, float] = defaultdict(float)
-        for position, term in enumerate(query):
-            candidates = self._lookup(term)
-            if not candidates:
-                query_weights.append(self._unknown_weight)
-                continue
-            query_weights.append(max(self._idf[w] for w, _ in candidates))
-            best_here: dict[int, tuple[float, float]] = {}
-            for word, similarity in candidates:
-                weight = self._idf[word]
-                for index in self._postings[word]:
-                    gain = weight * similarity
-                    if index not in best_here or best_here[index][0] < gain:
-                        best_here[index] = (gain, similarity)
-            for index, (gain, similarity) in best_here.items():
-                matched.setdefault(index, [0.0] * len(query))[position] = similarity
-                covered[index] += gain
-        total_query = sum(query_weights)
+    def _score(
+        self, lookups: list[tuple[tuple[str, float], ...]]
+    ) -> dict[str, tuple[float, float, str | None]]:
+        """The best phrasing of every entry sharing a distinctive term with the question
+        (given as the vocabulary each of its words stands for):
+        entry -> (score, share of the question it explains, language of that phrasing)."""
+        if not lookups:
+            return {}
+        weights = [
+            max((self._idf[w] for w, _ in found), default=self._unknown_weight)
+            if found else self._unknown_weight
+            for found in lookups
+        ]
+        # Only phrasings sharing a distinctive term are scored: one that shares only
+        # "forum" with the question cannot explain enough of it to matter.
+        strong = [found for found in lookups if found and self._idf[found[0][0]] > GENERIC_WEIGHT]
+        seeds = strong or [found for found in lookups if found]
+        candidates: set[int] = set()
+        for found in seeds:
+            for word, _ in found:
+                candidates.update(self._postings[word])
+        total_query = sum(weights)
         alpha = self.thresholds.query_weight
-        results: list[tuple[float, float, _Phrasing]] = []
-        for index, similarities in matched.items():
+        best: dict[str, tuple[float, float, str | None]] = {}
+        for index in candidates:
             phrasing = self._phrasings[index]
-            explained = sum(w * s for w, s in zip(query_weights, similarities, strict=True))
+            present = phrasing.weights
+            explained = covered = 0.0
+            for weight, found in zip(weights, lookups, strict=True):
+                similarity = gain = 0.0
+                for word, sim in found:
+                    if word in present and sim > similarity:
+                        similarity, gain = sim, present[word] * sim
+                explained += weight * similarity
+                covered += gain
             query_cover = explained / total_query
-            phrasing_cover = min(1.0, covered[index] / phrasing.total)
-            score = alpha * query_cover + (1 - alpha) * phrasing_cover
-            results.append((score, query_cover, phrasing))
-        results.sort(key=lambda item: -item[0])
-        return results
+            score = alpha * query_cover + (1 - alpha) * min(1.0, covered / phrasing.total)
+            kept = best.get(phrasing.entry)
+            if kept is None or score > kept[0]:
+                best[phrasing.entry] = (score, query_cover, phrasing.lang)
+        return best
 
     def _language(
-        self,
-        entry_id: str | None,
-        query: list[str],
-        guessed: str | None,
-        best: dict[str, tuple[float, str | None]],
+        self, lookups: list[tuple[tuple[str, float], ...]], guessed: str | None
     ) -> str | None:
         """The question's language: its own words, else the language only one side uses."""
         if guessed:
             return guessed
+        matched = [found[0][0] for found in lookups if found]
         only = {
             lang: sum(
                 t in self._vocabulary_of[lang] and t not in self._vocabulary_of[other]
-                for t in query
+                for t in matched
             )
             for lang, other in (("pl", "en"), ("en", "pl"))
         }
@@ -213,7 +229,7 @@ def find_collisions(kb: KnowledgeBase) -> list[str]:
     for entry in kb:
         for lang in LANGS:
             for question in entry.questions[lang]:
-                key = tuple(sorted(set(terms(question))))
+                key = tuple(sorted({term for term, _ in tokens(question)}))
                 if not key:
                     continue
                 owners[key].add(entry.id)

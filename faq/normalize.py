@@ -38,9 +38,10 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Reduce one lower-case word: the Polish Snowball stemmer, then the English one, folded."""
+    """Reduce one folded word: the Polish Snowball stemmer, then the English one. Stemming
+    the folded form makes 'zaproponować' and 'zaproponowac' one term, as users type both."""
     reduced = _POLISH_STEMMER.stemWord(word)
-    reduced = _ENGLISH_STEMMER.stemWord(fold(reduced))
+    reduced = _ENGLISH_STEMMER.stemWord(reduced)
     return reduced if len(reduced) >= 2 else word
 
 
@@ -54,6 +55,9 @@ STOP_WORDS = frozenset(_LEXICON["stop_words"])
 MEDIA_PREFIXES = tuple(_LEXICON["media_prefixes"])
 MEDIA_WORDS = frozenset(_LEXICON["media_words"])
 GENERIC_WORDS = frozenset(_LEXICON["generic_words"])
+GREETING_WORDS = frozenset(_LEXICON["greeting_words"])
+UNSTEMMED = frozenset(_LEXICON["unstemmed"])
+THANKS_WORDS = frozenset(_LEXICON["thanks_words"])
 
 
 def generic_terms() -> frozenset[str]:
@@ -61,16 +65,38 @@ def generic_terms() -> frozenset[str]:
     return frozenset(stem(word) for word in GENERIC_WORDS)
 
 
-def terms(text: str) -> list[str]:
-    """The terms the matcher compares: words without fillers, stemmed, in order."""
+def tokens(text: str) -> list[tuple[str, str]]:
+    """(term, surface) for each meaningful word: the stem the matcher compares, and the
+    folded word as typed (typos are matched on the surface: 'kidey' is close to 'kiedy',
+    not to its stem 'kied')."""
     lowered = unicodedata.normalize("NFKC", text).lower()
     result = []
     for raw in _TOKEN.findall(lowered):
         folded = fold(raw)
         if folded in STOP_WORDS:
             continue
-        result.append(stem(raw) if raw.isalpha() else folded)
+        if folded in UNSTEMMED or not raw.isalpha():
+            result.append((folded, folded))
+        else:
+            result.append((stem(folded), folded))
     return result
+
+
+def terms(text: str) -> list[str]:
+    """The terms the matcher compares: words without fillers, stemmed, in order."""
+    return [term for term, _ in tokens(text)]
+
+
+def small_talk(text: str) -> str | None:
+    """'greeting' or 'thanks' when the message is only that, else None."""
+    found = words(text)
+    if not found:
+        return None
+    if all(w in GREETING_WORDS for w in found):
+        return "greeting"
+    if all(w in THANKS_WORDS for w in found):
+        return "thanks"
+    return None
 
 
 def mentions_press(text: str) -> bool:

@@ -31,12 +31,12 @@ def test_question_gets_the_expected_answer(shared_assistant: Assistant, case: di
         assert answer.entry in case["entry"], got
     else:
         assert answer.entry is None
-    if case["kind"] != "fallback":
+    if case["kind"] != "fallback" and case["lang"] != "any":
         assert answer.lang == case["lang"]
 
 
 def test_the_set_is_balanced_and_large_enough() -> None:
-    langs = [q["lang"] for q in QUESTIONS]
+    langs = [q["lang"] for q in QUESTIONS if q["lang"] != "any"]
     assert len(QUESTIONS) >= 200
     assert abs(langs.count("pl") - langs.count("en")) <= len(QUESTIONS) * 0.1
     assert sum(q["kind"] == "fallback" for q in QUESTIONS) >= 30

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nio import DownloadResponse, RoomMessageFile
 
 from bot.config import Config, LimitSettings, MatrixSettings
 from bot.service import open_services
@@ -109,6 +110,22 @@ async def test_direct_chat_question_is_answered_with_a_notice(
     assert "Kielce" in answer.body
     assert answer.format == "org.matrix.custom.html"
     assert "Kielce" in (answer.formatted_body or "")
+
+
+async def test_calendar_command_uploads_an_ics_file(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await direct_chat(alice, bot_account)
+        question = await alice.say(room_id, "!calendar")
+        await alice.wait_for_notice(room_id, bot_id, question)
+        sent = await alice.wait_for(room_id, lambda e: isinstance(e, RoomMessageFile) and e.sender == bot_id)
+    assert isinstance(sent, RoomMessageFile)
+    assert sent.body.endswith(".ics")
+    downloaded = await alice.client.download(sent.url)
+    assert isinstance(downloaded, DownloadResponse), downloaded
+    assert downloaded.body.startswith(b"BEGIN:VCALENDAR")
 
 
 async def test_group_room_answers_mentions_commands_and_replies_only(
