@@ -33,8 +33,7 @@ from tests.e2e.synapse_people import Person  # noqa: E402
 from tests.e2e.synapse_server import Account, SynapseServer, start_synapse  # noqa: E402
 
 QUESTIONS = [
-    q["text"]
-    for q in tomllib.loads((ROOT / "tests" / "data" / "questions.toml").read_text("utf-8"))["q"]
+    q["text"] for q in tomllib.loads((ROOT / "tests" / "data" / "questions.toml").read_text("utf-8"))["q"]
 ]
 # The core's flood guard (10 messages in 10 s per chat) would stop a benchmark in one room.
 CONFIG = "[limits]\nflood_messages = 100000\n"

@@ -112,9 +112,7 @@ class BotIdentity:
     names: tuple[str, ...]
 
     @classmethod
-    def in_room(
-        cls, user_id: str, room: MatrixRoom, extra_names: Iterable[str] = ()
-    ) -> BotIdentity:
+    def in_room(cls, user_id: str, room: MatrixRoom, extra_names: Iterable[str] = ()) -> BotIdentity:
         names = {user_id, *extra_names}
         room_name = room.user_name(user_id)
         if room_name:
@@ -217,9 +215,7 @@ def message_text(event: Event) -> tuple[str, bool]:
     return (body if isinstance(body, str) else ""), False
 
 
-def to_incoming(
-    room: MatrixRoom, event: Event, me: BotIdentity, *, replied_to_bot: bool = False
-) -> Incoming:
+def to_incoming(room: MatrixRoom, event: Event, me: BotIdentity, *, replied_to_bot: bool = False) -> Incoming:
     """Translate one room message into the core's `Incoming`."""
     content = content_of(event)
     reply_to = replied_event_id(content)
@@ -351,9 +347,7 @@ class SyncFailed(Exception):
     """The homeserver answered a sync with an error."""
 
 
-_answering: contextvars.ContextVar[Question | None] = contextvars.ContextVar(
-    "matrix_answering", default=None
-)
+_answering: contextvars.ContextVar[Question | None] = contextvars.ContextVar("matrix_answering", default=None)
 
 
 class MatrixTransport:
@@ -435,9 +429,7 @@ class MatrixTransport:
             if isinstance(whoami, WhoamiError):
                 raise ConfigError(f"MATRIX_ACCESS_TOKEN refused by the homeserver: {whoami}")
             if whoami.user_id != self.user_id:
-                raise ConfigError(
-                    f"MATRIX_ACCESS_TOKEN belongs to {whoami.user_id}, not {self.user_id}"
-                )
+                raise ConfigError(f"MATRIX_ACCESS_TOKEN belongs to {whoami.user_id}, not {self.user_id}")
             self.client.device_id = whoami.device_id or settings.device_id
         elif settings.password and settings.password.get_secret_value():
             # The fixed device id keeps one device however often the bot restarts.
@@ -466,9 +458,7 @@ class MatrixTransport:
         self.client.add_event_callback(self.on_invite, InviteMemberEvent)
         self.client.add_event_callback(self.on_membership, RoomMemberEvent)
         self.client.add_event_callback(self.on_text, (RoomMessageText, RoomMessageEmote))
-        self.client.add_event_callback(
-            self.on_non_text, (RoomMessageMedia, RoomMessageUnknown, StickerEvent)
-        )
+        self.client.add_event_callback(self.on_non_text, (RoomMessageMedia, RoomMessageUnknown, StickerEvent))
         self.client.add_event_callback(self.on_encrypted, MegolmEvent)
 
     # callbacks: nio calls these while it reads a sync response; they only collect

@@ -118,9 +118,7 @@ class TestGroupRoom:
 
     def test_pill_link_is_a_mention(self) -> None:
         pill = f'<a href="https://matrix.to/#/{BOT}">Bot</a>: hi'
-        msg = incoming(
-            group_room(), "Bot: hi", format="org.matrix.custom.html", formatted_body=pill
-        )
+        msg = incoming(group_room(), "Bot: hi", format="org.matrix.custom.html", formatted_body=pill)
         assert msg.addressed
 
     def test_someone_else_mentioned_is_not_addressed(self) -> None:
@@ -202,8 +200,7 @@ class TestNoticeContent:
         content = notice_content(reply)
         assert content["body"].endswith("\n\n• Venue & travel — !faq venue\n• Date — !show time")
         assert content["formatted_body"].endswith(
-            "<br><br>• Venue &amp; travel — <code>!faq venue</code>"
-            "<br>• Date — <code>!show time</code>"
+            "<br><br>• Venue &amp; travel — <code>!faq venue</code><br>• Date — <code>!show time</code>"
         )
 
     def test_answer_in_a_thread_stays_in_the_thread(self) -> None:
@@ -274,9 +271,7 @@ class FakeClient:
 
 def transport_with(client: FakeClient) -> MatrixTransport:
     config = Config(
-        matrix=MatrixSettings(
-            homeserver="http://127.0.0.1:1", user_id=BOT, access_token="secret-token"
-        )
+        matrix=MatrixSettings(homeserver="http://127.0.0.1:1", user_id=BOT, access_token="secret-token")
     )
     services = SimpleNamespace(config=config, storage=None, board=None, assistant=None)
     transport = MatrixTransport(services)  # type: ignore[arg-type]

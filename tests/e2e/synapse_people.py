@@ -77,9 +77,7 @@ class Person:
         """Send a text message (extra content keys as given); return its event id."""
         return await self.send(room_id, {"msgtype": "m.text", "body": text, **extra})
 
-    async def send(
-        self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message"
-    ) -> str:
+    async def send(self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message") -> str:
         response = await self.client.room_send(room_id, event_type, content)
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
@@ -91,9 +89,7 @@ class Person:
         await self._sync(0)
         self.seen.clear()
 
-    async def wait_for(
-        self, room_id: str, match: Callable[[Event], bool], within: float = 10.0
-    ) -> Event:
+    async def wait_for(self, room_id: str, match: Callable[[Event], bool], within: float = 10.0) -> Event:
         """The first event in `room_id` that matches, waiting up to `within` seconds."""
         deadline = time.monotonic() + within
         while True:

@@ -148,9 +148,7 @@ class SynapseServer:
 
     def __init__(self, root: Path, port: int | None = None) -> None:
         if not SYNAPSE_PYTHON.exists():
-            raise SynapseError(
-                f"Synapse is not installed ({SYNAPSE_PYTHON} is missing): run `make peers`"
-            )
+            raise SynapseError(f"Synapse is not installed ({SYNAPSE_PYTHON} is missing): run `make peers`")
         self.root = root
         self.port = port or free_port()
         self.shared_secret = secrets.token_hex(16)
@@ -199,9 +197,7 @@ class SynapseServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise SynapseError(
-            f"Synapse did not answer within {START_TIMEOUT:.0f}s:\n{self.log_tail()}"
-        )
+        raise SynapseError(f"Synapse did not answer within {START_TIMEOUT:.0f}s:\n{self.log_tail()}")
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL if it lingers)."""

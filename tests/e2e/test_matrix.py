@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +72,14 @@ async def bob(synapse: SynapseServer) -> AsyncIterator[Person]:
     await person.close()
 
 
+@pytest.fixture(autouse=True)
+def synapse_is_up(synapse: SynapseServer) -> Iterator[None]:
+    """A test that stops Synapse must not take it away from the next one."""
+    yield
+    if not synapse.running:
+        synapse.start()
+
+
 async def direct_chat(alice: Person, bot: Account) -> str:
     room_id = await alice.create_room([bot.user_id], direct=True)
     await alice.wait_for_membership(room_id, bot.user_id, "join")
@@ -80,6 +91,33 @@ async def group_room(alice: Person, bob: Person, bot: Account) -> str:
     await bob.join(room_id)
     await alice.wait_for_membership(room_id, bot.user_id, "join")
     return room_id
+
+
+async def direct_chat_without_bot(synapse: SynapseServer, alice: Person, bot: Account) -> str:
+    """A direct chat the bot joined before it ever ran (no answers from it yet)."""
+    room_id = await alice.create_room([bot.user_id], direct=True)
+    bot_as_person = Person(synapse, bot)
+    try:
+        await bot_as_person.join(room_id)
+    finally:
+        await bot_as_person.close()
+    return room_id
+
+
+async def start_later(synapse: SynapseServer, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await asyncio.to_thread(synapse.start)
+
+
+def fake_encrypted_message() -> dict[str, str]:
+    """What an encrypting client sends; the bot cannot (and need not) decrypt it."""
+    return {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "ciphertext": "AwgAEnB...",
+        "sender_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "session_id": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
+        "device_id": "ALICEDEVICE",
+    }
 
 
 async def test_invite_from_own_homeserver_is_joined(
@@ -220,22 +258,6 @@ async def test_bot_started_while_synapse_is_down_answers_once_it_is_up(
         await comeback
 
 
-async def start_later(synapse: SynapseServer, delay: float) -> None:
-    await asyncio.sleep(delay)
-    await asyncio.to_thread(synapse.start)
-
-
-async def direct_chat_without_bot(synapse: SynapseServer, alice: Person, bot: Account) -> str:
-    """A direct chat the bot joined before it ever ran (no answers from it yet)."""
-    room_id = await alice.create_room([bot.user_id], direct=True)
-    bot_as_person = Person(synapse, bot)
-    try:
-        await bot_as_person.join(room_id)
-    finally:
-        await bot_as_person.close()
-    return room_id
-
-
 async def test_question_asked_right_after_the_invite_is_answered(
     synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
 ) -> None:
@@ -291,20 +313,35 @@ async def test_rate_limited_replies_wait_and_arrive(
     assert "429" in caplog.text  # the homeserver did say "slow down"
 
 
-def fake_encrypted_message() -> dict[str, str]:
-    """What an encrypting client sends; the bot cannot (and need not) decrypt it."""
-    return {
-        "algorithm": "m.megolm.v1.aes-sha2",
-        "ciphertext": "AwgAEnB...",
-        "sender_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        "session_id": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
-        "device_id": "ALICEDEVICE",
+async def test_irlf_bot_run_serves_matrix_from_the_environment(
+    synapse: SynapseServer, bot_account: Account, alice: Person, tmp_path: Path
+) -> None:
+    (tmp_path / "config.toml").write_text('log_level = "DEBUG"\n', encoding="utf-8")
+    env = {
+        "MATRIX_HOMESERVER": synapse.url,
+        "MATRIX_USER_ID": bot_account.user_id,
+        "MATRIX_ACCESS_TOKEN": bot_account.access_token,
+        "IRLF_DB": str(tmp_path / "bot.db"),
     }
+    bot = start_irlf_bot(tmp_path, env)
+    try:
+        room_id = await alice.create_room([bot_account.user_id], name="Partners")
+        await alice.wait_for_membership(room_id, bot_account.user_id, "join", within=30)
+        question = await alice.say(room_id, "!venue")
+        assert "Kielce" in (await alice.wait_for_notice(room_id, bot_account.user_id, question)).body
+    finally:
+        bot.terminate()
+        bot.wait(timeout=10)
+    output_text = (tmp_path / "output.log").read_text(encoding="utf-8")
+    assert "logged in as" in output_text  # DEBUG logging was on...
+    assert bot_account.access_token not in output_text  # ...with the token masked
 
 
-@pytest.fixture(autouse=True)
-def synapse_is_up(synapse: SynapseServer) -> Iterator[None]:
-    """A test that stops Synapse must not take it away from the next one."""
-    yield
-    if not synapse.running:
-        synapse.start()
+def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`irlf-bot run` in `folder`, as an operator starts it; its output in folder/output.log."""
+    with open(folder / "output.log", "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=folder, env={**os.environ, **env},
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
