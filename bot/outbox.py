@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 8  # messages in flight at once: the most a kill -9 can repeat
 BATCH = 200
 IDLE_SECONDS = 1.0
+BURST_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +99,11 @@ class _Pacer:
     """How fast one transport may send: overall, per chat, per group."""
 
     def __init__(self, rate: float, per_chat: float, group_per_minute: int) -> None:
-        # capacity 1: a smooth rate, never a burst above it in any window
-        self.overall = AsyncLimiter(1, 1 / rate)
+        # A bucket of 50 ms worth of messages: a late sender can catch up a little, yet no
+        # one-second window ever holds more than 1.05 x the rate (Telegram allows 30/s; we
+        # default to 25/s).
+        burst = max(1.0, rate * BURST_SECONDS)
+        self.overall = AsyncLimiter(burst, burst / rate)
         self.per_chat = per_chat
         self.group_per_minute = group_per_minute
         self._last: dict[str, float] = {}
