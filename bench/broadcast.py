@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ from collections import Counter, deque
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,10 +42,10 @@ class FakeBotApi(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real Bot API
     limit_per_second = 30.0
     lock = threading.Lock()
-    window: deque[float] = deque()
-    last_per_chat: dict[str, float] = {}
-    delivered: Counter[str] = Counter()
-    accepted_at: list[float] = []
+    window: ClassVar[deque[float]] = deque()
+    last_per_chat: ClassVar[dict[str, float]] = {}
+    delivered: ClassVar[Counter[str]] = Counter()
+    accepted_at: ClassVar[list[float]] = []
     too_many = 0
 
     def log_message(self, *args: object) -> None:
@@ -194,7 +196,7 @@ def run_case(label: str, recipients: int, rate: float, kill_at_half: bool) -> No
     # the restart's start-up pause is not sending time: measure the rate in each run
     achieved = (len(times) - 1) / span if span else 0.0
     if kill_at_half and killed_after:
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         pause = max(gaps) if gaps else 0.0
         achieved = (len(times) - 2) / (span - pause) if span > pause else achieved
     print(f"{label}: {recipients} recipients, configured {rate:.0f}/s, server limit "

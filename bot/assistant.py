@@ -160,9 +160,10 @@ class Assistant:
             return [self.say(self.phrases.text(self._lang(msg, user), "flood"))]
         self._flood_warned.discard(msg.chat)
         user = await self.storage.get_user(msg.chat)
-        if user is None and msg.is_private:
-            await self.storage.remember_chat(msg.chat, True, self.clock.now())
         lang = self._lang(msg, user)
+        if user is None and msg.is_private:
+            hint = _known(msg.language_hint)
+            await self.storage.remember_chat(msg.chat, True, self.clock.now(), hint)
         if self.media is not None and self.media.is_desk(msg.chat):
             answered = await self.media.from_desk(msg)
             if answered is not None:

@@ -47,5 +47,5 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     mask = SecretMask(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(mask)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "nio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -187,12 +187,17 @@ class Storage:
             row = await cur.fetchone()
         return User.from_row(row) if row else None
 
-    async def remember_chat(self, chat: ChatRef, is_private: bool, now: datetime) -> None:
-        """Record a chat the assistant talks to (broadcast recipients); unblock it if it was."""
+    async def remember_chat(
+        self, chat: ChatRef, is_private: bool, now: datetime, language: str | None = None
+    ) -> None:
+        """Record a chat the assistant talks to (broadcast recipients); unblock it if it was.
+        `language` (the platform's hint) is kept until the user chooses one with /lang."""
         await self.db.execute(
-            "INSERT INTO users (transport, chat_id, is_private, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(transport, chat_id) DO UPDATE SET blocked = 0",
-            (chat.transport, chat.chat_id, int(is_private), stamp(now)),
+            "INSERT INTO users (transport, chat_id, is_private, created_at, language) "
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(transport, chat_id) DO UPDATE SET blocked = 0, "
+            "language = COALESCE(users.language, excluded.language)",
+            (chat.transport, chat.chat_id, int(is_private), stamp(now), language),
         )
         await self.db.commit()
 

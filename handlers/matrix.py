@@ -24,7 +24,6 @@ How the bot follows its rooms:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import dataclasses
 import html
@@ -93,12 +92,6 @@ STOP_GRACE = 10.0
 COMMAND = re.compile(r"!([A-Za-z][\w-]*)(?:\s+(.*))?", re.DOTALL)
 REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
 
-ENCRYPTED_ROOM_TEXT = (
-    "Ten pokój jest szyfrowany, a ja nie umiem jeszcze czytać zaszyfrowanych wiadomości. "
-    "Napisz do mnie w pokoju bez szyfrowania.\n\n"
-    "This room is encrypted and I cannot read encrypted messages yet. "
-    "Please write to me in an unencrypted room."
-)
 
 
 # --- translation: Matrix event -> Incoming -------------------------------------------
@@ -610,10 +603,8 @@ class MatrixTransport:
             self._warned_rooms.add(room_id)
 
     def _encrypted_room_text(self) -> str:
-        phrases = getattr(self.services.assistant, "phrases", None)
-        with contextlib.suppress(AttributeError, KeyError):
-            return "\n\n".join(phrases.text(lang, "encrypted_room") for lang in ("pl", "en"))
-        return ENCRYPTED_ROOM_TEXT
+        phrases = self.services.assistant.phrases
+        return "\n\n".join(phrases.text(lang, "encrypted_room") for lang in ("pl", "en"))
 
     # sending
 

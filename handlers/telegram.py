@@ -68,6 +68,7 @@ class TelegramTransport:
     """The Telegram adapter: long polling (or a webhook) in, Bot API calls out."""
 
     name = NAME
+    edits_messages = True  # broadcast progress is one message, edited
 
     def __init__(self, services: Services) -> None:
         self.services = services
