@@ -45,8 +45,12 @@ e2e: $(BIN)/irlf-bot peers
 test: $(BIN)/irlf-bot peers lint check-faq
 	$(BIN)/pytest -q
 
-bench: $(BIN)/irlf-bot
+bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/matcher.py
+	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/broadcast.py
+	$(BIN)/python bench/telegram_roundtrip.py
+	$(BIN)/python bench/matrix_roundtrip.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) .pytest_cache

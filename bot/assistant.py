@@ -222,7 +222,10 @@ class Assistant:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
         greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
-        text = f"{greeting}\n\n{self.phrases.text(lang, 'privacy')}"
+        parts = [greeting, self.phrases.text(lang, "privacy")]
+        if self.clock.now() >= self.event.end:
+            parts.insert(1, self._dated("", lang))
+        text = "\n\n".join(parts)
         return [self.say(text, [*self._topic_buttons(lang), self._reminder_buttons(lang)])]
 
     async def help(self, msg: Incoming, lang: str) -> list[Reply]:

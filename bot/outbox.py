@@ -205,8 +205,11 @@ class Outbox:
         await self.db.commit()
         self._wake.set()
 
-    async def enqueue(self, broadcast_id: int, recipients: Iterable[Recipient]) -> int:
-        """Add recipients to a broadcast (idempotent: a recipient is added once)."""
+    async def enqueue(
+        self, broadcast_id: int, recipients: Iterable[Recipient], *, commit: bool = True
+    ) -> int:
+        """Add recipients to a broadcast (idempotent: a recipient is added once).
+        `commit=False` leaves the transaction open for the caller's own rows (reminders)."""
         rows = [
             (broadcast_id, r.transport, r.chat_id, r.lang, int(r.is_private)) for r in recipients
         ]
@@ -215,8 +218,9 @@ class Outbox:
             "VALUES (?, ?, ?, ?, ?)",
             rows,
         )
-        await self.db.commit()
-        self._wake.set()
+        if commit:
+            await self.db.commit()
+            self._wake.set()
         return len(rows)
 
     async def recipients(self, transports: Iterable[str], matrix_rooms: Iterable[str]) -> list[Recipient]:

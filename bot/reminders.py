@@ -24,7 +24,7 @@ from bot.clock import Clock, stamp
 from bot.config import ReminderSettings, parse_duration
 from bot.event import Event
 from bot.messages import Attachment, Incoming, Reply
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Recipient
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage
 
@@ -124,8 +124,8 @@ class ReminderScheduler:
                 if stamp(at) >= subscribed_at:
                     state = "sent" if label == latest else "skipped"
                     records.append((occasion.id, label, transport, chat_id, state, stamp(now)))
-        outbox_rows = [
-            (broadcast_id, transport, chat_id, lang, is_private)
+        recipients = [
+            Recipient(transport, chat_id, lang, bool(is_private))
             for transport, chat_id, lang, is_private, _ in subscribers
         ]
         # one transaction: recorded as sent <=> queued in the outbox
@@ -134,11 +134,7 @@ class ReminderScheduler:
             "VALUES (?, ?, ?, ?, ?, ?)",
             records,
         )
-        await self.db.executemany(
-            "INSERT OR IGNORE INTO outbox (broadcast_id, transport, chat_id, lang, is_private) "
-            "VALUES (?, ?, ?, ?, ?)",
-            outbox_rows,
-        )
+        await self.outbox.enqueue(broadcast_id, recipients, commit=False)
         await self.db.commit()
         self.outbox.wake()
         log.info("reminder %s of %s queued for %d subscribers", latest, occasion.id, len(subscribers))

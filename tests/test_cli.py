@@ -110,3 +110,29 @@ def test_chat_buttons_are_numbered_and_typed_numbers_tap_them(tmp_path: Path) ->
     result = run_cli("chat", stdin="1\n", env={"IRLF_DB": str(tmp_path / "b.db")})
     assert "[1]" in result.stdout
     assert "Pytania w temacie" in result.stdout
+
+
+def test_stats_table_and_csv_keep_no_user_ids(tmp_path: Path) -> None:
+    env = {"IRLF_DB": str(tmp_path / "b.db")}
+    run_cli("run", stdin="gdzie jest forum\npogoda w kielcach\n/lang en\n", env=env)
+    table = run_cli("stats", env=env)
+    assert table.returncode == 0, table.stderr
+    assert "venue" in table.stdout and "pogoda w kielcach" in table.stdout
+    csv_file = tmp_path / "stats.csv"
+    assert run_cli("stats", "--csv", str(csv_file), env=env).returncode == 0
+    rows = csv_file.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "table,key,detail,value"
+    assert any(r.startswith("unanswered,") and "pogoda w kielcach" in r for r in rows)
+    assert not any("console" in r.split(",")[2] for r in rows if r.startswith("unanswered"))
+
+
+def test_shell_broadcast_is_queued_for_the_running_bot(tmp_path: Path) -> None:
+    env = {"IRLF_DB": str(tmp_path / "b.db")}
+    result = run_cli("broadcast", "--text-pl", "Drzwi 13:30", "--text-en", "Doors 13:30",
+                     "--at", "2026-09-10T12:00+02:00", "--yes", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "queued" in result.stdout and "2026-09-10 12:00" in result.stdout
+    refused = run_cli("broadcast", "--text-pl", "x", "--to", "fax", "--yes", env=env)
+    assert refused.returncode == 2 and "--to" in refused.stderr
+    unconfirmed = run_cli("broadcast", "--text-pl", "x", env=env)
+    assert unconfirmed.returncode == 1 and "--yes" in unconfirmed.stderr

@@ -213,3 +213,11 @@ async def test_calendar_is_an_ics_file_with_the_event(services: Services) -> Non
     assert "BEGIN:VEVENT" in ics and "DTSTART;TZID=Europe/Warsaw:20260910T140000" in ics
     assert "Zakładowa 1" in reply.text or "Zak" in ics
     assert "14:00" in reply.text
+
+
+async def test_start_after_the_event_says_it_took_place(services: Services,
+                                                       clock: ManualClock) -> None:
+    clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=WARSAW))
+    [reply] = await services.assistant.handle(Incoming("telegram", "1", "1", "/start",
+                                                       command="start", language_hint="en"))
+    assert "has taken place" in reply.text and "2027" in reply.text

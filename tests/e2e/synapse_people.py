@@ -7,9 +7,10 @@ person last looked, and it long-polls (no sleeps): an answer is seen as soon as 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import pytest
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -157,3 +158,23 @@ def notice_from(sender: str, in_reply_to: str | None = None) -> Callable[[Event]
         return relation.get("m.in_reply_to", {}).get("event_id") == in_reply_to
 
     return is_it
+
+
+@pytest.fixture
+def bot_account(synapse: SynapseServer) -> Account:
+    """The bot's own Matrix account."""
+    return synapse.register("irlfbot")
+
+
+@pytest.fixture
+async def alice(synapse: SynapseServer) -> AsyncIterator[Person]:
+    person = Person(synapse, synapse.register("alice"))
+    yield person
+    await person.close()
+
+
+@pytest.fixture
+async def bob(synapse: SynapseServer) -> AsyncIterator[Person]:
+    person = Person(synapse, synapse.register("bob"))
+    yield person
+    await person.close()

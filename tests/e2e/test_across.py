@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.messages import ChatRef
@@ -60,25 +58,6 @@ async def running(config: Config, clock: ManualClock | None = None) -> AsyncIter
                 await worker
             await matrix.stop()
             await telegram.stop()
-
-
-@pytest.fixture
-def bot_account(synapse: SynapseServer) -> Account:
-    return synapse.register("irlfbot")
-
-
-@pytest.fixture
-async def alice(synapse: SynapseServer) -> AsyncIterator[Person]:
-    person = Person(synapse, synapse.register("alice"))
-    yield person
-    await person.close()
-
-
-@pytest.fixture
-async def bob(synapse: SynapseServer) -> AsyncIterator[Person]:
-    person = Person(synapse, synapse.register("bob"))
-    yield person
-    await person.close()
 
 
 async def room_joined_beforehand(synapse: SynapseServer, owner: Person, bot: Account,

@@ -49,27 +49,8 @@ async def running_bot(
 
 
 @pytest.fixture
-def bot_account(synapse: SynapseServer) -> Account:
-    return synapse.register("irlfbot")
-
-
-@pytest.fixture
 def database(tmp_path: Path) -> Path:
     return tmp_path / "bot.db"
-
-
-@pytest.fixture
-async def alice(synapse: SynapseServer) -> AsyncIterator[Person]:
-    person = Person(synapse, synapse.register("alice"))
-    yield person
-    await person.close()
-
-
-@pytest.fixture
-async def bob(synapse: SynapseServer) -> AsyncIterator[Person]:
-    person = Person(synapse, synapse.register("bob"))
-    yield person
-    await person.close()
 
 
 @pytest.fixture(autouse=True)
