@@ -58,6 +58,7 @@ LANGUAGES = ("pl", "en")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
+CONCURRENT_UPDATES = 32
 BOOTSTRAP_RETRIES = 5  # deleteWebhook/setWebhook right after a successful getMe
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
 # base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
@@ -83,7 +84,9 @@ class TelegramTransport:
         """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).addFilter(self._mask)
-        builder = Application.builder().token(self._token)
+        # Many guests write at once before the doors open: answer up to 32 updates at a
+        # time instead of one after another (PTB's default).
+        builder = Application.builder().token(self._token).concurrent_updates(CONCURRENT_UPDATES)
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)
         app = builder.build()
