@@ -36,7 +36,8 @@ class Thresholds:
     suggest: float = 0.45
     coverage: float = 0.4
     query_weight: float = 0.65
-    unknown: float = 1.2
+    unknown: float = 0.8
+    entry_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +86,21 @@ class Matcher:
         }
         # A word no entry uses weighs as much as the rarest word one entry uses.
         self._unknown_weight = math.log(1 + count) * self.thresholds.unknown
+        self._entry_terms: dict[str, set[str]] = defaultdict(set)
+        for entry_id, _, found in texts:
+            self._entry_terms[entry_id].update(found)
         self._vocabulary_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
         for _, lang, found in texts:
             if lang:
                 self._vocabulary_of[lang].update(found)
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
+        seen: set[tuple[str, str | None, frozenset[str]]] = set()
         for entry_id, lang, found in texts:
-            if not found:
+            key = (entry_id, lang, frozenset(found))
+            if not found or key in seen:  # "wrzesnia" and "września" make one phrasing
                 continue
+            seen.add(key)
             weights = {t: self._idf[t] for t in found}
             index = len(self._phrasings)
             self._phrasings.append(_Phrasing(entry_id, lang, weights, sum(weights.values())))
@@ -201,6 +208,18 @@ class Matcher:
             kept = best.get(phrasing.entry)
             if kept is None or score > kept[0]:
                 best[phrasing.entry] = (score, query_cover, phrasing.lang)
+        share = self.thresholds.entry_share
+        if share:
+            # A long question may be explained by several phrasings of one entry together.
+            for entry_id, (score, query_cover, lang) in best.items():
+                vocabulary = self._entry_terms[entry_id]
+                explained = sum(
+                    weight * max((sim for word, sim in found if word in vocabulary), default=0.0)
+                    for weight, found in zip(weights, lookups, strict=True)
+                )
+                entry_cover = explained / total_query
+                cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
+                best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
 
     def _language(
