@@ -173,3 +173,50 @@ async def test_scheduled_broadcast_waits_for_its_time(config: Config, clock: Man
         await services.outbox.drain(timeout=10)
         assert tg.texts_to("1")[-1] == "Później"
         assert (await services.outbox.get(broadcast)).state == "done"
+
+
+async def test_matrix_admins_broadcast_only_in_the_management_room(config: Config,
+                                                                   clock: ManualClock) -> None:
+    config.matrix.admins = ["@org:localhost"]
+    config.matrix.management_room = "!manage:localhost"
+    async with open_services(config, clock) as services:
+        def matrix(room: str, sender: str, text: str) -> Incoming:
+            name, _, args = text[1:].partition(" ")
+            return Incoming("matrix", room, sender, text, is_private=False, command=name, args=args)
+
+        [elsewhere] = await services.assistant.handle(matrix("!other:localhost", "@org:localhost",
+                                                             "!broadcast Hej"))
+        assert "uprawnień" in elsewhere.text
+        [stranger] = await services.assistant.handle(matrix("!manage:localhost", "@eve:localhost",
+                                                            "!broadcast Hej"))
+        assert "uprawnień" in stranger.text
+        [preview] = await services.assistant.handle(matrix("!manage:localhost", "@org:localhost",
+                                                           "!broadcast Hej"))
+        assert "!confirm 1" in preview.text and "!cancel 1" in preview.text
+        [cancelled] = await services.assistant.handle(matrix("!manage:localhost", "@org:localhost",
+                                                             "!cancel 1"))
+        assert "anulowany" in cancelled.text
+        assert (await services.outbox.get(1)).state == "cancelled"
+
+
+async def test_matrix_progress_comes_as_milestone_notices(config: Config,
+                                                          clock: ManualClock) -> None:
+    config.matrix.admins = ["@org:localhost"]
+    config.matrix.management_room = "!manage:localhost"
+    config.broadcast.matrix_rate = 1000
+    async with open_services(config, clock) as services:
+        mx = RecordingTransport("matrix", edits_messages=False)
+        services.board.attach(mx)
+        for n in range(8):
+            await services.assistant.handle(Incoming("matrix", f"!dm{n}:localhost", f"@u{n}:x", "hej"))
+        [_preview] = await services.assistant.handle(
+            Incoming("matrix", "!manage:localhost", "@org:localhost", "!broadcast Hej",
+                     is_private=False, command="broadcast", args="Hej"))
+        await services.assistant.handle(
+            Incoming("matrix", "!manage:localhost", "@org:localhost", "!confirm 1",
+                     is_private=False, command="confirm", args="1"))
+        await services.outbox.drain(timeout=10)
+        reports = mx.texts_to("!manage:localhost")
+        assert reports[-1].startswith("Komunikat #1 wysłany: 8 dostarczonych")
+        assert all(r.startswith("Komunikat #1") for r in reports)
+        assert len(reports) <= 4  # 25/50/75% at most, then the final report
