@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
 
 from bot.assistant import PREFIX, Handler
 from bot.clock import Clock
@@ -104,7 +103,3 @@ class BroadcastDesk:
         log.warning("not allowed: %s:%s tried %s", msg.transport, msg.sender_id, what)
         return False
 
-
-def schedule_label(when: datetime, phrases: Phrasebook, lang: str) -> str:
-    local = when.astimezone(phrases.event.zone)
-    return f"{phrases.day(lang, local.date())} {local:%H:%M}"

@@ -22,6 +22,3 @@ def to_html(text: str) -> str:
     parts.append(html.escape(text[last:], quote=False))
     return "".join(parts)
 
-
-def bold(text: str) -> str:
-    return f"<b>{html.escape(text, quote=False)}</b>"

@@ -220,3 +220,21 @@ async def test_matrix_progress_comes_as_milestone_notices(config: Config,
         assert reports[-1].startswith("Komunikat #1 wysłany: 8 dostarczonych")
         assert all(r.startswith("Komunikat #1") for r in reports)
         assert len(reports) <= 4  # 25/50/75% at most, then the final report
+
+
+async def test_shell_progress_bar_runs_until_the_bot_has_sent_everything(
+    config: Config, clock: ManualClock, capsys
+) -> None:
+    from bot.cli import _show_progress
+
+    async with open_services(admin_config(config), clock) as services:
+        tg = RecordingTransport()
+        services.board.attach(tg)
+        await subscribe(services, "1", "2", "3")
+        broadcast = await services.outbox.create("Z powłoki", None, ["telegram"], "shell",
+                                                 state="scheduled")
+        await asyncio.gather(_show_progress(services.outbox, broadcast),
+                             services.outbox.drain(timeout=10))
+    out = capsys.readouterr().out
+    assert "100% 3/3 sent 3 blocked 0 failed 0 (done)" in out
+    assert "[" + "#" * 30 + "]" in out
