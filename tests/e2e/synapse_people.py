@@ -160,6 +160,28 @@ def notice_from(sender: str, in_reply_to: str | None = None) -> Callable[[Event]
     return is_it
 
 
+async def direct_chat(person: Person, bot: Account) -> str:
+    """A direct chat `person` opens with the running bot (it joins by itself)."""
+    room_id = await person.create_room([bot.user_id], direct=True)
+    await person.wait_for_membership(room_id, bot.user_id, "join")
+    return room_id
+
+
+async def room_joined_beforehand(
+    synapse: SynapseServer, owner: Person, bot: Account, *, direct: bool = False,
+    name: str | None = None,
+) -> str:
+    """A room the bot joined before this run (no answers from it yet; its id can go into
+    the config)."""
+    room_id = await owner.create_room([bot.user_id], direct=direct, name=name)
+    bot_as_person = Person(synapse, bot)
+    try:
+        await bot_as_person.join(room_id)
+    finally:
+        await bot_as_person.close()
+    return room_id
+
+
 @pytest.fixture
 def bot_account(synapse: SynapseServer) -> Account:
     """The bot's own Matrix account."""

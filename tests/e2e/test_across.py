@@ -17,7 +17,7 @@ from bot.messages import ChatRef
 from bot.service import Services, open_services
 from handlers.matrix import MatrixTransport
 from handlers.telegram import TelegramTransport
-from tests.e2e.synapse_people import Person
+from tests.e2e.synapse_people import Person, direct_chat, room_joined_beforehand
 from tests.e2e.synapse_server import Account, SynapseServer
 from tests.e2e.telegram_emulator import TelegramSession, TelegramUser
 
@@ -60,24 +60,6 @@ async def running(config: Config, clock: ManualClock | None = None) -> AsyncIter
             await telegram.stop()
 
 
-async def room_joined_beforehand(synapse: SynapseServer, owner: Person, bot: Account,
-                                 name: str) -> str:
-    """A room the bot joined before this run (its id goes into the config)."""
-    room_id = await owner.create_room([bot.user_id], name=name)
-    bot_as_person = Person(synapse, bot)
-    try:
-        await bot_as_person.join(room_id)
-    finally:
-        await bot_as_person.close()
-    return room_id
-
-
-async def direct_chat(person: Person, bot: Account) -> str:
-    room_id = await person.create_room([bot.user_id], direct=True)
-    await person.wait_for_membership(room_id, bot.user_id, "join")
-    return room_id
-
-
 async def text_of(user: TelegramUser, containing: str, within: float = 10.0) -> str:
     """Wait for a bot message in the user's chat containing `containing`."""
     deadline = asyncio.get_running_loop().time() + within
@@ -95,7 +77,7 @@ async def test_broadcast_reaches_telegram_and_matrix_and_skips_who_blocked(
     alice: Person, bob: Person, tmp_path: Path,
 ) -> None:
     admin, guest, leaver = telegram.user(), telegram.user(), telegram.user(language="en")
-    partners = await room_joined_beforehand(synapse, bob, bot_account, "Partners")
+    partners = await room_joined_beforehand(synapse, bob, bot_account, name="Partners")
     config = make_config(
         telegram, synapse, bot_account, tmp_path / "bot.db",
         telegram={"admins": [admin.id]}, matrix={"broadcast_rooms": [partners]},
@@ -160,7 +142,7 @@ async def test_press_questions_cross_transports_and_survive_a_restart(
     telegram: TelegramSession, synapse: SynapseServer, bot_account: Account,
     alice: Person, bob: Person, tmp_path: Path,
 ) -> None:
-    desk_room = await room_joined_beforehand(synapse, bob, bot_account, "Media desk")
+    desk_room = await room_joined_beforehand(synapse, bob, bot_account, name="Media desk")
     desk_chat = -100777
     press_officer = telegram.user(chat_id=desk_chat, chat_type="group")
     config = make_config(

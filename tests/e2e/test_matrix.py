@@ -17,7 +17,7 @@ from nio import DownloadResponse, RoomMessageFile
 from bot.config import Config, LimitSettings, MatrixSettings
 from bot.service import open_services
 from handlers.matrix import MatrixTransport
-from tests.e2e.synapse_people import Person, notice_from
+from tests.e2e.synapse_people import Person, direct_chat, notice_from, room_joined_beforehand
 from tests.e2e.synapse_server import Account, SynapseServer
 
 QUIET = 1.0  # seconds to listen for an answer that must not come
@@ -61,27 +61,10 @@ def synapse_is_up(synapse: SynapseServer) -> Iterator[None]:
         synapse.start()
 
 
-async def direct_chat(alice: Person, bot: Account) -> str:
-    room_id = await alice.create_room([bot.user_id], direct=True)
-    await alice.wait_for_membership(room_id, bot.user_id, "join")
-    return room_id
-
-
 async def group_room(alice: Person, bob: Person, bot: Account) -> str:
     room_id = await alice.create_room([bot.user_id, bob.user_id], name="Partners")
     await bob.join(room_id)
     await alice.wait_for_membership(room_id, bot.user_id, "join")
-    return room_id
-
-
-async def direct_chat_without_bot(synapse: SynapseServer, alice: Person, bot: Account) -> str:
-    """A direct chat the bot joined before it ever ran (no answers from it yet)."""
-    room_id = await alice.create_room([bot.user_id], direct=True)
-    bot_as_person = Person(synapse, bot)
-    try:
-        await bot_as_person.join(room_id)
-    finally:
-        await bot_as_person.close()
     return room_id
 
 
@@ -196,7 +179,7 @@ async def test_restart_answers_missed_message_once_and_replays_nothing(
 async def test_first_start_does_not_answer_history(
     synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
 ) -> None:
-    room_id = await direct_chat_without_bot(synapse, alice, bot_account)
+    room_id = await room_joined_beforehand(synapse, alice, bot_account, direct=True)
     await alice.say(room_id, "gdzie jest forum")
     async with running_bot(synapse, bot_account, database):
         assert await alice.collect(room_id, notice_from(bot_account.user_id), within=QUIET) == []
@@ -228,7 +211,7 @@ async def test_answers_again_after_synapse_restart(
 async def test_bot_started_while_synapse_is_down_answers_once_it_is_up(
     synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
 ) -> None:
-    room_id = await direct_chat_without_bot(synapse, alice, bot_account)
+    room_id = await room_joined_beforehand(synapse, alice, bot_account, direct=True)
     await asyncio.to_thread(synapse.stop)
     comeback = asyncio.create_task(start_later(synapse, delay=1.0))
     try:
