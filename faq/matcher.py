@@ -38,6 +38,7 @@ class Thresholds:
     query_weight: float = 0.65
     unknown: float = 0.8
     entry_share: float = 0.5
+    off_topic: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,9 @@ class Matcher:
         self._entry_terms: dict[str, set[str]] = defaultdict(set)
         for entry_id, _, found in texts:
             self._entry_terms[entry_id].update(found)
+        self._off_topic_terms = set().union(
+            *(terms for entry_id, terms in self._entry_terms.items() if entry_id in self._off_topic)
+        )
         self._vocabulary_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
         for _, lang, found in texts:
             if lang:
@@ -160,6 +164,8 @@ class Matcher:
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
         lang = self._language(lookups, guessed)
         coverage = coverage_of[top_id]
+        if self._off_topic_share(lookups, top_id) >= t.off_topic:
+            return Match("fallback", None, round(top, 3), guessed)
         if top >= t.answer and top - second >= t.margin and coverage >= t.coverage:
             kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
             return Match(kind, top_id, round(top, 3), lang)
@@ -221,6 +227,21 @@ class Matcher:
                 cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
                 best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
+
+    def _off_topic_share(
+        self, lookups: list[tuple[tuple[str, float], ...]], entry_id: str
+    ) -> float:
+        """How much of the question only the off-topic examples explain ("capital" in "the
+        capital of Taiwan"): words that point away from the entry that matched best."""
+        vocabulary = self._entry_terms[entry_id]
+        total = away = 0.0
+        for found in lookups:
+            weight = max((self._idf[w] for w, _ in found), default=self._unknown_weight)
+            total += weight
+            words = {w for w, _ in found}
+            if words and not words & vocabulary and words & self._off_topic_terms:
+                away += weight
+        return away / total if total else 0.0
 
     def _language(
         self, lookups: list[tuple[tuple[str, float], ...]], guessed: str | None
