@@ -102,16 +102,13 @@ class Assistant:
         cleaned = clean(question)[:MAX_QUESTION]
         match = self.matcher.match(cleaned)
         reply_lang = match.lang or _known(lang) or "pl"
-        text = self._answer_text(match, reply_lang)
-        if match.kind == "answer" and match.entry in self.phrases.data["dated"]["entries"]:
-            text = self._dated(text, reply_lang)
         return Answer(
             question=question,
             kind=match.kind,
             entry=match.entry,
             score=match.score,
             lang=reply_lang,
-            text=text,
+            text=self._answer_text(match, reply_lang, cleaned),
             suggestions=match.suggestions,
         )
 
@@ -124,18 +121,18 @@ class Assistant:
         countdown = countdown[:1].upper() + countdown[1:]
         return f"{text}\n{self.phrases.text(lang, 'countdown_line', countdown=countdown)}"
 
-    def _answer_text(self, match: Match, lang: str) -> str:
+    def _answer_text(self, match: Match, lang: str, question: str) -> str:
         if match.kind == "suggest":
             titles = "\n".join(f"• {self.kb.entries[e].title[lang]}" for e in match.suggestions)
             return f"{self.phrases.text(lang, 'suggest')}\n{titles}"
         if match.kind == "fallback" or match.entry is None:
             if match.kind == "handoff":
                 return self.phrases.text(lang, "handoff_contact")
-            chat = small_talk(match.question)
+            chat = small_talk(question)
             if chat is not None:
                 return self.phrases.text(lang, "greeting_short" if chat == "greeting" else "thanks")
             return self.phrases.text(lang, "fallback")
-        text = self.entry_text(match.entry, lang)
+        text = self.entry_answer(match.entry, lang)
         if match.kind == "handoff":
             media = self.event.contacts.media.email
             if media not in text:
@@ -145,6 +142,19 @@ class Assistant:
     def entry_text(self, entry_id: str, lang: str) -> str:
         entry = self.kb.entries[entry_id]
         return self.phrases.fill(lang, entry.answer[lang])
+
+    def entry_answer(self, entry_id: str, lang: str) -> str:
+        """An entry's answer as the user reads it today (dated entries carry the countdown)."""
+        text = self.entry_text(entry_id, lang)
+        if entry_id in self.phrases.data["dated"]["entries"]:
+            text = self._dated(text, lang)
+        return text
+
+    def follow_up_buttons(self, entry_id: str | None, lang: str) -> list[list[Button]]:
+        """"Remind me" and "calendar" under the date and venue answers."""
+        if entry_id in self.phrases.data["dated"]["offer_reminder"]:
+            return [self._reminder_buttons(lang)]
+        return []
 
     # the conversation: every transport calls this
 
@@ -201,8 +211,8 @@ class Assistant:
                 [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
                 for e in answer.suggestions
             ]
-        elif answer.entry in self.phrases.data["dated"]["offer_reminder"]:
-            buttons = [self._reminder_buttons(answer.lang)]
+        else:
+            buttons = self.follow_up_buttons(answer.entry, answer.lang)
         return [self.say("\n\n".join([*notes, answer.text]), buttons)]
 
     def _reminder_buttons(self, lang: str) -> list[Button]:
@@ -250,13 +260,7 @@ class Assistant:
         entry_id = msg.args.strip()
         if entry_id not in self.kb.entries:
             return [self.say(self.phrases.text(lang, "fallback"))]
-        text = self.entry_text(entry_id, lang)
-        if entry_id in self.phrases.data["dated"]["entries"]:
-            text = self._dated(text, lang)
-        buttons = []
-        if entry_id in self.phrases.data["dated"]["offer_reminder"]:
-            buttons = [self._reminder_buttons(lang)]
-        return [self.say(text, buttons)]
+        return [self.say(self.entry_answer(entry_id, lang), self.follow_up_buttons(entry_id, lang))]
 
     async def agenda(self, msg: Incoming, lang: str) -> list[Reply]:
         """Date, hours and programme."""

@@ -13,7 +13,6 @@ fallback. Press questions are recognised by their words and handed off.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -48,7 +47,6 @@ class Match:
     score: float
     lang: str | None
     suggestions: list[str] = field(default_factory=list)
-    question: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +108,6 @@ class Matcher:
             self._phrasings.append(_Phrasing(entry_id, lang, weights, sum(weights.values())))
             for term in weights:
                 self._postings[term].append(index)
-        self._vocabulary = list(self._postings)
         self._surfaces = [w for w, t in self._surface.items() if t in self._postings]
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
 
@@ -135,9 +132,6 @@ class Matcher:
 
     def match(self, question: str) -> Match:
         """Classify one question into answer / suggest / handoff / fallback."""
-        return dataclasses.replace(self._classify(question), question=question)
-
-    def _classify(self, question: str) -> Match:
         t = self.thresholds
         query = list(dict.fromkeys(tokens(question)))
         lookups = [self._lookup(term, surface) for term, surface in query]
