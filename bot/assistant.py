@@ -13,10 +13,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.content import LiveContent
 from bot.event import Event
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue
 from bot.phrasebook import Phrasebook
@@ -24,6 +25,9 @@ from bot.storage import Storage, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
 from faq.normalize import small_talk
+
+if TYPE_CHECKING:
+    from bot.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +71,16 @@ class Assistant:
     def __init__(
         self,
         config: Config,
-        event: Event,
-        kb: KnowledgeBase,
+        content: LiveContent,
         storage: Storage,
         clock: Clock | None = None,
     ) -> None:
         self.config = config
-        self.event = event
-        self.kb = kb
+        self.content = content
         self.storage = storage
         self.clock = clock or SystemClock()
-        self.matcher = Matcher(kb)
-        self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
+        self.health: Health | None = None
         self._non_text_at: dict[ChatRef, float] = {}
         self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
         self._flood_warned: set[ChatRef] = set()
@@ -94,6 +95,24 @@ class Assistant:
             "lang": self.lang,
             "forget": self.forget,
         }
+
+    # the content of this turn: a reload swaps it whole, never in the middle of an answer
+
+    @property
+    def event(self) -> Event:
+        return self.content.current.event
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.content.current.kb
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.content.current.matcher
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.content.current.phrases
 
     # the pure question -> answer path (no storage, no network): `irlf-bot ask`
 
@@ -162,6 +181,10 @@ class Assistant:
         """All replies to one incoming message (possibly none)."""
         if not msg.is_private and not msg.addressed:
             return []
+        with self.content.turn():
+            return await self._handle(msg)
+
+    async def _handle(self, msg: Incoming) -> list[Reply]:
         if self._flooding(msg.chat):
             if msg.chat in self._flood_warned:
                 return []
@@ -201,8 +224,14 @@ class Assistant:
             notes.append(self.phrases.text(lang, "too_long"))
         answer = self.ask(text, lang)
         now = self.clock.now()
-        day = now.astimezone(self.event.zone).date().isoformat()
-        await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        local = now.astimezone(self.event.zone)
+        # "thanks" and "hello" are conversation, not questions left unanswered
+        kind = "small_talk" if answer.kind == "fallback" and small_talk(text) else answer.kind
+        await self.storage.record_question(
+            local.date().isoformat(), answer.entry, kind, text, now, hour=local.hour
+        )
+        if self.health is not None:
+            self.health.question(msg.transport, kind)
         if answer.kind == "handoff" and self.media is not None:
             return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []

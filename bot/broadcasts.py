@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from bot.admins import Admins
 from bot.assistant import PREFIX, Handler
 from bot.clock import Clock
 from bot.config import Config
+from bot.content import LiveContent
 from bot.messages import Button, Incoming, Reply
 from bot.outbox import Outbox
 from bot.phrasebook import Phrasebook
@@ -29,22 +31,19 @@ def split_languages(text: str) -> tuple[str, str | None]:
 
 
 class BroadcastDesk:
-    def __init__(self, config: Config, outbox: Outbox, phrases: Phrasebook, clock: Clock) -> None:
+    def __init__(self, config: Config, outbox: Outbox, content: LiveContent, clock: Clock) -> None:
         self.config = config
         self.outbox = outbox
-        self.phrases = phrases
+        self.content = content
         self.clock = clock
+        self.admins = Admins(config)
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.content.phrases
 
     def commands(self) -> dict[str, Handler]:
         return {"broadcast": self.broadcast, "confirm": self.confirm, "cancel": self.cancel}
-
-    def is_admin(self, msg: Incoming) -> bool:
-        if msg.transport == "telegram":
-            return msg.is_private and msg.sender_id in {str(a) for a in self.config.telegram.admins}
-        if msg.transport == "matrix":
-            m = self.config.matrix
-            return msg.sender_id in m.admins and msg.chat_id == m.management_room
-        return msg.transport == "console"
 
     async def broadcast(self, msg: Incoming, lang: str) -> list[Reply]:
         """Create a draft announcement and show its preview with the recipient count."""
@@ -98,8 +97,5 @@ class BroadcastDesk:
         return [Reply.of(self.phrases.text(lang, said, id=broadcast.id))]
 
     def _allowed(self, msg: Incoming, what: str) -> bool:
-        if self.is_admin(msg):
-            return True
-        log.warning("not allowed: %s:%s tried %s", msg.transport, msg.sender_id, what)
-        return False
+        return self.admins.allow(msg, what)
 

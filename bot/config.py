@@ -96,6 +96,17 @@ class MediaSettings(_Section):
     tickets_per_hour: int = Field(default=3, ge=1)
 
 
+class HealthSettings(_Section):
+    listen: str | None = None  # "127.0.0.1:9108" serves /healthz and /metrics
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value:
+            parse_listen(value)
+        return value or None
+
+
 class LimitSettings(_Section):
     flood_messages: int = Field(default=10, ge=1)
     flood_seconds: float = Field(default=10.0, gt=0)
@@ -111,6 +122,7 @@ class Config(_Section):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -122,6 +134,14 @@ def parse_duration(text: str) -> timedelta:
     if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit():
         raise ValueError(f"{text!r} is not a duration like '7d', '2h' or '30m'")
     return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """'127.0.0.1:9108' -> ('127.0.0.1', 9108); '[::1]:9108' works too."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} is not host:port, e.g. 127.0.0.1:9108")
+    return host.strip("[]"), int(port)
 
 
 # environment variable -> (section, field)

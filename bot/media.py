@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.assistant import PREFIX, Answer, Handler, clean
 from bot.clock import Clock, stamp
 from bot.config import Config
+from bot.content import LiveContent
 from bot.messages import ChatRef, Incoming, Reply
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage
@@ -42,9 +43,9 @@ class MediaTicket:
 
 
 class MediaDesk:
-    def __init__(self, config: Config, storage: Storage, phrases: Phrasebook, clock: Clock) -> None:
+    def __init__(self, config: Config, storage: Storage, content: LiveContent, clock: Clock) -> None:
         self.storage = storage
-        self.phrases = phrases
+        self.content = content
         self.clock = clock
         self.per_hour = config.media.tickets_per_hour
         self.desks: list[ChatRef] = []
@@ -62,6 +63,10 @@ class MediaDesk:
             )
         else:
             log.info("press questions go to %s", ", ".join(f"{d.transport}:{d.chat_id}" for d in self.desks))
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.content.phrases
 
     @property
     def db(self):

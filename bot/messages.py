@@ -50,6 +50,22 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture to show inline (a photo on Telegram, m.image on Matrix): PNG bytes."""
+
+    filename: str
+    data: bytes
+    mime_type: str = "image/png"
+
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """(width, height) from the PNG header, None for anything else."""
+        if self.data[:8] != b"\x89PNG\r\n\x1a\n" or self.data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(self.data[16:20], "big"), int.from_bytes(self.data[20:24], "big")
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One message from a user, as every adapter reports it.
 
@@ -94,6 +110,7 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     venue: Venue | None = None
     attachment: Attachment | None = None
+    image: Image | None = None
     chat: ChatRef | None = None
     tag: str | None = None
     edit_of: str | None = None

@@ -23,6 +23,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.clock import Clock, stamp
 from bot.config import BroadcastSettings
+from bot.content import LiveContent
 from bot.markup import to_html
 from bot.messages import ChatRef, Reply
 from bot.phrasebook import Phrasebook
@@ -135,9 +136,9 @@ class Outbox:
         board: Switchboard,
         clock: Clock,
         settings: BroadcastSettings,
-        phrases: Phrasebook,
+        content: LiveContent,
     ) -> None:
-        self.phrases = phrases
+        self.content = content
         self.storage = storage
         self.db = storage.db
         self.board = board
@@ -153,6 +154,10 @@ class Outbox:
         self._wake = asyncio.Event()
         self._progress_at: dict[int, float] = defaultdict(float)
         self.progress_interval = 3.0
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.content.phrases
 
     def wake(self) -> None:
         """New rows are waiting: stop idling."""

@@ -22,6 +22,7 @@ from bot.assistant import PREFIX, Handler
 from bot.calendar import event_calendar
 from bot.clock import Clock, stamp
 from bot.config import ReminderSettings, parse_duration
+from bot.content import LiveContent
 from bot.event import Event
 from bot.messages import Attachment, Incoming, Reply
 from bot.outbox import Outbox, Recipient
@@ -63,15 +64,19 @@ class ReminderScheduler:
         self,
         storage: Storage,
         outbox: Outbox,
-        phrases: Phrasebook,
+        content: LiveContent,
         clock: Clock,
         settings: ReminderSettings,
     ) -> None:
         self.storage = storage
         self.outbox = outbox
-        self.phrases = phrases
+        self.content = content
         self.clock = clock
         self.settings = settings
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.content.phrases
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -169,12 +174,16 @@ class ReminderScheduler:
 class RemindersDesk:
     """The user's side: /remind, /remind off, /calendar."""
 
-    def __init__(self, scheduler: ReminderScheduler, storage: Storage, phrases: Phrasebook,
+    def __init__(self, scheduler: ReminderScheduler, storage: Storage, content: LiveContent,
                  clock: Clock) -> None:
         self.scheduler = scheduler
         self.storage = storage
-        self.phrases = phrases
+        self.content = content
         self.clock = clock
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.content.phrases
 
     def commands(self) -> dict[str, Handler]:
         return {"remind": self.remind, "calendar": self.calendar}

@@ -12,14 +12,16 @@ from typing import Any
 from bot.assistant import Assistant
 from bot.broadcasts import BroadcastDesk
 from bot.clock import Clock, SystemClock
-from bot.config import Config
-from bot.event import Event
+from bot.config import Config, ConfigError
+from bot.content import LiveContent, Sources
+from bot.control import Control
+from bot.health import Health, http_endpoint
 from bot.media import MediaDesk
+from bot.organisers import OrganiserDesk
 from bot.outbox import Outbox
 from bot.reminders import ReminderScheduler, RemindersDesk
 from bot.storage import Storage
 from bot.switchboard import Switchboard
-from faq.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +36,44 @@ class Services:
     outbox: Outbox
     reminders: ReminderScheduler
     media: MediaDesk
+    content: LiveContent
+    health: Health
+    control: Control
 
 
 @contextlib.asynccontextmanager
 async def open_services(config: Config, clock: Clock | None = None) -> AsyncIterator[Services]:
     """Everything the transports need, opened and closed together."""
     clock = clock or SystemClock()
-    event = Event.load(config.event_file)
-    kb = KnowledgeBase.load()
+    content = LiveContent.open(Sources(config.event_file), clock)
     storage = await Storage.open(config.database)
     try:
-        assistant = Assistant(config, event, kb, storage, clock)
+        assistant = Assistant(config, content, storage, clock)
         board = Switchboard(assistant)
-        outbox = Outbox(storage, board, clock, config.broadcast, assistant.phrases)
-        phrases = assistant.phrases
-        reminders = ReminderScheduler(storage, outbox, phrases, clock, config.reminders)
-        assistant.register(BroadcastDesk(config, outbox, phrases, clock).commands())
-        assistant.register(RemindersDesk(reminders, storage, phrases, clock).commands())
-        media = MediaDesk(config, storage, phrases, clock)
+        outbox = Outbox(storage, board, clock, config.broadcast, content)
+        reminders = ReminderScheduler(storage, outbox, content, clock, config.reminders)
+        assistant.register(BroadcastDesk(config, outbox, content, clock).commands())
+        assistant.register(RemindersDesk(reminders, storage, content, clock).commands())
+        media = MediaDesk(config, storage, content, clock)
         assistant.media = media
         assistant.register(media.commands())
-        yield Services(config, clock, storage, assistant, board, outbox, reminders, media)
+        health, control = _operations(config, storage, content, assistant, board)
+        assistant.register(OrganiserDesk(config, storage, content, control, clock).commands())
+        yield Services(config, clock, storage, assistant, board, outbox, reminders, media,
+                       content, health, control)
     finally:
         await storage.close()
+
+
+def _operations(
+    config: Config, storage: Storage, content: LiveContent, assistant: Assistant, board: Switchboard
+) -> tuple[Health, Control]:
+    """Health and control measure liveness in real time, whatever the rehearsal clock says."""
+    wall = SystemClock()
+    health = Health(config, storage, content, wall)
+    health.board = board
+    assistant.health = board.health = health
+    return health, Control(storage, content, health, wall)
 
 
 def build_transports(services: Services) -> list[Any]:
@@ -75,6 +92,34 @@ def build_transports(services: Services) -> list[Any]:
 
 async def serve(services: Services, transports: list[Any]) -> None:
     """Run the transports and the background work (outbox) until cancelled; stop cleanly."""
+    async with operating(services):
+        await _serve(services, transports)
+
+
+@contextlib.asynccontextmanager
+async def operating(services: Services) -> AsyncIterator[None]:
+    """What operators use while the bot runs: the heartbeat (`irlf-bot status`), reload on
+    SIGHUP and on `irlf-bot reload`, and the optional /healthz and /metrics endpoint."""
+    async with contextlib.AsyncExitStack() as stack:
+        listen = services.config.health.listen
+        if listen:
+            try:
+                await stack.enter_async_context(http_endpoint(services.health, listen))
+            except OSError as exc:
+                raise ConfigError(f"health.listen: cannot listen on {listen}: {exc.strerror}") from None
+        services.control.listen_for_sighup()
+        stack.callback(services.control.stop_listening)
+        tasks = [asyncio.create_task(services.health.run(), name="heartbeat"),
+                 asyncio.create_task(services.control.run(), name="control")]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _serve(services: Services, transports: list[Any]) -> None:
     started: list[Any] = []
     workers: list[asyncio.Task[None]] = []
     services.media.announce()

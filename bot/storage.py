@@ -7,6 +7,7 @@ unanswered questions keep text and time, never who asked.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +102,30 @@ MIGRATIONS: list[str] = [
         message_id TEXT NOT NULL,
         ticket_id INTEGER NOT NULL REFERENCES tickets(id),
         PRIMARY KEY (transport, chat_id, message_id)
+    );
+    """,
+    # 4: questions counted per local hour as well as per day (older rows: hour -1);
+    # reload requests from the shell; the running bot's status (one row, rewritten)
+    """
+    CREATE TABLE question_stats_hourly (
+        day TEXT NOT NULL, hour INTEGER NOT NULL DEFAULT -1, entry TEXT NOT NULL,
+        kind TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (day, hour, entry, kind)
+    );
+    INSERT INTO question_stats_hourly (day, entry, kind, count)
+        SELECT day, entry, kind, count FROM question_stats;
+    DROP TABLE question_stats;
+    ALTER TABLE question_stats_hourly RENAME TO question_stats;
+    CREATE TABLE reload_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        requested_at TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        finished_at TEXT,
+        result TEXT
+    );
+    CREATE TABLE bot_status (
+        id INTEGER PRIMARY KEY CHECK (id = 1), updated_at TEXT NOT NULL, body TEXT NOT NULL
     );
     """,
 ]
@@ -263,12 +288,14 @@ class Storage:
     # statistics
 
     async def record_question(
-        self, day: str, entry: str | None, kind: str, text: str, asked_at: datetime
+        self, day: str, entry: str | None, kind: str, text: str, asked_at: datetime,
+        *, hour: int = -1,
     ) -> None:
+        """Count a question on its local `day` and `hour`; keep an unanswered one's text."""
         await self.db.execute(
-            "INSERT INTO question_stats (day, entry, kind, count) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT(day, entry, kind) DO UPDATE SET count = count + 1",
-            (day, entry or "", kind),
+            "INSERT INTO question_stats (day, hour, entry, kind, count) VALUES (?, ?, ?, ?, 1) "
+            "ON CONFLICT(day, hour, entry, kind) DO UPDATE SET count = count + 1",
+            (day, hour, entry or "", kind),
         )
         if kind in ("fallback", "suggest"):
             await self.db.execute(
@@ -276,6 +303,98 @@ class Storage:
                 (text, stamp(asked_at)),
             )
         await self.db.commit()
+
+
+    async def unanswered_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        """The unanswered questions asked since `since`, oldest first: (text, when)."""
+        async with self.db.execute(
+            "SELECT text, asked_at FROM unanswered WHERE asked_at >= ? ORDER BY asked_at, id",
+            (stamp(since),),
+        ) as cur:
+            return [(text, datetime.fromisoformat(at)) async for text, at in cur]
+
+    async def question_counts(self, first_day: str) -> list[tuple[str, int, str, str, int]]:
+        """(day, hour, entry, kind, count) from the local day `first_day` on."""
+        async with self.db.execute(
+            "SELECT day, hour, entry, kind, count FROM question_stats WHERE day >= ? "
+            "ORDER BY day, hour", (first_day,),
+        ) as cur:
+            return [tuple(row) async for row in cur]  # type: ignore[misc]
+
+    async def delivery_counts(self) -> dict[tuple[str, str], int]:
+        """Outbox rows per (kind of message: broadcast/reminder, state)."""
+        async with self.db.execute(
+            "SELECT b.kind, o.state, COUNT(*) FROM outbox o JOIN broadcasts b "
+            "ON b.id = o.broadcast_id GROUP BY 1, 2"
+        ) as cur:
+            return {(kind, state): n async for kind, state, n in cur}
+
+    # operations: the running bot's status row, reload requests from the shell
+
+    async def outbox_counts(self) -> dict[tuple[str, str], int]:
+        """Outbox rows per (transport, state): pending is the depth, failed the failures."""
+        async with self.db.execute(
+            "SELECT transport, state, COUNT(*) FROM outbox GROUP BY 1, 2"
+        ) as cur:
+            return {(transport, state): n async for transport, state, n in cur}
+
+    async def write_status(self, body: str, now: datetime) -> None:
+        """The running bot's status (JSON), rewritten by its heartbeat."""
+        await self.db.execute(
+            "INSERT INTO bot_status (id, updated_at, body) VALUES (1, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body",
+            (stamp(now), body),
+        )
+        await self.db.commit()
+
+    async def read_status(self) -> tuple[datetime, str] | None:
+        async with self.db.execute("SELECT updated_at, body FROM bot_status WHERE id = 1") as cur:
+            row = await cur.fetchone()
+        return (datetime.fromisoformat(row[0]), row[1]) if row else None
+
+    async def probe_write(self, now: datetime) -> str | None:
+        """Write one row and commit: None if the database takes writes, else why not."""
+        try:
+            await self.set_state("probe.write", stamp(now))
+        except Exception as exc:  # sqlite3 errors: read-only, disk full, locked...
+            with contextlib.suppress(Exception):
+                await self.db.rollback()
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    async def request_reload(self, requested_by: str, now: datetime) -> int:
+        cur = await self.db.execute(
+            "INSERT INTO reload_requests (requested_at, requested_by) VALUES (?, ?)",
+            (stamp(now), requested_by),
+        )
+        await self.db.commit()
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def pending_reload_requests(self) -> list[int]:
+        async with self.db.execute(
+            "SELECT id FROM reload_requests WHERE state = 'pending' ORDER BY id"
+        ) as cur:
+            return [row[0] async for row in cur]
+
+    async def finish_reload_request(
+        self, request_id: int, state: str, result: str, now: datetime
+    ) -> None:
+        """Answer a pending request: 'done' or 'refused', with what the bot said."""
+        await self.db.execute(
+            "UPDATE reload_requests SET state = ?, result = ?, finished_at = ? "
+            "WHERE id = ? AND state = 'pending'",
+            (state, result, stamp(now), request_id),
+        )
+        await self.db.commit()
+
+    async def reload_request(self, request_id: int) -> tuple[str, str | None] | None:
+        """(state, result) of a reload request."""
+        async with self.db.execute(
+            "SELECT state, result FROM reload_requests WHERE id = ?", (request_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return (row[0], row[1]) if row else None
 
 
 # Tables with rows about one chat, erased by /forget: (table, (transport column, chat column)).

@@ -7,10 +7,15 @@ back to the chat the question came from.
 from __future__ import annotations
 
 import logging
+import time
+from typing import TYPE_CHECKING
 
 from bot.assistant import Assistant
 from bot.messages import ChatRef, Incoming, Reply
 from bot.transport import DeliveryError, Transport
+
+if TYPE_CHECKING:
+    from bot.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +24,7 @@ class Switchboard:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self._transports: dict[str, Transport] = {}
+        self.health: Health | None = None
 
     def attach(self, transport: Transport) -> None:
         self._transports[transport.name] = transport
@@ -33,11 +39,16 @@ class Switchboard:
 
     async def dispatch(self, msg: Incoming) -> None:
         """Answer one incoming message: every reply delivered, failures logged, none fatal."""
+        started = time.perf_counter()
+        if self.health is not None:
+            self.health.received(msg.transport)
         for reply in await self.assistant.handle(msg):
             try:
                 await self.deliver(reply, origin=msg.chat)
             except DeliveryError as exc:
                 log.warning("could not deliver a reply to %s: %s", reply.chat or msg.chat, exc)
+        if self.health is not None:
+            self.health.replied(msg.transport, time.perf_counter() - started)
 
     async def deliver(self, reply: Reply, origin: ChatRef | None = None) -> str | None:
         """Send one reply through the transport of its chat; return the platform id."""

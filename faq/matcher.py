@@ -168,6 +168,16 @@ class Matcher:
             return Match("suggest", None, round(top, 3), lang, close)
         return Match("fallback", None, round(top, 3), guessed)
 
+    def closest(self, question: str) -> tuple[str, float] | None:
+        """The entry nearest to a question however weak the match (off-topic examples
+        included): where an unanswered question would belong. (entry id, score) or None."""
+        query = list(dict.fromkeys(tokens(question)))
+        scored = self._score([self._lookup(term, surface) for term, surface in query])
+        if not scored:
+            return None
+        entry, (score, _, _) = max(scored.items(), key=lambda item: item[1][0])
+        return entry, round(score, 3)
+
     def _score(
         self, lookups: list[tuple[tuple[str, float], ...]]
     ) -> dict[str, tuple[float, float, str | None]]:

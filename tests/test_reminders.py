@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Config
+from bot.content import LiveContent, Sources, load
 from bot.event import Event
 from bot.messages import Incoming
 from bot.phrasebook import Phrasebook
@@ -172,8 +174,11 @@ def test_local_times_across_daylight_saving(config: Config, start: str, day_befo
     real = Event.load(config.event_file)
     begin = datetime.fromisoformat(start)
     event = real.model_copy(update={"start": begin, "end": begin + timedelta(hours=2)})
-    phrases = Phrasebook(event)
-    scheduler = ReminderScheduler(None, None, phrases, ManualClock(begin), config.reminders)  # type: ignore[arg-type]
+    sources = Sources(config.event_file)
+    shipped = load(sources, begin)
+    content = replace(shipped, event=event, phrases=Phrasebook(event))
+    live = LiveContent(content, sources, ManualClock(begin))
+    scheduler = ReminderScheduler(None, None, live, ManualClock(begin), config.reminders)  # type: ignore[arg-type]
     occasion = Occasion.upcoming(event, begin - timedelta(days=10))
     assert occasion is not None
     due = scheduler.reminder_time(occasion, "1d")

@@ -1,0 +1,229 @@
+"""What the assistant knows and says, as one immutable object that a reload swaps whole.
+
+`Content` is the event, the knowledge base, its matcher and the phrasebook (UI texts),
+read from their files together and checked together (`check` is what `irlf-bot
+check-faq` runs). `LiveContent` holds the one in use. A reload (SIGHUP, `irlf-bot reload`,
+an admin's /reload) reads and checks the files anew: with any problem the old content
+stays and the problems are returned; otherwise the new one replaces it in one assignment.
+A message being answered keeps the content it started with (`turn`), so a reload never
+mixes old and new data in one answer.
+
+A reload runs on the event loop (about 0.15 s for the shipped files): the stemmers the
+matcher uses are not thread-safe, so building it in a thread could corrupt a question
+being matched at the same moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import logging
+import string
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import ConfigError
+from bot.event import Event
+from bot.phrasebook import UI_FILE, Phrasebook
+from faq.knowledge import DATA_DIR, LANGS, KnowledgeBase
+from faq.matcher import Matcher, find_collisions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where the content is read from."""
+
+    event_file: Path
+    data_dir: Path = DATA_DIR
+    ui_file: Path = UI_FILE
+
+    def files(self) -> list[Path]:
+        return [self.event_file, self.ui_file, *sorted(Path(self.data_dir).glob("*.toml"))]
+
+    def version(self) -> str:
+        """A short fingerprint of every file's name and bytes: changes when any file does."""
+        digest = hashlib.sha256()
+        for path in self.files():
+            digest.update(path.name.encode())
+            with contextlib.suppress(OSError):
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    event: Event
+    kb: KnowledgeBase
+    matcher: Matcher
+    phrases: Phrasebook
+    version: str
+    loaded_at: datetime
+
+    def describe(self) -> str:
+        """'v1a2b3c4d5e6f: 44 entries, event irlf-2026' for logs and admins."""
+        return f"v{self.version}: {len(self.kb)} entries, event {self.event.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The result of reading the files: the content when it is usable, and every problem."""
+
+    content: Content | None
+    problems: list[str] = field(default_factory=list)
+    phrasings: int = 0
+
+
+def check(sources: Sources, now: datetime) -> Checked:
+    """Read and validate event, knowledge base and UI texts (schema, translations,
+    placeholders, colliding phrasings); `content` is None when anything is wrong."""
+    problems: list[str] = []
+    event: Event | None = None
+    try:
+        event = Event.load(sources.event_file)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    kb, found = KnowledgeBase.read(sources.data_dir)
+    problems += found
+    problems += find_collisions(kb)
+    ui, found = _read_ui(sources.ui_file, kb)
+    problems += found
+    phrasings = sum(len(e.questions[lang]) for e in kb for lang in LANGS)
+    if event is None or ui is None:
+        return Checked(None, problems, phrasings)
+    phrases = Phrasebook(event, sources.ui_file)
+    for entry in kb:
+        for lang in LANGS:
+            filled = phrases.fill(lang, entry.answer[lang])
+            if "{" in filled or "}" in filled:
+                problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
+    if problems:
+        return Checked(None, problems, phrasings)
+    content = Content(event, kb, Matcher(kb), phrases, sources.version(), now)
+    return Checked(content, [], phrasings)
+
+
+def load(sources: Sources, now: datetime) -> Content:
+    """The content, or `ConfigError` naming every problem (at start: exit code 2)."""
+    checked = check(sources, now)
+    if checked.content is None:
+        raise ConfigError("; ".join(checked.problems))
+    return checked.content
+
+
+def _read_ui(path: Path, kb: KnowledgeBase) -> tuple[dict[str, Any] | None, list[str]]:
+    """faq/ui.toml: both languages with the same keys, templates that parse, and the
+    [commands]/[dated] lists naming entries that exist."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        return None, [f"{path}: cannot be read ({exc.strerror})"]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [f"{path.name}: not valid TOML: {exc}"]
+    problems: list[str] = []
+    for section in (*LANGS, "topics", "commands", "dated", "menu"):
+        if not isinstance(data.get(section), dict):
+            problems.append(f"{path.name}: section [{section}] is missing")
+    if problems:
+        return None, problems
+    pl, en = data["pl"], data["en"]
+    for key in sorted(set(pl) ^ set(en)):
+        missing = "en" if key in pl else "pl"
+        problems.append(f"{path.name}: [{missing}] {key} is missing (translation)")
+    for lang in LANGS:
+        for key, value in data[lang].items():
+            if isinstance(value, str) and not _parses(value):
+                problems.append(f"{path.name}: [{lang}] {key} has unbalanced braces")
+    for section in ("commands", "dated"):
+        for name, ids in data[section].items():
+            for entry_id in ids if isinstance(ids, list) else []:
+                if kb.entries and entry_id not in kb.entries:
+                    problems.append(
+                        f"{path.name}: [{section}] {name} names entry '{entry_id}', which does not exist"
+                    )
+    return (None if problems else data), problems
+
+
+def _parses(template: str) -> bool:
+    try:
+        list(string.Formatter().parse(template))
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """What a reload did: `ok` with the new content's description, or the problems."""
+
+    ok: bool
+    version: str
+    description: str
+    problems: list[str] = field(default_factory=list)
+    changed: bool = False
+
+
+class LiveContent:
+    """The content in use, replaced whole by `reload` when the new files pass every check."""
+
+    def __init__(self, content: Content, sources: Sources, clock: Clock) -> None:
+        self._latest = content
+        self.sources = sources
+        self.clock = clock
+        self.last_reload: Reload | None = None
+        # Each instance has its own variable: two bots in one process (tests) stay apart.
+        self._turn: contextvars.ContextVar[Content | None] = contextvars.ContextVar(
+            f"content-{id(self)}", default=None
+        )
+
+    @classmethod
+    def open(cls, sources: Sources, clock: Clock) -> LiveContent:
+        return cls(load(sources, clock.now()), sources, clock)
+
+    @property
+    def current(self) -> Content:
+        """The content of the message being answered, else the latest."""
+        return self._turn.get() or self._latest
+
+    @property
+    def phrases(self) -> Phrasebook:
+        return self.current.phrases
+
+    @property
+    def event(self) -> Event:
+        return self.current.event
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[Content]:
+        """Pin the latest content for one message's whole answer."""
+        token = self._turn.set(self._latest)
+        try:
+            yield self._latest
+        finally:
+            self._turn.reset(token)
+
+    def reload(self) -> Reload:
+        """Read and check the files; swap them in only if every check passes."""
+        old = self._latest
+        checked = check(self.sources, self.clock.now())
+        if checked.content is None:
+            result = Reload(False, old.version, old.describe(), checked.problems)
+            log.warning("reload refused, keeping %s: %d problem(s): %s", old.describe(),
+                        len(checked.problems), "; ".join(checked.problems[:5]))
+        else:
+            self._latest = checked.content
+            changed = checked.content.version != old.version
+            result = Reload(True, checked.content.version, checked.content.describe(), changed=changed)
+            log.info("reloaded content: %s (%s)", checked.content.describe(),
+                     "changed" if changed else "unchanged")
+        self.last_reload = result
+        return result
+
