@@ -5,25 +5,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.assistant import clean
 from bot.broadcasts import TRANSPORTS
+from bot.chart import LABELS, chart_data, draw
 from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
-from bot.config import ENVIRONMENT, Config, ConfigError, load_config
-from bot.event import Event
+from bot.config import ENVIRONMENT, Config, ConfigError, load_config, parse_duration
+from bot.content import Sources, check, load
+from bot.control import request_reload
+from bot.health import StatusReport, status_report
 from bot.logs import setup_logging
 from bot.outbox import Outbox
-from bot.phrasebook import Phrasebook
+from bot.review import Group, group_questions
 from bot.service import build_transports, open_services, serve
 from bot.stats import gather as gather_stats
 from bot.storage import Storage
-from faq.knowledge import DATA_DIR, KnowledgeBase
-from faq.matcher import find_collisions
 
 EXIT_CONFIG = 2
 
@@ -83,10 +86,23 @@ def _parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="subscribers, questions per day, unanswered questions")
     stats.add_argument("--csv", type=Path, metavar="FILE", help="write the figures as CSV")
+    stats.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the chart as PNG")
+    stats.add_argument("--lang", choices=["pl", "en"], default="pl", help="the chart's language")
     stats.set_defaults(func=stats_command)
 
+    unanswered = sub.add_parser("unanswered", help="unanswered questions grouped by similarity")
+    unanswered.add_argument("--since", default="7d", metavar="AGE", help="e.g. 7d, 36h (default 7d)")
+    unanswered.add_argument("--json", action="store_true", help="one JSON object per group and line")
+    unanswered.set_defaults(func=unanswered_command)
+
+    reload = sub.add_parser("reload", help="make the running bot re-read event, knowledge base, texts")
+    reload.set_defaults(func=reload_command)
+
+    status = sub.add_parser("status", help="is the running bot healthy: transports, outbox, database")
+    status.set_defaults(func=status_command)
+
     check = sub.add_parser("check-faq", help="validate the knowledge base")
-    check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
+    check.add_argument("--data", type=Path, help="knowledge-base folder (default: the config's)")
     check.set_defaults(func=check_faq_command)
     return parser
 
@@ -227,15 +243,21 @@ async def _show_progress(outbox: Outbox, broadcast_id: int) -> None:
 
 
 def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Print the organiser statistics, or write them as CSV."""
+    """Print the organiser statistics, write them as CSV, or draw the chart."""
 
     async def go() -> None:
-        storage = await Storage.open(config.database)
-        try:
+        async with _database(config) as storage:
             figures = await gather_stats(storage)
-        finally:
-            await storage.close()
-        if args.csv:
+            if args.plot:
+                content = load(Sources.of(config), clock.now())
+                data = await chart_data(storage, clock.now(), content.event.zone)
+        if args.plot:
+            phrases = content.phrases
+            labels = {key: phrases.text(args.lang, key) for key in LABELS}
+            titles = {entry.id: entry.title[args.lang] for entry in content.kb}
+            args.plot.write_bytes(draw(data, labels, titles))
+            print(f"wrote {args.plot} ({data.questions} questions in {len(data.per_day)} days)")
+        elif args.csv:
             figures.write_csv(args.csv)
             print(f"wrote {args.csv}")
         else:
@@ -245,24 +267,97 @@ def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int
     return 0
 
 
+def unanswered_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """The unanswered questions since --since, grouped, with the closest entry."""
+    try:
+        since = parse_duration(args.since)
+    except ValueError as exc:
+        print(f"irlf-bot: --since: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    content = load(Sources.of(config), clock.now())
+
+    async def go() -> list[Group]:
+        async with _database(config) as storage:
+            questions = await storage.unanswered_since(clock.now() - since)
+        return group_questions(questions, content.matcher)
+
+    groups = asyncio.run(go())
+    for group in groups:
+        closest = group.closest or (None, None)
+        if args.json:
+            print(json.dumps({
+                "count": group.count, "wordings": dict(group.wordings.most_common()),
+                "last_at": group.last_at.isoformat() if group.last_at else None,
+                "closest": closest[0], "score": closest[1],
+            }, ensure_ascii=False))
+        else:
+            near = f"{closest[0]} ({closest[1]:.2f})" if closest[0] else "nothing similar"
+            print(f"{group.count:>5}x  {' | '.join(group.examples())}\n       closest: {near}")
+    if not args.json:
+        total = sum(g.count for g in groups)
+        print(f"{total} unanswered question(s) since {args.since} ago, in {len(groups)} group(s)")
+    return 0
+
+
+def reload_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Ask the running bot (through its database) to reload; print its answer."""
+    wall = SystemClock()
+
+    async def go() -> tuple[str, str]:
+        async with _database(config) as storage:
+            return await request_reload(storage, wall, f"shell:{_user()}")
+
+    state, text = asyncio.run(go())
+    print(text, file=sys.stdout if state == "done" else sys.stderr)
+    return 0 if state == "done" else 1
+
+
+def status_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Transports, last updates, outbox depth, failed rows, database, content version."""
+    wall = SystemClock()
+
+    async def go() -> StatusReport:
+        async with _database(config) as storage:
+            write_error = await storage.probe_write(wall.now())
+            row = await storage.read_status()
+            outbox = await storage.outbox_counts()
+        return status_report(row, outbox, write_error, wall.now())
+
+    report = asyncio.run(go())
+    print("\n".join(report.lines))
+    return 0 if report.ok else 1
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in a bare container
+        return "unknown"
+
+
+@contextlib.asynccontextmanager
+async def _database(config: Config) -> AsyncIterator[Storage]:
+    storage = await Storage.open(config.database)
+    try:
+        yield storage
+    finally:
+        await storage.close()
+
+
 def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Validate schema, translations, placeholders and colliding phrasings; exit 1 on any."""
-    kb, problems = KnowledgeBase.read(args.data)
-    problems += find_collisions(kb)
-    phrases = Phrasebook(Event.load(config.event_file))
-    for entry in kb:
-        for lang in ("pl", "en"):
-            filled = phrases.fill(lang, entry.answer[lang])
-            if "{" in filled or "}" in filled:
-                problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
-    for problem in problems:
+    """Validate event, knowledge base and UI texts as a reload does; exit 1 on any problem."""
+    sources = Sources.of(config)
+    if args.data:
+        sources = replace(sources, data_dir=args.data)
+    checked = check(sources, clock.now())
+    for problem in checked.problems:
         print(problem)
-    phrasings = sum(len(e.questions[lang]) for e in kb for lang in ("pl", "en"))
+    entries = len(checked.content.kb) if checked.content else "?"
     print(
-        f"{len(kb)} entries, {phrasings} phrasings: "
-        + ("OK" if not problems else f"{len(problems)} problem(s)")
+        f"{entries} entries, {checked.phrasings} phrasings: "
+        + ("OK" if not checked.problems else f"{len(checked.problems)} problem(s)")
     )
-    return 1 if problems else 0
+    return 1 if checked.problems else 0
 
 
 def _secrets(config: Config) -> list[str]:

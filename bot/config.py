@@ -16,7 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from faq.knowledge import DATA_DIR
+
 DEFAULT_EVENT_FILE = Path(__file__).resolve().parent.parent / "events" / "irlf-2026.toml"
+DEFAULT_UI_FILE = DATA_DIR.parent / "ui.toml"
 DEFAULT_CONFIG_FILE = Path("config.toml")
 
 
@@ -114,6 +117,8 @@ class LimitSettings(_Section):
 
 class Config(_Section):
     event_file: Path = DEFAULT_EVENT_FILE
+    knowledge_dir: Path = DATA_DIR
+    ui_file: Path = DEFAULT_UI_FILE
     database: Path = Path("irlf-bot.db")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
@@ -174,7 +179,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         base = Path(path).resolve().parent
-        for key in ("event_file", "database"):
+        for key in ("event_file", "knowledge_dir", "ui_file", "database"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
     for variable, (section, name) in ENVIRONMENT.items():

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
 from bot.event import Event
 from bot.phrasebook import UI_FILE, Phrasebook
 from faq.knowledge import DATA_DIR, LANGS, KnowledgeBase
@@ -44,6 +44,10 @@ class Sources:
     event_file: Path
     data_dir: Path = DATA_DIR
     ui_file: Path = UI_FILE
+
+    @classmethod
+    def of(cls, config: Config) -> Sources:
+        return cls(config.event_file, config.knowledge_dir, config.ui_file)
 
     def files(self) -> list[Path]:
         return [self.event_file, self.ui_file, *sorted(Path(self.data_dir).glob("*.toml"))]

@@ -11,9 +11,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.config import DEFAULT_UI_FILE as UI_FILE
 from bot.event import Event
-
-UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
 
 
 class _Blank(dict):

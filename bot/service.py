@@ -45,7 +45,7 @@ class Services:
 async def open_services(config: Config, clock: Clock | None = None) -> AsyncIterator[Services]:
     """Everything the transports need, opened and closed together."""
     clock = clock or SystemClock()
-    content = LiveContent.open(Sources(config.event_file), clock)
+    content = LiveContent.open(Sources.of(config), clock)
     storage = await Storage.open(config.database)
     try:
         assistant = Assistant(config, content, storage, clock)

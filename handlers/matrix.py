@@ -378,6 +378,7 @@ class MatrixTransport:
         self._answering_sync = False  # answering what one sync brought: finish it on stop
         self._stopping = False
         self._logged_in = False
+        self._sync_failing = False
         self.ready = asyncio.Event()  # set after the first successful sync
 
     # lifecycle
@@ -411,6 +412,11 @@ class MatrixTransport:
                 pass
         self.services.board.detach(self)
         await self.client.close()
+
+    @property
+    def connected(self) -> bool:
+        """Logged in, and the last sync succeeded."""
+        return self._logged_in and self.ready.is_set() and not self._sync_failing
 
     async def _log_in(self) -> None:
         """Use the access token (checked with whoami), else log in by password."""
@@ -501,6 +507,7 @@ class MatrixTransport:
                 raise
             except Exception as exc:  # the server gone, a timeout, an error answer
                 failures += 1
+                self._sync_failing = True
                 delay = min(self.max_backoff, FIRST_BACKOFF * 2 ** (failures - 1))
                 log.warning("matrix: sync failed (%s); retrying in %.1fs", _describe(exc), delay)
                 await asyncio.sleep(delay)
@@ -508,6 +515,7 @@ class MatrixTransport:
             if failures:
                 log.info("matrix: homeserver reachable again")
             failures = 0
+            self._sync_failing = False
             first = False
             self.ready.set()
 
@@ -627,6 +635,8 @@ class MatrixTransport:
             await self._send_event(chat_id, location)
         if reply.attachment:
             await self._send_file(chat_id, reply)
+        if reply.image:
+            await self._send_image(chat_id, reply)
         return event_id
 
     async def _send_event(self, room_id: str, content: dict[str, Any]) -> str:
@@ -642,24 +652,38 @@ class MatrixTransport:
     async def _send_file(self, room_id: str, reply: Reply) -> None:
         attachment = reply.attachment
         assert attachment is not None
-        try:
-            uploaded, _ = await self.client.upload(
-                io.BytesIO(attachment.data),
-                content_type=attachment.mime_type,
-                filename=attachment.filename,
-                filesize=len(attachment.data),
-            )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"upload {attachment.filename}: {_describe(exc)}") from exc
-        if not isinstance(uploaded, UploadResponse):
-            raise delivery_error(uploaded, f"upload {attachment.filename}")
+        url = await self._upload(attachment.filename, attachment.mime_type, attachment.data)
         await self._send_event(room_id, {
             "msgtype": "m.file",
             "body": attachment.filename,
             "filename": attachment.filename,
-            "url": uploaded.content_uri,
+            "url": url,
             "info": {"mimetype": attachment.mime_type, "size": len(attachment.data)},
         })  # fmt: skip
+
+    async def _send_image(self, room_id: str, reply: Reply) -> None:
+        image = reply.image
+        assert image is not None
+        url = await self._upload(image.filename, image.mime_type, image.data)
+        info: dict[str, Any] = {"mimetype": image.mime_type, "size": len(image.data)}
+        if image.size:
+            info["w"], info["h"] = image.size
+        await self._send_event(room_id, {
+            "msgtype": "m.image", "body": image.filename, "filename": image.filename,
+            "url": url, "info": info,
+        })  # fmt: skip
+
+    async def _upload(self, filename: str, mime_type: str, data: bytes) -> str:
+        """Upload to the homeserver's media repository; return the mxc:// URI."""
+        try:
+            uploaded, _ = await self.client.upload(
+                io.BytesIO(data), content_type=mime_type, filename=filename, filesize=len(data)
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"upload {filename}: {_describe(exc)}") from exc
+        if not isinstance(uploaded, UploadResponse):
+            raise delivery_error(uploaded, f"upload {filename}")
+        return uploaded.content_uri
 
     def _remember_sent(self, event_id: str, keep: int = 1000) -> None:
         self._sent[event_id] = True

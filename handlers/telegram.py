@@ -14,6 +14,7 @@ import html
 import logging
 import re
 import secrets
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
@@ -59,6 +60,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
 CONCURRENT_UPDATES = 32
+POLL_FAILURE_SHOWS = 60.0  # seconds a failed getUpdates counts as "not connected"
 BOOTSTRAP_RETRIES = 5  # deleteWebhook/setWebhook right after a successful getMe
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
 # base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
@@ -79,6 +81,7 @@ class TelegramTransport:
         self._token = self.settings.token.get_secret_value()
         self._mask = SecretMask([self._token])
         self._app: Application | None = None
+        self._polling_failed_at: float | None = None
 
     async def start(self) -> None:
         """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
@@ -108,7 +111,7 @@ class TelegramTransport:
                     timeout=POLL_TIMEOUT,
                     bootstrap_retries=BOOTSTRAP_RETRIES,
                     allowed_updates=ALLOWED_UPDATES,
-                    error_callback=_log_polling_error,
+                    error_callback=self._polling_failed,
                 )
         except BaseException:  # cancelled or failed while starting: leave nothing open
             await self.stop()
@@ -127,6 +130,21 @@ class TelegramTransport:
             await app.shutdown()
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).removeFilter(self._mask)
+
+    @property
+    def connected(self) -> bool:
+        """Serving, and getUpdates has not failed in the last POLL_FAILURE_SHOWS seconds
+        (PTB retries by itself and says nothing when it succeeds again)."""
+        app = self._app
+        if app is None or not app.running:
+            return False
+        failed = self._polling_failed_at
+        return failed is None or time.monotonic() - failed > POLL_FAILURE_SHOWS
+
+    def _polling_failed(self, exc: TelegramError) -> None:
+        """PTB retries polling with backoff by itself; one line per failure is enough."""
+        self._polling_failed_at = time.monotonic()
+        log.warning("telegram: polling failed (%s); retrying", exc.message)
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply; return the id of its (first) message."""
@@ -260,7 +278,7 @@ def _strip_mention(text: str, username: str) -> str:
 
 
 async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
-    """Send text (HTML, in 4096-character parts, the keyboard on the last), venue, file."""
+    """Send text (HTML, in 4096-character parts, the keyboard on the last), venue, file, photo."""
     body, mode = (reply.html, ParseMode.HTML) if reply.html else (reply.text, None)
     parts = split_text(body) if body else []
     markup = keyboard(reply.buttons)
@@ -282,6 +300,9 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
         if reply.attachment:
             file = reply.attachment
             sent = await bot.send_document(chat_id, file.data, filename=file.filename)
+            first = first or str(sent.message_id)
+        if reply.image:
+            sent = await bot.send_photo(chat_id, reply.image.data, filename=reply.image.filename)
             first = first or str(sent.message_id)
     return first
 
@@ -396,8 +417,3 @@ async def _retrying(what: str, call: Callable[[], Awaitable[object]]) -> None:
             log.warning("telegram: cannot %s (%s); retrying in %.0f s", what, exc.message, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
-
-
-def _log_polling_error(exc: TelegramError) -> None:
-    """PTB retries polling with backoff by itself; one line per failure is enough."""
-    log.warning("telegram: polling failed (%s); retrying", exc.message)

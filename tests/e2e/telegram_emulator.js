@@ -121,7 +121,7 @@ shim.all('/bot:token/:method', (req, res, next) => {
   emulator.webServer(req, res, next);
 });
 
-// Gap: every other method (sendVenue, sendDocument, setMyCommands, sendChatAction, setWebhook,
+// Gap: every other method (sendVenue, sendDocument, sendPhoto, setMyCommands, sendChatAction, setWebhook,
 // ...) answers HTTP 500. Absorb it: record the call and answer success, a Message for send*.
 // setWebhook is absorbed too, because a webhook left set in the emulator crashes it; the
 // webhook tests post updates to the bot themselves.
@@ -130,16 +130,19 @@ const readBody = (req) => new Promise((resolve) => {
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => resolve(Buffer.concat(chunks)));
 });
-// Multipart (sendDocument): text fields as strings, files as {filename, content}.
+// Multipart (sendDocument, sendPhoto): text fields as strings, files as {filename, content
+// (as UTF-8 text), base64 (the exact bytes, for binary files such as a PNG photo)}.
 const parseMultipart = (body, contentType) => {
   const boundary = `--${/boundary="?([^";]+)"?/.exec(contentType)[1]}`;
   const fields = {};
   for (const part of body.toString('latin1').split(boundary).slice(1, -1)) {
     const [head, ...rest] = part.split('\r\n\r\n');
-    const content = Buffer.from(rest.join('\r\n\r\n').slice(0, -2), 'latin1').toString('utf8');
+    const bytes = Buffer.from(rest.join('\r\n\r\n').slice(0, -2), 'latin1');
+    const content = bytes.toString('utf8');
     const name = /name="([^"]*)"/.exec(head)[1];
     const filename = /filename="([^"]*)"/.exec(head);
-    fields[name] = filename ? { filename: filename[1], content } : content;
+    fields[name] = filename
+      ? { filename: filename[1], content, base64: bytes.toString('base64') } : content;
   }
   return fields;
 };
