@@ -124,7 +124,8 @@ def draw(data: ChartData, labels: dict[str, str], titles: dict[str, str] | None 
 
     top.set_title(labels["chart_top"])
     names = [(titles or {}).get(entry, entry) for entry, _ in data.top_entries][::-1]
-    top.barh(range(len(names)), [n for _, n in data.top_entries][::-1], color="#1565c0")
+    bars = top.barh(range(len(names)), [n for _, n in data.top_entries][::-1], color="#1565c0")
+    top.bar_label(bars, fontsize=8, padding=2)
     top.set_yticks(range(len(names)), [name[:40] for name in names], fontsize=8)
     if not names:
         top.text(0.5, 0.5, labels["chart_nothing"], ha="center", va="center", transform=top.transAxes)
@@ -132,14 +133,17 @@ def draw(data: ChartData, labels: dict[str, str], titles: dict[str, str] | None 
     delivery.set_title(labels["chart_delivery"])
     kinds = sorted(data.delivery)
     state_colours = {"sent": "#2e7d32", "blocked": "#6d4c41", "failed": "#c62828", "pending": "#9e9e9e"}
-    for offset, state in enumerate(DELIVERY_STATES):
-        delivery.barh([k + offset * 0.2 for k in range(len(kinds))],
-                      [data.delivery[kind][state] for kind in kinds], height=0.2,
-                      color=state_colours[state], label=labels[f"chart_{state}"])
-    delivery.set_yticks([k + 0.3 for k in range(len(kinds))],
-                        [labels.get(f"chart_kind_{kind}", kind) for kind in kinds])
+    left = [0] * len(kinds)
+    for state in DELIVERY_STATES:
+        widths = [data.delivery[kind][state] for kind in kinds]
+        bars = delivery.barh(range(len(kinds)), widths, left=left, height=0.5,
+                             color=state_colours[state], label=labels[f"chart_{state}"])
+        delivery.bar_label(bars, [str(w) if w else "" for w in widths], label_type="center",
+                           color="white", fontsize=9)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    delivery.set_yticks(range(len(kinds)), [labels.get(f"chart_kind_{kind}", kind) for kind in kinds])
     if kinds:
-        delivery.legend(fontsize=8, loc="lower right")
+        delivery.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=4)
     else:
         delivery.text(0.5, 0.5, labels["chart_nothing"], ha="center", va="center",
                       transform=delivery.transAxes)

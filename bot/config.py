@@ -144,7 +144,7 @@ def parse_duration(text: str) -> timedelta:
 def parse_listen(text: str) -> tuple[str, int]:
     """'127.0.0.1:9108' -> ('127.0.0.1', 9108); '[::1]:9108' works too."""
     host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not port.isdigit() or not 0 <= int(port) < 65536:  # 0: any free port
         raise ValueError(f"{text!r} is not host:port, e.g. 127.0.0.1:9108")
     return host.strip("[]"), int(port)
 

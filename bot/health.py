@@ -177,8 +177,9 @@ class Health:
 
     async def beat(self) -> None:
         """Rewrite the status row; remember whether the database took the write."""
+        body = json.dumps(self.snapshot())
         try:
-            await self.storage.write_status(json.dumps(self.snapshot()), self.clock.now())
+            await self.storage.write_status(body, self.clock.now())
         except Exception as exc:  # read-only file, disk full: say so once, keep answering
             if self.db_error is None:
                 log.error("the database does not take writes: %s", exc)
@@ -193,8 +194,8 @@ class Health:
     async def run(self) -> None:
         """Heartbeat until cancelled."""
         while True:
-            await self.beat()
             await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self.beat()
 
     async def metrics(self) -> bytes:
         """The Prometheus text format, with the database figures read now."""

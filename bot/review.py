@@ -1,7 +1,7 @@
 """The unanswered questions of the last days, grouped by similarity, for the organisers.
 
 Each question is reduced as the matcher sees it (faq/normalize.py: case and Polish letters
-folded, fillers and the event's own name dropped, words stemmed), so "Czy jest parking?"
+folded, fillers, question words and the event's own name dropped, words stemmed), so "Czy jest parking?"
 and "parking dla autokarów???" meet. A question joins the group of the most similar
 question seen before when that is similar enough (rapidfuzz token_set_ratio of the
 reduced forms >= SIMILAR: one's terms all in the other's counts as similar), else it
@@ -20,7 +20,7 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 
 from faq.matcher import Matcher
-from faq.normalize import fold, generic_terms, terms
+from faq.normalize import QUESTION_WORDS, fold, generic_terms, tokens
 
 SIMILAR = 80
 _GENERIC = generic_terms()
@@ -42,8 +42,9 @@ class Group:
 
 
 def reduced(text: str) -> str:
-    """A question as the matcher compares it: its distinct terms but the generic ones, sorted."""
-    found = set(terms(text))
+    """A question as the matcher compares it, without question words and the event's own
+    name: its distinct terms, sorted."""
+    found = {term for term, surface in tokens(text) if surface not in QUESTION_WORDS}
     return " ".join(sorted(found - _GENERIC or found)) or " ".join(fold(text).split())
 
 

@@ -109,6 +109,7 @@ async def operating(services: Services) -> AsyncIterator[None]:
                 raise ConfigError(f"health.listen: cannot listen on {listen}: {exc.strerror}") from None
         services.control.listen_for_sighup()
         stack.callback(services.control.stop_listening)
+        await services.health.beat()  # `irlf-bot status` and `reload` see the bot at once
         tasks = [asyncio.create_task(services.health.run(), name="heartbeat"),
                  asyncio.create_task(services.control.run(), name="control")]
         try:

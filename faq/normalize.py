@@ -58,6 +58,7 @@ GENERIC_WORDS = frozenset(_LEXICON["generic_words"])
 GREETING_WORDS = frozenset(_LEXICON["greeting_words"])
 UNSTEMMED = frozenset(_LEXICON["unstemmed"])
 THANKS_WORDS = frozenset(_LEXICON["thanks_words"])
+QUESTION_WORDS = frozenset(_LEXICON["question_words"])
 
 
 def generic_terms() -> frozenset[str]:
