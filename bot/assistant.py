@@ -20,6 +20,7 @@ from bot.config import Config
 from bot.event import Event
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue
 from bot.phrasebook import Phrasebook
+from bot.privacy import mask_personal
 from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
@@ -93,6 +94,7 @@ class Assistant:
             "contacts": self.contacts,
             "lang": self.lang,
             "forget": self.forget,
+            "privacy": self.privacy,
         }
 
     # the pure question -> answer path (no storage, no network): `irlf-bot ask`
@@ -204,7 +206,7 @@ class Assistant:
         answer = self.ask(text, lang)
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
-        await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        await self.storage.record_question(day, answer.entry, answer.kind, mask_personal(text), now)
         if answer.kind == "handoff" and self.media is not None:
             return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []
@@ -229,7 +231,7 @@ class Assistant:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
         greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
-        parts = [greeting, self.phrases.text(lang, "privacy")]
+        parts = [greeting, self.phrases.text(lang, "privacy", p=PREFIX.get(msg.transport, "/"))]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
         text = "\n\n".join(parts)
@@ -289,6 +291,13 @@ class Assistant:
         await self.storage.remember_chat(msg.chat, msg.is_private, self.clock.now())
         await self.storage.set_language(msg.chat, choice)
         return [self.say(self.phrases.text(choice, "lang_set"))]
+
+    async def privacy(self, msg: Incoming, lang: str) -> list[Reply]:
+        """What is kept about the user, why, and for how long."""
+        text = self.phrases.text(
+            lang, "privacy_details", days=self.config.privacy.keep_days, p=PREFIX.get(msg.transport, "/")
+        )
+        return [self.say(text)]
 
     async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
         """Erase what is kept about the user, after they confirm."""

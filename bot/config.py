@@ -100,6 +100,11 @@ class MediaSettings(_Section):
     tickets_per_hour: int = Field(default=3, ge=1)
 
 
+class PrivacySettings(_Section):
+    # Unanswered questions (masked, no user ids) and desk tickets are erased after this.
+    keep_days: int = Field(default=30, ge=1, le=3650)
+
+
 class LimitSettings(_Section):
     flood_messages: int = Field(default=10, ge=1)
     flood_seconds: float = Field(default=10.0, gt=0)
@@ -115,6 +120,7 @@ class Config(_Section):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}

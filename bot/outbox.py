@@ -182,7 +182,9 @@ class Outbox:
         settings: BroadcastSettings,
         phrases: Phrasebook,
         matrix_rooms: Iterable[str] = (),
+        keep_days: int = 30,
     ) -> None:
+        self.keep_days = keep_days
         self.phrases = phrases
         self.storage = storage
         self.board = board
@@ -201,7 +203,7 @@ class Outbox:
         self.delivered_hooks: dict[str, DeliveredHook] = {"progress": self._progress_delivered}
         self._wake = asyncio.Event()
         self._progress_at: dict[int, float] = {}
-        self._pruned_at = 0.0
+        self._pruned_at: float | None = None
         board.outbox = self
 
     def wake(self, transport: str | None = None) -> None:
@@ -369,9 +371,9 @@ class Outbox:
         await self._start_due(now)
         await self.storage.expire_due(now)
         await self._report_and_finish()
-        if time.monotonic() - self._pruned_at > 3600:
+        if self._pruned_at is None or time.monotonic() - self._pruned_at > 3600:
             self._pruned_at = time.monotonic()
-            await self.storage.prune(now, KEEP_SETTLED)
+            await self.storage.prune(now, KEEP_SETTLED, timedelta(days=self.keep_days))
 
     async def work_once(self, matrix_rooms: Iterable[str] | None = None) -> bool:
         """One round, in the foreground (tests): tend, then send what each transport can

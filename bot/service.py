@@ -49,7 +49,8 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         assistant = Assistant(config, event, kb, storage, clock)
         board = Switchboard(assistant)
         phrases = assistant.phrases
-        outbox = Outbox(storage, board, clock, config.broadcast, phrases, config.matrix.broadcast_rooms)
+        outbox = Outbox(storage, board, clock, config.broadcast, phrases, config.matrix.broadcast_rooms,
+                        config.privacy.keep_days)
         reminders = ReminderScheduler(storage, outbox, phrases, clock, config.reminders)
         assistant.register(BroadcastDesk(config, outbox, phrases, clock).commands())
         assistant.register(RemindersDesk(reminders, storage, phrases, clock).commands())

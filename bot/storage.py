@@ -689,8 +689,9 @@ class Storage:
         marks = ",".join("?" * len(expected))
         async with self.transaction():
             cur = await self._write(
+                # The content is not needed once settled (privacy: desk rows hold questions).
                 f"UPDATE outbox SET state = ?, sent_at = ?, error = ?, message_id = ?, "
-                f"lease_until = NULL WHERE id = ? AND state IN ({marks})",
+                f"lease_until = NULL, body = NULL WHERE id = ? AND state IN ({marks})",
                 (state, stamp(now), error and error[:300], message_id, row_id, *expected),
             )
             return cur.rowcount > 0
@@ -789,9 +790,10 @@ class Storage:
         )
         return {state: n for state, n in rows}
 
-    async def prune(self, now: datetime, keep: timedelta) -> None:
-        """Forget old bookkeeping: answered update ids and settled outbox rows."""
-        cutoff = stamp(now - keep)
+    async def prune(self, now: datetime, keep: timedelta, keep_personal: timedelta) -> None:
+        """Forget old bookkeeping (answered update ids, settled outbox rows) after `keep`,
+        and what people wrote (unanswered questions, desk tickets) after `keep_personal`."""
+        cutoff, personal = stamp(now - keep), stamp(now - keep_personal)
 
         async def prune() -> None:
             await self._write("DELETE FROM inbox WHERE received_at < ?", (cutoff,))
@@ -799,6 +801,8 @@ class Storage:
                 "DELETE FROM outbox WHERE broadcast_id IS NULL AND state NOT IN ('pending', 'claimed') "
                 "AND created_at < ?", (cutoff,),
             )
+            await self._write("DELETE FROM unanswered WHERE asked_at < ?", (personal,))
+            await self._write("DELETE FROM tickets WHERE created_at < ?", (personal,))
 
         await self.bookkeeping("pruning", prune)
 
