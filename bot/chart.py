@@ -75,8 +75,9 @@ async def chart_data(
         for n in range(days)
     ]
     data.top_entries = entries.most_common(top)
-    for (kind, state), count in (await storage.delivery_counts()).items():
-        if state in DELIVERY_STATES:
+    for (_, kind, state), count in (await storage.outbox_counts()).items():
+        state = "pending" if state == "claimed" else state
+        if kind in ("broadcast", "reminder") and state in DELIVERY_STATES:
             data.delivery.setdefault(kind, dict.fromkeys(DELIVERY_STATES, 0))[state] += count
     return data
 

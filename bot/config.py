@@ -21,6 +21,7 @@ from faq.knowledge import DATA_DIR
 DEFAULT_EVENT_FILE = Path(__file__).resolve().parent.parent / "events" / "irlf-2026.toml"
 DEFAULT_UI_FILE = DATA_DIR.parent / "ui.toml"
 DEFAULT_CONFIG_FILE = Path("config.toml")
+DEFAULT_DATABASE = Path("irlf-bot.db")
 
 
 class ConfigError(Exception):
@@ -88,9 +89,12 @@ class ReminderSettings(_Section):
 
 
 class BroadcastSettings(_Section):
+    # Overall (every message, replies first) and bulk (broadcasts, reminders) rates.
+    telegram_overall_rate: float = Field(default=30.0, gt=0)
     telegram_rate: float = Field(default=25.0, gt=0)
     telegram_per_chat_interval: float = Field(default=1.0, ge=0)
     telegram_group_per_minute: int = Field(default=20, gt=0)
+    matrix_overall_rate: float = Field(default=10.0, gt=0)
     matrix_rate: float = Field(default=0.5, gt=0)
     max_attempts: int = Field(default=5, ge=1)
 
@@ -110,6 +114,11 @@ class HealthSettings(_Section):
         return value or None
 
 
+class PrivacySettings(_Section):
+    # Unanswered questions (masked, no user ids) and desk tickets are erased after this.
+    keep_days: int = Field(default=30, ge=1, le=3650)
+
+
 class LimitSettings(_Section):
     flood_messages: int = Field(default=10, ge=1)
     flood_seconds: float = Field(default=10.0, gt=0)
@@ -119,7 +128,7 @@ class Config(_Section):
     event_file: Path = DEFAULT_EVENT_FILE
     knowledge_dir: Path = DATA_DIR
     ui_file: Path = DEFAULT_UI_FILE
-    database: Path = Path("irlf-bot.db")
+    database: Path = DEFAULT_DATABASE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
@@ -128,6 +137,7 @@ class Config(_Section):
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}

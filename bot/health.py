@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+from collections import Counter as Tally
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -25,14 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from bot.clock import Clock, stamp
 from bot.config import Config, parse_listen
 from bot.content import LiveContent
-from bot.storage import Storage
+from bot.storage import DatabaseError, OutboxRow, Storage
 
 if TYPE_CHECKING:
     from bot.switchboard import Switchboard
@@ -63,29 +64,28 @@ class Verdict:
     problems: list[str]
 
 
-class _FromDatabase(Collector):
-    """Outbox figures and transport states, as read just before each scrape."""
+class _Gauges(Collector):
+    """The outbox's depth (from the database) and the transports' states, read just
+    before each scrape."""
 
     def __init__(self) -> None:
-        self.outbox: dict[tuple[str, str], int] = {}
+        self.outbox: dict[tuple[str, str, str], int] = {}
         self.transports: list[TransportStatus] = []
 
     def collect(self) -> Iterator[Metric]:
-        sent = CounterMetricFamily(
-            "irlf_outbox_sent", "Outbox messages delivered (broadcasts, reminders)", labels=["transport"]
+        pending = GaugeMetricFamily(
+            "irlf_outbox_pending", "Messages waiting to be sent (or in flight)", labels=["transport", "kind"]
         )
-        failed = CounterMetricFamily(
-            "irlf_outbox_failed", "Outbox messages given up after every attempt", labels=["transport"]
-        )
-        pending = GaugeMetricFamily("irlf_outbox_pending", "Outbox messages waiting", labels=["transport"])
-        for transport in TRANSPORTS:
-            sent.add_metric([transport], self.outbox.get((transport, "sent"), 0))
-            failed.add_metric([transport], self.outbox.get((transport, "failed"), 0))
-            pending.add_metric([transport], self.outbox.get((transport, "pending"), 0))
+        waiting: dict[tuple[str, str], int] = {}
+        for (transport, kind, state), count in self.outbox.items():
+            if state in ("pending", "claimed"):
+                waiting[transport, kind] = waiting.get((transport, kind), 0) + count
+        for (transport, kind), count in sorted(waiting.items()):
+            pending.add_metric([transport, kind], count)
         up = GaugeMetricFamily("irlf_transport_up", "1 if the transport is connected", labels=["transport"])
         for status in self.transports:
             up.add_metric([status.name], 1.0 if status.running and status.connected else 0.0)
-        yield from (sent, failed, pending, up)
+        yield from (pending, up)
 
 
 class Health:
@@ -106,15 +106,21 @@ class Health:
             "fallback, small_talk)", ["transport", "kind"], registry=self.registry,
         )
         self.reply_seconds = Histogram(
-            "irlf_reply_seconds", "Seconds from a message received to its replies delivered",
+            "irlf_reply_seconds", "Seconds from a message received to its replies worked out and "
+            "queued (including waiting behind earlier messages of the same chat)",
             ["transport"], buckets=LATENCY_BUCKETS, registry=self.registry,
         )
         self.reloads = Counter(
             "irlf_content_reloads", "Reloads of event, knowledge base and UI texts", ["result"],
             registry=self.registry,
         )
-        self._from_database = _FromDatabase()
-        self.registry.register(self._from_database)
+        self.outbox = {
+            state: Counter(f"irlf_outbox_{state}", f"Messages {state} (replies, desk, reminders, "
+                           "broadcasts...)", ["transport", "kind"], registry=self.registry)
+            for state in ("sent", "failed", "blocked")
+        }
+        self._gauges = _Gauges()
+        self.registry.register(self._gauges)
 
     # what the bot reports as it works
 
@@ -126,6 +132,11 @@ class Health:
 
     def replied(self, transport: str, seconds: float) -> None:
         self.reply_seconds.labels(transport).observe(seconds)
+
+    def settled(self, row: OutboxRow, state: str) -> None:
+        """An outbox message was sent, or given up (failed, recipient blocked the bot)."""
+        if state in self.outbox:
+            self.outbox[state].labels(row.transport, row.kind).inc()
 
     def reloaded(self, ok: bool) -> None:
         self.reloads.labels("applied" if ok else "refused").inc()
@@ -180,12 +191,10 @@ class Health:
         body = json.dumps(self.snapshot())
         try:
             await self.storage.write_status(body, self.clock.now())
-        except Exception as exc:  # read-only file, disk full: say so once, keep answering
+        except DatabaseError as exc:  # read-only file, disk full: say so once, keep answering
             if self.db_error is None:
                 log.error("the database does not take writes: %s", exc)
             self.db_error = f"{type(exc).__name__}: {exc}"
-            with contextlib.suppress(Exception):
-                await self.storage.db.rollback()
         else:
             if self.db_error is not None:
                 log.info("the database takes writes again")
@@ -200,8 +209,8 @@ class Health:
     async def metrics(self) -> bytes:
         """The Prometheus text format, with the database figures read now."""
         with contextlib.suppress(Exception):  # a scrape must answer even if the database won't
-            self._from_database.outbox = await self.storage.outbox_counts()
-        self._from_database.transports = self.transports()
+            self._gauges.outbox = await self.storage.outbox_counts()
+        self._gauges.transports = self.transports()
         return generate_latest(self.registry)
 
 
@@ -248,15 +257,15 @@ class StatusReport:
 
 def status_report(
     row: tuple[datetime, str] | None,
-    outbox: dict[tuple[str, str], int],
-    write_error: str | None,
+    outbox: dict[tuple[str, str, str], int],
+    writable: bool,
     now: datetime,
 ) -> StatusReport:
     """What `irlf-bot status` prints, and whether all is well (exit code 0 or 1)."""
     lines: list[str] = []
     ok = True
-    if write_error:
-        lines.append(f"database:  NOT writable ({write_error})")
+    if not writable:
+        lines.append("database:  NOT writable (read-only file, full disk or locked; see the log)")
         ok = False
     else:
         lines.append("database:  writable")
@@ -286,11 +295,14 @@ def status_report(
             seen = f"last update {_ago(now - datetime.fromisoformat(last))} ago" if last else "no update yet"
             state = "connected" if connected else ("NOT connected" if transport["running"] else "NOT running")
             lines.append(f"{transport['name']:<10} {state}, {seen}")
-    names = sorted({t for t, _ in outbox} | {t["name"] for t in body.get("transports", [])})
-    for name in names:
-        pending, failed = outbox.get((name, "pending"), 0), outbox.get((name, "failed"), 0)
-        lines.append(f"outbox:    {name}: {pending} waiting, {failed} failed, "
-                     f"{outbox.get((name, 'sent'), 0)} sent")
+    states: dict[str, Tally[str]] = {t["name"]: Tally() for t in body.get("transports", [])}
+    for (transport, _, state), count in outbox.items():
+        states.setdefault(transport, Tally())[state] += count
+    for name in sorted(states):
+        counts = states[name]
+        waiting = counts["pending"] + counts["claimed"]
+        lines.append(f"outbox:    {name}: {waiting} waiting, {counts['failed']} failed, "
+                     f"{counts['sent']} sent")
     return StatusReport(lines, ok)
 
 

@@ -46,11 +46,12 @@ async def test_metrics_count_answers_fallbacks_handoffs_latency_and_the_outbox(
 ) -> None:
     async with open_services(with_telegram, clock) as services:
         tg = RecordingTransport()
-        tg.failures["3"] = [RecipientGone("blocked")]
         services.board.attach(tg)
         for chat, text in [("1", "gdzie jest forum"), ("2", "kiedy jest forum"),
                            ("3", "przepis na pierogi"), ("4", "jestem dziennikarzem")]:
             await services.board.dispatch(Incoming("telegram", chat, chat, text))
+        await services.outbox.drain(timeout=10)
+        tg.failures["3"] = [RecipientGone("blocked")]
         await services.board.dispatch(Incoming("telegram", "42", "42", "", command="broadcast", args="Hej"))
         await services.board.dispatch(Incoming("telegram", "42", "42", "", command="confirm", args="1"))
         await services.outbox.drain(timeout=10)
@@ -64,9 +65,11 @@ async def test_metrics_count_answers_fallbacks_handoffs_latency_and_the_outbox(
     assert found[("irlf_questions_total", (("kind", "handoff"), *tg_label))] == 1
     assert found[("irlf_reply_seconds_count", tg_label)] == 6  # four questions, two commands
     assert found[("irlf_reply_seconds_bucket", (("le", "+Inf"), *tg_label))] == 6
-    assert found[("irlf_outbox_sent_total", tg_label)] == 4  # 1, 2, 4 and the admin
-    assert found[("irlf_outbox_failed_total", tg_label)] == 0
-    assert found[("irlf_outbox_pending", tg_label)] == 0
+    replies, broadcast = (("kind", "reply"), *tg_label), (("kind", "broadcast"), *tg_label)
+    assert found[("irlf_outbox_sent_total", replies)] == 6  # four answers, preview, confirmation
+    assert found[("irlf_outbox_sent_total", broadcast)] == 4  # 1, 2, 4 and the admin
+    assert found[("irlf_outbox_blocked_total", broadcast)] == 1  # 3 blocked the bot
+    assert not any(v for (name, _), v in found.items() if name == "irlf_outbox_pending")
     assert found[("irlf_transport_up", tg_label)] == 1
 
 
@@ -91,13 +94,13 @@ async def test_status_reads_the_running_bots_heartbeat(with_telegram: Config, cl
         async with operating(services):
             row = await services.storage.read_status()
             outbox = await services.storage.outbox_counts()
-    report = status_report(row, outbox, None, wall.now())
+    report = status_report(row, outbox, True, wall.now())
     text = "\n".join(report.lines)
     assert report.ok, text
     assert "bot:       running, pid" in text
     assert f"content:   v{services.content.current.version}" in text
     assert "telegram   connected, last update 0 s ago" in text
-    later = status_report(row, outbox, None, wall.now() + STALE_AFTER + timedelta(seconds=1))
+    later = status_report(row, outbox, True, wall.now() + STALE_AFTER + timedelta(seconds=1))
     assert not later.ok and "NOT running" in "\n".join(later.lines)
 
 
@@ -112,10 +115,11 @@ def test_status_of_a_database_no_bot_ever_used_fails(
 
 async def test_status_says_when_the_database_takes_no_writes(config: Config, clock: ManualClock) -> None:
     async with open_services(config, clock) as services:
-        await services.storage.db.execute("PRAGMA query_only = ON")  # as a read-only file
-        error = await services.storage.probe_write(clock.now())
-    assert error is not None and "readonly" in error.replace("-", "").replace(" ", "").lower()
-    report = status_report(None, {}, error, clock.now())
+        assert await services.storage.check_writable()
+        await services.storage._writer.execute("PRAGMA query_only = ON")  # as a read-only file
+        writable = await services.storage.check_writable()
+    assert not writable
+    report = status_report(None, {}, writable, clock.now())
     assert not report.ok and report.lines[0].startswith("database:  NOT writable")
 
 
@@ -123,12 +127,12 @@ async def test_heartbeat_notices_a_database_that_takes_no_writes(
     config: Config, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with open_services(config, clock) as services:
-        await services.storage.db.execute("PRAGMA query_only = ON")
+        await services.storage._writer.execute("PRAGMA query_only = ON")
         await services.health.beat()
         assert services.health.verdict().problems[0].startswith("database not writable")
         await services.health.beat()
         assert caplog.text.count("does not take writes") == 1  # said once
-        await services.storage.db.execute("PRAGMA query_only = OFF")
+        await services.storage._writer.execute("PRAGMA query_only = OFF")
         await services.health.beat()
         assert services.health.verdict().ok
         row = await services.storage.read_status()
