@@ -121,6 +121,7 @@ class Health:
         }
         self._gauges = _Gauges()
         self.registry.register(self._gauges)
+        self._news = asyncio.Event()  # something the status row should show at once
 
     # what the bot reports as it works
 
@@ -140,6 +141,7 @@ class Health:
 
     def reloaded(self, ok: bool) -> None:
         self.reloads.labels("applied" if ok else "refused").inc()
+        self._news.set()
 
     # what it tells operators
 
@@ -160,13 +162,14 @@ class Health:
             ))
         return found
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, stopped: bool = False) -> dict[str, Any]:
         """The status row's body."""
         content = self.content.current
         reload = self.content.last_reload
         return {
             "pid": os.getpid(),
             "started_at": stamp(self.started_at),
+            "stopped_at": stamp(self.clock.now()) if stopped else None,
             "content": {
                 "version": content.version, "description": content.describe(),
                 "loaded_at": stamp(content.loaded_at),
@@ -186,9 +189,10 @@ class Health:
                 problems.append(f"{status.name}: not connected")
         return Verdict(not problems, problems)
 
-    async def beat(self) -> None:
-        """Rewrite the status row; remember whether the database took the write."""
-        body = json.dumps(self.snapshot())
+    async def beat(self, *, stopped: bool = False) -> None:
+        """Rewrite the status row (`stopped`: the last one, on a clean stop); remember
+        whether the database took the write."""
+        body = json.dumps(self.snapshot(stopped=stopped))
         try:
             await self.storage.write_status(body, self.clock.now())
         except DatabaseError as exc:  # read-only file, disk full: say so once, keep answering
@@ -203,7 +207,9 @@ class Health:
     async def run(self) -> None:
         """Heartbeat until cancelled."""
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._news.wait(), HEARTBEAT_SECONDS)
+            self._news.clear()
             await self.beat()
 
     async def metrics(self) -> bytes:
@@ -277,9 +283,11 @@ def status_report(
         updated_at, text = row
         body = json.loads(text)
         age = now - updated_at
-        fresh = age <= STALE_AFTER
+        stopped = body.get("stopped_at")
+        fresh = age <= STALE_AFTER and not stopped
         ok = ok and fresh
-        state = "running" if fresh else "NOT running (or stuck)"
+        state = "running" if fresh else (f"NOT running (stopped at {stopped[:19]}Z)" if stopped
+                                         else "NOT running (or stuck)")
         lines.append(f"bot:       {state}, pid {body.get('pid')}, last heartbeat {_ago(age)} ago, "
                      f"started {body.get('started_at', '?')[:19]}Z")
         content = body.get("content") or {}

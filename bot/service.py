@@ -104,6 +104,7 @@ async def operating(services: Services) -> AsyncIterator[None]:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await services.health.beat(stopped=True)
 
 
 @contextlib.asynccontextmanager
