@@ -40,12 +40,18 @@ NON_TEXT_QUIET = 60.0  # seconds: one "text only" reply per burst of stickers/ph
 Handler = Callable[[Incoming, str], Awaitable[list[Reply]]]
 
 
-class MediaHandoff(Protocol):
-    """What the assistant needs from the media desk (bot/media.py)."""
+class Handoff(Protocol):
+    """What the assistant needs from the desks (bot/desk.py)."""
 
     def is_desk(self, chat: ChatRef) -> bool: ...
 
-    async def hand_off(self, msg: Incoming, answer: Answer) -> list[Reply]: ...
+    def serves(self, kind: str) -> bool: ...
+
+    def remember(self, chat: ChatRef, question: str) -> None: ...
+
+    async def hand_off(
+        self, kind: str, msg: Incoming, question: str, lang: str, said: str = ""
+    ) -> list[Reply]: ...
 
     async def from_desk(self, msg: Incoming) -> list[Reply] | None: ...
 
@@ -80,7 +86,7 @@ class Assistant:
         self.content = content
         self.storage = storage
         self.clock = clock or SystemClock()
-        self.media: MediaHandoff | None = None
+        self.desk: Handoff | None = None
         self.health: Health | None = None
         self._non_text_at: dict[ChatRef, float] = {}
         self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
@@ -201,8 +207,8 @@ class Assistant:
             await self.storage.bookkeeping(
                 "a new chat", lambda: self.storage.remember_chat(msg.chat, True, self.clock.now(), hint)
             )
-        if self.media is not None and self.media.is_desk(msg.chat):
-            answered = await self.media.from_desk(msg)
+        if self.desk is not None and self.desk.is_desk(msg.chat):
+            answered = await self.desk.from_desk(msg)
             if answered is not None:
                 return answered
         if not msg.is_text:
@@ -236,17 +242,24 @@ class Assistant:
         )
         if self.health is not None:
             self.health.question(msg.transport, kind)
-        if answer.kind == "handoff" and self.media is not None:
-            return await self.media.hand_off(msg, answer)
+        said = "\n\n".join([*notes, answer.text])
+        if self.desk is not None:
+            if answer.kind == "handoff":
+                return await self.desk.hand_off("media", msg, text, answer.lang, said)
+            if kind == "fallback" and self.desk.serves("info"):
+                return await self.desk.hand_off("info", msg, text, answer.lang, said)
+            self.desk.remember(msg.chat, text)
         buttons: list[list[Button]] = []
         if answer.kind == "suggest":
             buttons = [
                 [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
                 for e in answer.suggestions
             ]
+            if self.desk is not None and self.desk.serves("info"):
+                buttons.append([Button(self.phrases.text(answer.lang, "button_ask"), "ask")])
         else:
             buttons = self.follow_up_buttons(answer.entry, answer.lang)
-        return [self.say("\n\n".join([*notes, answer.text]), buttons)]
+        return [self.say(said, buttons)]
 
     def _reminder_buttons(self, lang: str) -> list[Button]:
         return [
@@ -334,7 +347,7 @@ class Assistant:
         if answer == "yes":
             erased, withdrawn = await self.storage.forget(msg.chat)
             key = "forget_done" if erased else "forget_nothing"
-            notices = await self.media.withdrawn(withdrawn) if self.media is not None else []
+            notices = await self.desk.withdrawn(withdrawn) if self.desk is not None else []
             return [self.say(self.phrases.text(lang, key)), *notices]
         if answer == "no":
             return [self.say(self.phrases.text(lang, "forget_cancelled"))]
@@ -356,7 +369,7 @@ class Assistant:
         return Reply.of(text, buttons)
 
     def register(self, commands: dict[str, Handler]) -> None:
-        """Add a feature's commands (broadcasts, reminders, the media desk)."""
+        """Add a feature's commands (broadcasts, reminders, the desks)."""
         self._commands.update(commands)
 
     def _joined(self, command: str, lang: str) -> str:

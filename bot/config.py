@@ -114,6 +114,13 @@ class HealthSettings(_Section):
         return value or None
 
 
+class DeskSettings(_Section):
+    # The info desk: questions the bot cannot answer go here (Telegram chat id, Matrix room).
+    info_chat: str | None = None
+    info_room: str | None = None
+    info_tickets_per_hour: int = Field(default=3, ge=1)
+
+
 class PrivacySettings(_Section):
     # Unanswered questions (masked, no user ids) and desk tickets are erased after this.
     keep_days: int = Field(default=30, ge=1, le=3650)
@@ -137,6 +144,7 @@ class Config(_Section):
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
 

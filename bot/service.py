@@ -16,8 +16,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
 from bot.content import LiveContent, Sources
 from bot.control import Control
+from bot.desk import Desk
 from bot.health import Health, http_endpoint
-from bot.media import MediaDesk
 from bot.organisers import OrganiserDesk
 from bot.outbox import Outbox
 from bot.reminders import ReminderScheduler, RemindersDesk
@@ -37,7 +37,7 @@ class Services:
     board: Switchboard
     outbox: Outbox
     reminders: ReminderScheduler
-    media: MediaDesk
+    desk: Desk
     content: LiveContent
     health: Health
     control: Control
@@ -57,13 +57,13 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         reminders = ReminderScheduler(storage, outbox, content, clock, config.reminders)
         assistant.register(BroadcastDesk(config, outbox, content, clock).commands())
         assistant.register(RemindersDesk(reminders, storage, content, clock).commands())
-        media = MediaDesk(config, storage, content, clock)
-        assistant.media = media
-        assistant.register(media.commands())
-        outbox.delivered_hooks["ticket"] = media.on_delivered
+        desk = Desk(config, storage, content, clock)
+        assistant.desk = desk
+        assistant.register(desk.commands())
+        outbox.delivered_hooks["ticket"] = desk.on_delivered
         health, control = _operations(config, storage, content, assistant, board)
         assistant.register(OrganiserDesk(config, storage, content, control, clock).commands())
-        yield Services(config, clock, storage, assistant, board, outbox, reminders, media,
+        yield Services(config, clock, storage, assistant, board, outbox, reminders, desk,
                        content, health, control)
     finally:
         await storage.close()
@@ -149,7 +149,7 @@ async def serve(
     """
     stopping = stopping or asyncio.Event()
     fatal: list[ConfigError] = []
-    services.media.announce()
+    services.desk.announce()
     if not await services.storage.check_writable():
         log.error("database %s is not writable: answers still go out, nothing is recorded",
                   services.config.database)

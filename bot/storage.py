@@ -950,11 +950,12 @@ class Storage:
             assert cur.lastrowid is not None
             return cur.lastrowid
 
-    async def tickets_since(self, asker: ChatRef, since: datetime) -> int:
+    async def tickets_since(self, asker: ChatRef, since: datetime, kind: str = "media") -> int:
+        """How many tickets of a kind the asker opened since `since` (the hourly limit)."""
         row = await self._one(
             "SELECT COUNT(*) FROM tickets WHERE asker_transport = ? AND asker_chat = ? "
-            "AND created_at > ?",
-            (asker.transport, asker.chat_id, stamp(since)),
+            "AND kind = ? AND created_at > ?",
+            (asker.transport, asker.chat_id, kind, stamp(since)),
         )
         return int(row[0]) if row else 0
 
@@ -962,8 +963,11 @@ class Storage:
         row = await self._one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         return Ticket.from_row(row) if row else None
 
-    async def open_tickets(self, limit: int = 50) -> list[Ticket]:
-        rows = await self._all("SELECT * FROM tickets WHERE state = 'open' ORDER BY id LIMIT ?", (limit,))
+    async def open_tickets(self, kinds: Sequence[str] = ("media",), limit: int = 50) -> list[Ticket]:
+        rows = await self._all(
+            f"SELECT * FROM tickets WHERE state = 'open' AND kind IN ({','.join('?' * len(kinds))}) "
+            "ORDER BY id LIMIT ?", (*kinds, limit),
+        )
         return [Ticket.from_row(r) for r in rows]
 
     async def add_ticket_message(self, ticket_id: int, chat: ChatRef, message_id: str) -> None:

@@ -178,3 +178,51 @@ async def test_press_questions_cross_transports_and_survive_a_restart(
         assert "15:30" in answer_notice.body and "press team" in answer_notice.body
         confirmation = await text_of(press_officer, "#2")
         assert "wysłana" in confirmation
+
+
+async def test_unanswered_questions_cross_to_the_info_desk_and_the_answers_come_back(
+    telegram: TelegramSession, synapse: SynapseServer, bot_account: Account,
+    alice: Person, bob: Person, tmp_path: Path,
+) -> None:
+    info_room = await room_joined_beforehand(synapse, bob, bot_account, name="Info desk")
+    info_chat = -100888
+    volunteer = telegram.user(chat_id=info_chat, chat_type="group")
+    config = make_config(
+        telegram, synapse, bot_account, tmp_path / "bot.db",
+        desk={"info_chat": str(info_chat), "info_room": info_room},
+    )
+    guest = telegram.user()
+    async with running(config):
+        # a Telegram guest's question the bot cannot answer, answered from the Matrix desk
+        await guest.send("Czy na miejscu będzie szatnia na płaszcze?")
+        fallback = await text_of(guest, "organizatorom")
+        assert "Niestety nie mam tej informacji" in fallback and "#1" in fallback
+        ticket = await bob.wait_for_notice(info_room, bot_account.user_id)
+        assert "#1" in ticket.body and "szatnia" in ticket.body
+        await text_of(volunteer, "#1")  # the Telegram desk has it too
+        await bob.say(info_room, "Tak, szatnia jest przy wejściu B.",
+                      **{"m.relates_to": {"m.in_reply_to": {"event_id": ticket.event_id}}})
+        answer = await text_of(guest, "wejściu B")
+        assert answer.startswith("ℹ️ Odpowiedź organizatorów")
+        sent = await bob.wait_for_notice(info_room, bot_account.user_id)
+        assert "wysłana" in sent.body
+
+        # a Matrix guest's question, answered from the Telegram desk (a reply, then /answer)
+        dm = await direct_chat(alice, bot_account)
+        await alice.say(dm, "Will there be a cloakroom?")
+        fallback_notice = await alice.wait_for_notice(dm, bot_account.user_id)
+        assert "organisers (question #2)" in fallback_notice.body
+        desk_message = None
+        for _ in range(5):
+            for message in await volunteer.replies(1, within=10):
+                if "#2" in message.text:
+                    desk_message = message
+            if desk_message:
+                break
+        assert desk_message is not None and "cloakroom" in desk_message.text
+        await volunteer.send("Yes, by entrance B.", reply_to=desk_message)
+        notice = await alice.wait_for_notice(dm, bot_account.user_id, within=15)
+        assert notice.body.startswith("ℹ️ Answer from the organisers") and "entrance B" in notice.body
+        await volunteer.send("/answer 2 It is free of charge.")
+        further = await alice.wait_for_notice(dm, bot_account.user_id, within=15)
+        assert "free of charge" in further.body
