@@ -97,6 +97,8 @@ class BroadcastSettings(_Section):
     matrix_overall_rate: float = Field(default=10.0, gt=0)
     matrix_rate: float = Field(default=0.5, gt=0)
     max_attempts: int = Field(default=5, ge=1)
+    # Seconds between two updates of the admin's progress message (one message, edited).
+    progress_seconds: float = Field(default=3.0, gt=0)
 
 
 class MediaSettings(_Section):

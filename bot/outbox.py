@@ -47,7 +47,6 @@ CONCURRENCY = 8  # messages in flight per transport: the most a kill -9 can repe
 IDLE_SECONDS = 1.0
 BURST_SECONDS = 0.05
 MAX_OUTAGE_PAUSE = 30.0
-PROGRESS_SECONDS = 3.0
 KEEP_SETTLED = timedelta(days=7)
 
 # Lower first. Replies never wait behind anything; bulk (>= BULK) waits on the bulk rate.
@@ -450,7 +449,7 @@ class Outbox:
         reply = Reply(text=text, html=to_html(text), chat=origin)
         if edits:
             last = self._progress_at.get(broadcast.id, 0.0)
-            if not finished and time.monotonic() - last < PROGRESS_SECONDS:
+            if not finished and time.monotonic() - last < self.settings.progress_seconds:
                 return
             self._progress_at[broadcast.id] = time.monotonic()
             if not finished:

@@ -46,6 +46,7 @@ from nio import (
     MatrixRoom,
     MegolmEvent,
     ProfileGetDisplayNameResponse,
+    RedactionEvent,
     RoomGetEventResponse,
     RoomLeaveError,
     RoomMemberEvent,
@@ -339,6 +340,7 @@ class MatrixTransport:
     """The bot on one Matrix account: follows its rooms, answers through the core."""
 
     name = TRANSPORT
+    edits_messages = True  # broadcast progress is one notice, edited (m.replace)
 
     def __init__(self, services: Services, *, max_backoff: float = MAX_BACKOFF) -> None:
         self.services = services
@@ -366,6 +368,7 @@ class MatrixTransport:
         self._warned_rooms: set[str] = set()
         self._joined_now: set[str] = set()  # joined by us; their next timeline has history
         self._sent: OrderedDict[str, bool] = OrderedDict()  # event ids we sent (recent)
+        self._redacted: OrderedDict[str, bool] = OrderedDict()  # deleted events (recent)
         self._task: asyncio.Task[None] | None = None
         self._answering_sync = False  # answering what one sync brought: finish it on stop
         self._stopping = False
@@ -455,6 +458,7 @@ class MatrixTransport:
         self.client.add_event_callback(self.on_text, (RoomMessageText, RoomMessageEmote))
         self.client.add_event_callback(self.on_non_text, (RoomMessageMedia, RoomMessageUnknown, StickerEvent))
         self.client.add_event_callback(self.on_encrypted, MegolmEvent)
+        self.client.add_event_callback(self.on_redaction, RedactionEvent)
 
     # callbacks: nio calls these while it reads a sync response; they only collect
 
@@ -484,6 +488,12 @@ class MatrixTransport:
         """Note a room where people write encrypted messages the bot cannot read."""
         if event.sender != self.user_id:
             self._encrypted_rooms.add(room.room_id)
+
+    async def on_redaction(self, room: MatrixRoom, event: RedactionEvent) -> None:
+        """Someone deleted a message: an edit of it would go unseen, so `send` sends anew."""
+        self._redacted[event.redacts] = True
+        while len(self._redacted) > 1000:
+            self._redacted.popitem(last=False)
 
     def _collect(self, room: MatrixRoom, event: Event) -> None:
         if event.sender != self.user_id:
@@ -608,11 +618,16 @@ class MatrixTransport:
     # sending
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a room as a notice (then its pin and file); return its event id."""
+        """Send one reply to a room as a notice (then its pin and file); return its event
+        id — for an edit, the id of the message edited (a deleted one is sent anew)."""
+        if reply.edit_of in self._redacted:
+            reply = dataclasses.replace(reply, edit_of=None)
         content = notice_content(
             reply, in_reply_to=reply.in_reply_to, mention=reply.mention, thread=reply.thread
         )
         event_id = await self._send_event(chat_id, content)
+        if reply.edit_of:
+            event_id = reply.edit_of
         location = location_content(reply)
         if location:
             await self._send_event(chat_id, location)

@@ -199,7 +199,7 @@ async def test_matrix_admins_broadcast_only_in_the_management_room(config: Confi
         assert (await services.outbox.get(1)).state == "cancelled"
 
 
-async def test_matrix_progress_comes_as_milestone_notices(config: Config,
+async def test_a_transport_that_cannot_edit_gets_milestone_notices(config: Config,
                                                           clock: ManualClock) -> None:
     config.matrix.admins = ["@org:localhost"]
     config.matrix.management_room = "!manage:localhost"

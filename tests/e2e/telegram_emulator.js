@@ -102,6 +102,22 @@ shim.all('/bot:token/getUpdates', async (req, res) => {
   res.json({ ok: true, result });
 });
 
+// Gap: editing a message that is gone (the user deleted it) succeeds silently; Telegram
+// answers 400 "message to edit not found".
+shim.post('/bot:token/editMessageText', (req, res, next) => {
+  const { chat_id: chatId, message_id: messageId } = params(req);
+  const exists = emulator.storage.botMessages.some((update) => update.botToken === req.params.token
+    && String(update.message.chat_id) === String(chatId)
+    && String(update.messageId) === String(messageId));
+  if (exists) {
+    next();
+    return;
+  }
+  res.status(400).json({
+    ok: false, error_code: 400, description: 'Bad Request: message to edit not found',
+  });
+});
+
 // Gaps in the emulator's own answers, fixed on the way out.
 const fixAnswer = (method, result) => {
   if (method === 'getMe') return { ...result, is_bot: true }; // is_bot missing

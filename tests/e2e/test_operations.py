@@ -213,3 +213,102 @@ async def test_stats_is_a_photo_on_telegram_and_an_image_on_matrix(
         downloaded = await bob.client.download(image.url)
         assert isinstance(downloaded, DownloadResponse), downloaded
         assert downloaded.body.startswith(PNG) and len(downloaded.body) == info["size"]
+
+
+# broadcast progress: one message, edited every few seconds; deleted -> replaced once
+
+
+async def bot_texts(session: TelegramSession, chat_id: int) -> list[str]:
+    """Every message the bot has in a chat now, as edited (the emulator's history)."""
+    history = await session.post("/getUpdatesHistory", {"token": session.token})
+    return [item["message"].get("text", "") for item in history["result"]
+            if "chat_id" in item["message"] and str(item["message"]["chat_id"]) == str(chat_id)]
+
+
+async def test_a_deleted_progress_message_is_replaced_once_on_telegram(
+    telegram: TelegramSession, tmp_path: Path,
+) -> None:
+    from bot.messages import ChatRef
+    from tests.e2e.test_telegram import make_config as telegram_config
+    from tests.e2e.test_telegram import running as telegram_running
+
+    admin = telegram.user()
+    config = telegram_config(telegram, tmp_path / "bot.db", admins=[admin.id])
+    config.broadcast.telegram_rate = 4  # 30 recipients: about 8 s
+    config.broadcast.telegram_per_chat_interval = 0
+    config.broadcast.progress_seconds = 1
+    async with telegram_running(config) as (services, _):
+        for n in range(30):
+            await services.storage.remember_chat(ChatRef("telegram", str(90_000 + n)), True,
+                                                 services.clock.now())
+        await admin.send("/broadcast Drzwi otwieramy o 13:30")
+        preview = await admin.reply()
+        await admin.tap(preview, next(p for p in preview.payloads if p.startswith("confirm")))
+        first = await text_of(admin, "Komunikat #1:")
+        messages = await telegram.post("/getUpdatesHistory", {"token": telegram.token})
+        (stored,) = [item for item in messages["result"] if item["message"].get("text", "")
+                     .startswith("Komunikat #1:")]  # one progress message so far
+        deleted = await telegram.http.post(
+            f"{telegram.base_url}{telegram.token}/deleteMessage",
+            json={"chat_id": admin.chat_id, "message_id": stored["messageId"]},
+        )
+        assert deleted.json()["ok"], deleted.text
+        await text_of(admin, "wysłany", within=30)
+        texts = await bot_texts(telegram, admin.chat_id)
+    replacements = [t for t in texts if t.startswith("Komunikat #1:")]
+    assert len(replacements) == 1, texts  # one new message, edited from then on
+    assert replacements[0] != first  # and it was edited after it replaced the deleted one
+
+
+async def test_a_redacted_progress_notice_is_replaced_once_on_matrix(
+    synapse: SynapseServer, bot_account: Account, bob: Person, tmp_path: Path,
+) -> None:
+    from nio import RoomMessageNotice
+
+    from bot.config import Config
+    from bot.messages import ChatRef
+    from bot.service import background_work, open_services
+    from handlers.matrix import MatrixTransport
+
+    management = await room_joined_beforehand(synapse, bob, bot_account, name="Organisers")
+    config = Config.model_validate({
+        "database": tmp_path / "bot.db",
+        "matrix": {"homeserver": synapse.url, "user_id": bot_account.user_id,
+                   "access_token": bot_account.access_token, "admins": [bob.user_id],
+                   "management_room": management},
+        "broadcast": {"matrix_rate": 2, "progress_seconds": 1},  # 16 recipients: about 8 s
+    })
+
+    def progress_notice(event: object) -> bool:
+        return (isinstance(event, RoomMessageNotice) and event.sender == bot_account.user_id
+                and event.body.startswith(("Komunikat #1:", "* Komunikat #1:")))
+
+    def relation(event: RoomMessageNotice) -> dict:
+        return event.source["content"].get("m.relates_to") or {}
+
+    async with open_services(config) as services, background_work(services):
+        bot = MatrixTransport(services, max_backoff=1.0)
+        await bot.start()
+        try:
+            await asyncio.wait_for(bot.ready.wait(), timeout=20)
+            for n in range(16):  # rooms the bot is not in: each is refused at its turn
+                await services.storage.remember_chat(ChatRef("matrix", f"!gone{n}:localhost"), True,
+                                                     services.clock.now())
+            await bob.say(management, "!broadcast Drzwi otwieramy o 13:30")
+            await bob.wait_for_notice(management, bot_account.user_id)
+            await bob.say(management, "!confirm 1")
+            first = await bob.wait_for(management, progress_notice, within=20)
+            assert relation(first).get("rel_type") != "m.replace"
+            await bob.client.room_redact(management, first.event_id)
+            await bob.wait_for(
+                management, lambda e: isinstance(e, RoomMessageNotice) and "wysłany" in e.body,
+                within=40,
+            )
+            after = await bob.collect(management, progress_notice, within=0.5)
+        finally:
+            await bot.stop()
+    new = [e for e in after if relation(e).get("rel_type") != "m.replace"]
+    assert len(new) == 1, [e.body for e in after]  # one notice replaced the deleted one
+    later = after[after.index(new[0]) + 1:]
+    edited = [relation(e).get("event_id") for e in later]
+    assert edited and set(edited) == {new[0].event_id}  # and only it is edited from then on
