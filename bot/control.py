@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
 from bot.content import LiveContent, Reload
@@ -33,12 +35,21 @@ class Control:
         self.content = content
         self.health = health
         self.clock = clock
+        self.listeners: list[Callable[[], Awaitable[None]]] = []  # e.g. the Telegram command menu
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def reload(self, origin: str) -> Reload:
-        """Reload the content now; the old one stays if the new files have problems."""
+        """Reload the content now; the old one stays if the new files have problems.
+        After a change the listeners run in the background (nobody waits for them)."""
         log.info("reload requested (%s)", origin)
         result = self.content.reload()
         self.health.reloaded(result.ok)
+        if result.changed:
+            for listener in self.listeners:
+                # a fresh context: not the content pinned for the message that asked (/reload)
+                task = asyncio.get_running_loop().create_task(listener(), context=contextvars.Context())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         return result
 
     def listen_for_sighup(self) -> None:

@@ -105,6 +105,7 @@ class TelegramTransport:
         try:
             await _retrying("connect to the Bot API", app.initialize)
             await self._register_menu(app.bot)
+            self.services.control.listeners.append(self._refresh_menu)
             self.services.board.attach(self)
             if webhook:
                 await app.start()
@@ -137,6 +138,8 @@ class TelegramTransport:
         """Stop listening and close the connections."""
         await self.stop_receiving()
         self.services.board.detach(self)
+        if self._refresh_menu in self.services.control.listeners:
+            self.services.control.listeners.remove(self._refresh_menu)
         app, self._app = self._app, None
         if app is not None:
             await app.shutdown()
@@ -257,6 +260,11 @@ class TelegramTransport:
     async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an error raised while handling an update; the bot keeps running."""
         log.error("telegram: failed to handle an update", exc_info=context.error)
+
+    async def _refresh_menu(self) -> None:
+        """The UI texts were reloaded: the command menu says what they say now."""
+        if self._app is not None:
+            await self._register_menu(self._app.bot)
 
     async def _register_menu(self, bot: Bot) -> None:
         menus = [(None, "pl"), *((lang, lang) for lang in LANGUAGES)]  # default: Polish

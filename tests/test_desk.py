@@ -246,3 +246,16 @@ async def test_forget_withdraws_an_open_info_ticket_at_the_info_desk(
         await exchange(services, Incoming("telegram", "500", "500", "", command="forget", args="yes"))
         assert "#1 zostało wycofane" in mx.texts_to(INFO_ROOM)[-1]
         assert mx.texts_to(DESK_ROOM) == []
+
+
+async def test_info_tickets_expire_with_the_privacy_settings(info_config: Config, clock: ManualClock) -> None:
+    info_config.privacy.keep_days = 30
+    async with running(info_config, clock) as (services, _tg, mx):
+        await exchange(services, asker(UNKNOWN))
+        assert [t.kind for t in await services.storage.open_tickets(["info"])] == ["info"]
+        clock.advance(timedelta(days=31))
+        services.outbox._pruned_at = None
+        await services.outbox.tend()
+        assert await services.storage.open_tickets(["info"]) == []
+        await exchange(services, info_reply("Już nieaktualne", "1"))
+        assert "To nie jest zgłoszenie" in mx.texts_to(INFO_ROOM)[-1]

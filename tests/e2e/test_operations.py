@@ -78,10 +78,18 @@ async def test_admin_reload_keeps_the_old_answers_until_the_files_are_fixed(
         assert "Nie wczytano" in refused and "venue.toml" in refused and "'category'" in refused
         assert OLD in await ask(guest, "czy jest parking")
         fix_venue(tmp_path)
+        edit(tmp_path / "ui.toml", 'faq = "Tematy i pytania"', 'faq = "Tematy, pytania i odpowiedzi"')
         done = await ask(admin, "/reload")
         assert done.startswith("Wczytano")
         assert NEW in await ask(guest, "czy jest parking")
         assert "uprawnień" in await ask(guest, "/reload")
+        for _ in range(50):  # the command menu follows the reloaded texts (in the background)
+            menus = [c for c in await telegram.absorbed("setMyCommands") if c.get("language_code") == "pl"]
+            faq = [c["description"] for c in menus[-1]["commands"] if c["command"] == "faq"]
+            if faq == ["Tematy, pytania i odpowiedzi"]:
+                break
+            await asyncio.sleep(0.1)
+        assert faq == ["Tematy, pytania i odpowiedzi"]
 
 
 def start_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
