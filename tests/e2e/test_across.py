@@ -19,7 +19,7 @@ from handlers.matrix import MatrixTransport
 from handlers.telegram import TelegramTransport
 from tests.e2e.synapse_people import Person, direct_chat, room_joined_beforehand
 from tests.e2e.synapse_server import Account, SynapseServer
-from tests.e2e.telegram_emulator import TelegramSession, TelegramUser
+from tests.e2e.telegram_emulator import BotMessage, TelegramSession, TelegramUser
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 PRESS = "Jestem dziennikarzem, chciałbym akredytację"
@@ -56,7 +56,7 @@ async def running(config: Config, clock: ManualClock | None = None) -> AsyncIter
             await telegram.stop()
 
 
-async def text_of(user: TelegramUser, containing: str, within: float = 10.0) -> str:
+async def message_of(user: TelegramUser, containing: str, within: float = 10.0) -> BotMessage:
     """Wait for a bot message in the user's chat containing `containing`."""
     deadline = asyncio.get_running_loop().time() + within
     seen: list[str] = []
@@ -64,8 +64,21 @@ async def text_of(user: TelegramUser, containing: str, within: float = 10.0) -> 
         for message in await user.replies(1, within=within):
             seen.append(message.text)
             if containing in message.text:
-                return message.text
+                return message
     raise AssertionError(f"no message with {containing!r}; saw {seen}")
+
+
+async def text_of(user: TelegramUser, containing: str, within: float = 10.0) -> str:
+    return (await message_of(user, containing, within)).text
+
+
+async def desk_on_both(
+    telegram: TelegramSession, synapse: SynapseServer, owner: Person, bot: Account, name: str,
+    chat_id: int,
+) -> tuple[str, TelegramUser]:
+    """A desk as a Matrix room the bot joined beforehand and a Telegram group (its member)."""
+    room = await room_joined_beforehand(synapse, owner, bot, name=name)
+    return room, telegram.user(chat_id=chat_id, chat_type="group")
 
 
 async def test_broadcast_reaches_telegram_and_matrix_and_skips_who_blocked(
@@ -138,9 +151,10 @@ async def test_press_questions_cross_transports_and_survive_a_restart(
     telegram: TelegramSession, synapse: SynapseServer, bot_account: Account,
     alice: Person, bob: Person, tmp_path: Path,
 ) -> None:
-    desk_room = await room_joined_beforehand(synapse, bob, bot_account, name="Media desk")
     desk_chat = -100777
-    press_officer = telegram.user(chat_id=desk_chat, chat_type="group")
+    desk_room, press_officer = await desk_on_both(
+        telegram, synapse, bob, bot_account, "Media desk", desk_chat
+    )
     config = make_config(
         telegram, synapse, bot_account, tmp_path / "bot.db",
         telegram={"media_desk_chat": str(desk_chat)}, matrix={"media_desk_room": desk_room},
@@ -164,14 +178,7 @@ async def test_press_questions_cross_transports_and_survive_a_restart(
         await alice.say(dm, "I'm a reporter, can I interview the organiser?")
         contact = await alice.wait_for_notice(dm, bot_account.user_id)
         assert "p.ostrek@iccsm.network" in contact.body and "#2" in contact.body
-        desk_message = None
-        for _ in range(5):
-            for message in await press_officer.replies(1, within=10):
-                if "#2" in message.text:
-                    desk_message = message
-            if desk_message:
-                break
-        assert desk_message is not None
+        desk_message = await message_of(press_officer, "#2", within=30)
     async with running(config):
         await press_officer.send("Yes, at 15:30 by the stage.", reply_to=desk_message)
         answer_notice = await alice.wait_for_notice(dm, bot_account.user_id, within=15)
@@ -184,9 +191,8 @@ async def test_unanswered_questions_cross_to_the_info_desk_and_the_answers_come_
     telegram: TelegramSession, synapse: SynapseServer, bot_account: Account,
     alice: Person, bob: Person, tmp_path: Path,
 ) -> None:
-    info_room = await room_joined_beforehand(synapse, bob, bot_account, name="Info desk")
     info_chat = -100888
-    volunteer = telegram.user(chat_id=info_chat, chat_type="group")
+    info_room, volunteer = await desk_on_both(telegram, synapse, bob, bot_account, "Info desk", info_chat)
     config = make_config(
         telegram, synapse, bot_account, tmp_path / "bot.db",
         desk={"info_chat": str(info_chat), "info_room": info_room},
@@ -212,14 +218,8 @@ async def test_unanswered_questions_cross_to_the_info_desk_and_the_answers_come_
         await alice.say(dm, "Will there be a cloakroom?")
         fallback_notice = await alice.wait_for_notice(dm, bot_account.user_id)
         assert "organisers (question #2)" in fallback_notice.body
-        desk_message = None
-        for _ in range(5):
-            for message in await volunteer.replies(1, within=10):
-                if "#2" in message.text:
-                    desk_message = message
-            if desk_message:
-                break
-        assert desk_message is not None and "cloakroom" in desk_message.text
+        desk_message = await message_of(volunteer, "#2", within=30)
+        assert "cloakroom" in desk_message.text
         await volunteer.send("Yes, by entrance B.", reply_to=desk_message)
         notice = await alice.wait_for_notice(dm, bot_account.user_id, within=15)
         assert notice.body.startswith("ℹ️ Answer from the organisers") and "entrance B" in notice.body
