@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
-from bot.messages import Button, ChatRef, Incoming, Reply, Venue
+from bot.markup import user_text
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage, User
 from faq.knowledge import KnowledgeBase
@@ -184,7 +185,7 @@ class Assistant:
             handler = self._commands.get(msg.command.lower())
             if handler is None:
                 return [self.say(self.phrases.text(
-                    lang, "unknown_command", command=clean(msg.command)[:40],
+                    lang, "unknown_command", command=user_text(clean(msg.command)[:40]),
                     p=PREFIX.get(msg.transport, "/"),
                 ))]
             return await handler(msg, lang)
@@ -231,7 +232,7 @@ class Assistant:
     async def start(self, msg: Incoming, lang: str) -> list[Reply]:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
-        greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
+        greeting = self.phrases.text(lang, "greeting", name=f", {user_text(name)}" if name else "")
         parts = [greeting, self.phrases.text(lang, "privacy")]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
@@ -353,8 +354,8 @@ class Assistant:
 
 
 def clean(text: str) -> str:
-    """Drop control and direction characters, collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    """Drop control and direction characters, collapse whitespace, replace lone surrogates."""
+    return " ".join(_CONTROL.sub(" ", valid_text(text or "")).split())
 
 
 def _known(lang: str | None) -> str | None:

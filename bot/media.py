@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.assistant import PREFIX, Answer, Handler, clean
 from bot.clock import Clock, stamp
 from bot.config import Config
+from bot.markup import user_text
 from bot.messages import ChatRef, Incoming, Reply
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage
@@ -102,8 +103,8 @@ class MediaDesk:
         replies = [Reply.of(f"{answer.text}\n\n{self.phrases.text(lang, 'ticket_passed', id=ticket_id)}")]
         for desk in self.desks:
             text = self.phrases.text(
-                await self._desk_lang(desk), "desk_ticket", id=ticket_id, name=name,
-                transport=msg.transport, language=lang, question=question,
+                await self._desk_lang(desk), "desk_ticket", id=ticket_id, name=user_text(name),
+                transport=msg.transport, language=lang, question=user_text(question),
                 p=PREFIX.get(desk.transport, "/"),
             )
             replies.append(Reply.of(text, chat=desk, tag=f"{TAG}{ticket_id}"))
@@ -163,8 +164,9 @@ class MediaDesk:
         now = self.clock.now()
         lines = [self.phrases.text(lang, "desk_tickets")] + [
             self.phrases.text(
-                lang, "desk_ticket_line", id=t.id, name=t.asker_name, transport=t.asker.transport,
-                age=self._age(lang, now - t.created_at), question=t.question[:120],
+                lang, "desk_ticket_line", id=t.id, name=user_text(t.asker_name),
+                transport=t.asker.transport, age=self._age(lang, now - t.created_at),
+                question=user_text(t.question[:120]),
             )
             for t in open_tickets
         ]
@@ -188,7 +190,7 @@ class MediaDesk:
             self.phrases.text(ticket.lang, "desk_answer", text=body), chat=ticket.asker
         )
         confirmation = Reply.of(
-            self.phrases.text(lang, "desk_sent", id=ticket.id, name=ticket.asker_name)
+            self.phrases.text(lang, "desk_sent", id=ticket.id, name=user_text(ticket.asker_name))
         )
         return [to_asker, confirmation]
 

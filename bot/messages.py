@@ -6,12 +6,24 @@ with the platform's own calls. Nothing here knows about Telegram or Matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
-from bot.markup import to_html
+from bot.markup import CLOSE, OPEN, Span, to_html, unmark
 
 Transport = Literal["telegram", "matrix", "console"]
+
+# A lone surrogate (a custom client can send one) cannot be encoded: stored, logged or
+# sent, it raises. The markup marks are for the core's own use.
+_INVALID = re.compile(f"[\ud800-\udfff{OPEN}{CLOSE}]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD and no markup marks."""
+    if not _INVALID.search(text):
+        return text
+    return _INVALID.sub(lambda m: "" if m.group() in (OPEN, CLOSE) else "\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +86,13 @@ class Incoming:
     reply_to: str | None = None
     is_room_moderator: bool = False
 
+    def __post_init__(self) -> None:
+        # The boundary: nothing a user sent may break storing, logging or answering it.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and _INVALID.search(value):
+                object.__setattr__(self, f.name, valid_text(value))
+
     @property
     def chat(self) -> ChatRef:
         return ChatRef(self.transport, self.chat_id)
@@ -84,9 +103,14 @@ class Reply:
     """One message to send.
 
     `text` is plain; `html` is the same content for platforms that render HTML (every
-    piece of user text in it is escaped). `chat` None means "the chat the question came
-    from". `tag` lets the core learn the platform id of the sent message (media desk
-    tickets) through `Sent`.
+    piece of user text in it is escaped). Text marked with `bot.markup.user_text` is
+    unmarked here: `user_spans` says where it is, so no renderer ever makes it a link.
+    `chat` None means "the chat the question came from". `tag` lets the core learn the
+    platform id of the sent message (media desk tickets).
+
+    A reply can take several platform messages (a long text in parts, then a pin, a file).
+    `parts_sent` is how many of them went out before a failure (`DeliveryError.parts_sent`);
+    a retry with it set sends only the rest, so no one gets a part twice.
     """
 
     text: str
@@ -97,8 +121,17 @@ class Reply:
     chat: ChatRef | None = None
     tag: str | None = None
     edit_of: str | None = None
+    user_spans: tuple[Span, ...] = ()
+    parts_sent: int = 0
+
+    def __post_init__(self) -> None:
+        text, spans = unmark(self.text)
+        if text != self.text:
+            self.text, self.user_spans = text, spans
 
     @classmethod
     def of(cls, text: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
-        """A reply with its HTML form made from the plain text (everything escaped)."""
-        return cls(text=text, html=to_html(text), buttons=buttons or [], **fields)  # type: ignore[arg-type]
+        """A reply with its HTML form made from the plain text (escaped; user text never a link)."""
+        reply = cls(text=text, buttons=buttons or [], **fields)  # type: ignore[arg-type]
+        reply.html = to_html(reply.text, reply.user_spans)
+        return reply
