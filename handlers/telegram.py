@@ -193,11 +193,12 @@ def incoming_message(message: Message, me: User) -> Incoming:
     sender = message.from_user
     text = message.text or message.caption or ""
     command, args, for_me = _command(text, me)
-    entities = {**message.parse_entities(), **message.parse_caption_entities()}
+    entities = [*message.entities, *message.caption_entities]
     mentioned = any(
-        (entity.type == MessageEntity.MENTION and value.lower() == f"@{me.username}".lower())
+        (entity.type == MessageEntity.MENTION
+         and _entity_text(text, entity).lower() == f"@{me.username}".lower())
         or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == me.id)
-        for entity, value in entities.items()
+        for entity in entities
     )
     replied = message.reply_to_message
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == me.id
@@ -249,6 +250,14 @@ def _command(text: str, me: User) -> tuple[str | None, str, bool]:
     if target and (not me.username or target.lower() != me.username.lower()):
         return None, "", False
     return name.lower(), args.strip(), True
+
+
+def _entity_text(text: str, entity: MessageEntity) -> str:
+    """The text an entity covers (offsets in UTF-16 units), even around a lone surrogate,
+    which a custom client can send and PTB's own `parse_entity` cannot encode."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    part = units[entity.offset * 2:(entity.offset + entity.length) * 2]
+    return part.decode("utf-16-le", "replace")
 
 
 def _strip_mention(text: str, username: str) -> str:
