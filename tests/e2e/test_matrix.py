@@ -19,6 +19,7 @@ from bot.service import open_services
 from handlers.matrix import MatrixTransport
 from tests.e2e.synapse_people import Person, direct_chat, notice_from, room_joined_beforehand
 from tests.e2e.synapse_server import Account, SynapseServer
+from tests.telegram_html import links
 
 QUIET = 1.0  # seconds to listen for an answer that must not come
 
@@ -309,3 +310,24 @@ def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]
             cwd=folder, env={**os.environ, **env},
             stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+async def test_links_a_user_typed_are_never_posted_back(
+    synapse: SynapseServer, bot_account: Account, database: Path, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    eve = Person(synapse, synapse.register("eve", displayname="a@evil.example"))
+    desk = await room_joined_beforehand(synapse, bob, bot_account, name="Press desk")
+    try:
+        async with running_bot(synapse, bot_account, database, media_desk_room=desk):
+            room_id = await direct_chat(eve, bot_account)
+            start = await eve.say(room_id, "!start")
+            greeting = await eve.wait_for_notice(room_id, bot_id, start)
+            await eve.say(room_id, "Jestem dziennikarzem, akredytacja? http://evil.example/login")
+            ticket = await bob.wait_for_notice(desk, bot_id)
+    finally:
+        await eve.close()
+    assert "a@evil.example" in greeting.body
+    assert "http://evil.example/login" in ticket.body and "a@evil.example" in ticket.body
+    for notice in (greeting, ticket):
+        assert "evil" not in "".join(links(notice.formatted_body or "")), notice.formatted_body
