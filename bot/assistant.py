@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
+from bot.logs import shown
 from bot.markup import user_text
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
@@ -201,6 +202,7 @@ class Assistant:
             text = text[:MAX_QUESTION]
             notes.append(self.phrases.text(lang, "too_long"))
         answer = self.ask(text, lang)
+        log.debug("question %s: %s %s (%.2f)", shown(text), answer.kind, answer.entry, answer.score)
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
         await self.storage.record_question(day, answer.entry, answer.kind, text, now)

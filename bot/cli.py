@@ -102,7 +102,7 @@ def _clock(now: str | None) -> Clock:
 
 def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Serve the configured transports; with none, say what to set and serve the console."""
-    setup_logging(config.log_level, _secrets(config))
+    setup_logging(config.log_level, _secrets(config), log_content=config.log_content)
     if not (config.telegram.enabled or config.matrix.enabled):
         variables = ", ".join(ENVIRONMENT)
         print(

@@ -105,6 +105,7 @@ class Config(_Section):
     event_file: Path = DEFAULT_EVENT_FILE
     database: Path = Path("irlf-bot.db")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_content: bool = False  # names and message texts in our log lines (personal data)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)

@@ -340,8 +340,40 @@ async def test_irlf_bot_run_serves_telegram_from_the_environment(
         bot.terminate()
         bot.wait(timeout=10)
     output = (tmp_path / "output.log").read_text(encoding="utf-8")
-    assert "/bot***" in output  # DEBUG logging was on, with the token masked
-    assert telegram.token not in output
+    assert " DEBUG bot.assistant: question" in output  # DEBUG logging was on...
+    assert telegram.token not in output  # ...and the token is in no line
+
+
+async def test_debug_log_holds_no_names_nor_texts_unless_asked(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "IRLF_DB": str(tmp_path / "bot.db"),
+    }
+    logs = []
+    for log_content in ("false", "true"):
+        (tmp_path / "config.toml").write_text(
+            f'log_level = "DEBUG"\nlog_content = {log_content}\n', encoding="utf-8"
+        )
+        bot = start_irlf_bot(tmp_path, env)
+        try:
+            user = telegram.user(language="pl", first_name="Zbyszkowojciech")
+            await user.send("/start")
+            assert "Zbyszkowojciech" in (await user.reply(within=30)).text
+            await user.send("gdzie jest forum Xyzzyplugh")
+            await user.reply()
+        finally:
+            bot.terminate()
+            bot.wait(timeout=10)
+        logs.append((tmp_path / "output.log").read_text(encoding="utf-8"))
+    hidden, shown = logs
+    assert "question <27 characters>" in hidden  # DEBUG was on
+    assert "Zbyszkowojciech" not in hidden and "Xyzzyplugh" not in hidden
+    assert "question 'gdzie jest forum Xyzzyplugh'" in shown
+    for log in logs:  # raw updates and SQL parameters: never
+        assert "getUpdates` finished" not in log and "aiosqlite" not in log
 
 
 def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
