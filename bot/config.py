@@ -12,9 +12,18 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 DEFAULT_EVENT_FILE = Path(__file__).resolve().parent.parent / "events" / "irlf-2026.toml"
 DEFAULT_CONFIG_FILE = Path("config.toml")
@@ -24,15 +33,30 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the file and the field."""
 
 
+def _web_address(value: str) -> str:
+    """An http(s) URL with a host; anything else would be retried forever at start."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 — raises on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL like https://example.org")
+    return value
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class TelegramSettings(_Section):
     token: SecretStr | None = None
-    base_url: str | None = None
+    base_url: WebAddress | None = None
     mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = None
+    webhook_url: WebAddress | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
@@ -46,7 +70,7 @@ class TelegramSettings(_Section):
 
 
 class MatrixSettings(_Section):
-    homeserver: str | None = None
+    homeserver: WebAddress | None = None
     user_id: str | None = None
     access_token: SecretStr | None = None
     password: SecretStr | None = None
@@ -138,11 +162,25 @@ ENVIRONMENT: dict[str, tuple[str | None, str]] = {
 }
 
 
+def problems(exc: ValidationError, variables: Mapping[tuple[str, ...], str] | None = None) -> str:
+    """A validation error as one line: each field (and its variable, if it came from one)."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        variable = (variables or {}).get(loc)
+        named = f"field '{'.'.join(loc) or '(top)'}'" + (f" ({variable})" if variable else "")
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "timezone_aware":
+            message += " (a UTC offset, e.g. 2026-09-10T14:00:00+02:00)"
+        lines.append(f"{named}: {message}")
+    return "; ".join(lines)
+
+
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Build the configuration; `path` None means `config.toml` if it exists."""
     environ = os.environ if environ is None else environ
     data: dict[str, Any] = {}
-    source = "defaults"
+    source = "environment"
     if path is None and DEFAULT_CONFIG_FILE.exists():
         path = DEFAULT_CONFIG_FILE
     if path is not None:
@@ -158,6 +196,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         for key in ("event_file", "database"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
+    from_environment: dict[tuple[str, ...], str] = {}
     for variable, (section, name) in ENVIRONMENT.items():
         value = environ.get(variable)
         if value:
@@ -165,11 +204,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             if not isinstance(target, dict):
                 raise ConfigError(f"{source}: [{section}] must be a table")
             target[name] = value
+            from_environment[(section, name) if section else (name,)] = variable
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{source}: {problems}") from None
+        raise ConfigError(f"{source}: {problems(exc, from_environment)}") from None
     return config
