@@ -331,3 +331,24 @@ async def test_links_a_user_typed_are_never_posted_back(
     assert "http://evil.example/login" in ticket.body and "a@evil.example" in ticket.body
     for notice in (greeting, ticket):
         assert "evil" not in "".join(links(notice.formatted_body or "")), notice.formatted_body
+
+
+def test_wrong_password_is_one_line_and_exit_2(
+    synapse: SynapseServer, bot_account: Account, tmp_path: Path
+) -> None:
+    env = {
+        "MATRIX_HOMESERVER": synapse.url,
+        "MATRIX_USER_ID": bot_account.user_id,
+        "MATRIX_PASSWORD": "not-the-password",
+        "IRLF_DB": str(tmp_path / "bot.db"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env={**os.environ, **env},
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith(f"irlf-bot: configuration error: Matrix login as {bot_account.user_id}")
+    assert "403" in lines[-1] or "M_FORBIDDEN" in lines[-1]
+    assert "Unclosed" not in result.stderr and "Traceback" not in result.stderr
+    assert "not-the-password" not in result.stderr
