@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import sqlite3
 import sys
@@ -19,6 +20,7 @@ from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
 from bot.config import ENVIRONMENT, Config, ConfigError, load_config
 from bot.event import Event
 from bot.logs import setup_logging
+from bot.messages import valid_text
 from bot.outbox import Outbox
 from bot.phrasebook import UI_FILE, read_ui
 from bot.service import build_transports, open_services, serve
@@ -176,12 +178,21 @@ def chat_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 
 def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Answer each question; no network, no token, nothing stored."""
+    """Answer each question; no network, no token, nothing stored.
+
+    Whatever the locale: stdin is read as UTF-8 line by line (invalid bytes become U+FFFD,
+    so every line gets exactly one answer) and the answers are written in UTF-8.
+    """
     questions: Iterable[str]
-    if args.question:
-        questions = [" ".join(args.question)]
+    if args.question:  # undecodable bytes in an argument arrive as lone surrogates
+        questions = [valid_text(" ".join(args.question))]
     else:
-        questions = (line.rstrip("\n") for line in sys.stdin)
+        questions = (
+            line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+            for line in sys.stdin.buffer
+        )
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
     memory = config.model_copy(update={"database": Path(":memory:")})
 
     async def go() -> None:
