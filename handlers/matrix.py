@@ -612,7 +612,9 @@ class MatrixTransport:
     # sending
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a room as a notice (then its pin and file); return its event id."""
+        """Send one reply to a room as a notice (then its pin and file); return the id of
+        the first event sent. After `reply.parts_sent` of those went out before, only the
+        rest is sent; a failure says in `DeliveryError.parts_sent` how many have."""
         question = _answering.get()
         content = (
             notice_content(
@@ -624,13 +626,23 @@ class MatrixTransport:
             if question is not None and question.room_id == chat_id
             else notice_content(reply)
         )
-        event_id = await self._send_event(chat_id, content)
+        steps = [lambda: self._send_event(chat_id, content)]
         location = location_content(reply)
         if location:
-            await self._send_event(chat_id, location)
+            steps.append(lambda: self._send_event(chat_id, location))
         if reply.attachment:
-            await self._send_file(chat_id, reply)
-        return event_id
+            steps.append(lambda: self._send_file(chat_id, reply))
+        first: str | None = None
+        done = reply.parts_sent
+        try:
+            for step in steps[done:]:
+                event_id = await step()
+                done += 1
+                first = first or event_id
+        except DeliveryError as exc:
+            exc.parts_sent = done
+            raise
+        return first
 
     async def _send_event(self, room_id: str, content: dict[str, Any]) -> str:
         try:
@@ -642,7 +654,7 @@ class MatrixTransport:
         self._remember_sent(response.event_id)
         return response.event_id
 
-    async def _send_file(self, room_id: str, reply: Reply) -> None:
+    async def _send_file(self, room_id: str, reply: Reply) -> str:
         attachment = reply.attachment
         assert attachment is not None
         try:
@@ -656,7 +668,7 @@ class MatrixTransport:
             raise DeliveryError(f"upload {attachment.filename}: {_describe(exc)}") from exc
         if not isinstance(uploaded, UploadResponse):
             raise delivery_error(uploaded, f"upload {attachment.filename}")
-        await self._send_event(room_id, {
+        return await self._send_event(room_id, {
             "msgtype": "m.file",
             "body": attachment.filename,
             "filename": attachment.filename,

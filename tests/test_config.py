@@ -20,6 +20,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def edited(source: Path, copy: Path, old: str, new: str) -> Path:
+    """A copy of `source` with `old` replaced by `new` (which must be there)."""
+    real = source.read_text(encoding="utf-8")
+    assert old in real
+    return write(copy, real.replace(old, new))
+
+
 def test_defaults_need_no_file_and_enable_no_transport(tmp_path: Path) -> None:
     config = load_config(None, environ={})
     assert not config.telegram.enabled
@@ -181,10 +188,8 @@ def test_an_unusable_database_path_is_one_line_and_exit_2(
 def test_next_edition_start_without_utc_offset_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    real = DEFAULT_EVENT_FILE.read_text(encoding="utf-8")
-    naive = real.replace("last_day = 2027-06-12\n", "last_day = 2027-06-12\nstart = 2027-06-10T10:00:00\n")
-    assert naive != real
-    event = write(tmp_path / "next-naive.toml", naive)
+    event = edited(DEFAULT_EVENT_FILE, tmp_path / "next-naive.toml",
+                   "last_day = 2027-06-12\n", "last_day = 2027-06-12\nstart = 2027-06-10T10:00:00\n")
     with pytest.raises(ConfigError, match=r"next-naive\.toml: field 'next\.start'.*UTC offset"):
         Event.load(event)
     config = write(tmp_path / "c.toml", f'event_file = "{event.name}"\n')
@@ -194,8 +199,7 @@ def test_next_edition_start_without_utc_offset_is_named(
 
 
 def test_unknown_time_zone_is_named(tmp_path: Path) -> None:
-    real = DEFAULT_EVENT_FILE.read_text(encoding="utf-8")
-    event = write(tmp_path / "e.toml", real.replace('timezone = "Europe/Warsaw"', 'timezone = "Mars/Base"'))
+    event = edited(DEFAULT_EVENT_FILE, tmp_path / "e.toml", '"Europe/Warsaw"', '"Mars/Base"')
     with pytest.raises(ConfigError, match="field 'timezone'"):
         Event.load(event)
 
@@ -203,10 +207,7 @@ def test_unknown_time_zone_is_named(tmp_path: Path) -> None:
 def test_a_misspelt_placeholder_in_the_ui_strings_is_found(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    real = UI_FILE.read_text(encoding="utf-8")
-    typo = real.replace("Nie znam polecenia {p}{command}.", "Nie znam polecenia {p}{comand}.")
-    assert typo != real
-    ui = write(tmp_path / "ui.toml", typo)
+    ui = edited(UI_FILE, tmp_path / "ui.toml", "polecenia {p}{command}.", "polecenia {p}{comand}.")
     assert main(["check-faq", "--ui", str(ui)]) == 1
     assert "[pl] unknown_command uses unknown placeholder {comand}" in capsys.readouterr().out
     with pytest.raises(ConfigError, match=r"ui\.toml: \[pl\] unknown_command .*\{comand\}"):

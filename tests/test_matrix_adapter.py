@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -308,6 +309,23 @@ class TestSend:
         with pytest.raises(RetryLater) as raised:
             await transport.send("!room:localhost", Reply(text="x"))
         assert raised.value.retry_after == 1.2
+
+    async def test_a_failed_pin_is_retried_without_resending_the_notice(self) -> None:
+        client = FakeClient(
+            RoomSendResponse("$notice", "!room:localhost"),
+            RoomSendError("slow", "M_LIMIT_EXCEEDED", 1000),
+            RoomSendResponse("$pin", "!room:localhost"),
+        )
+        transport = transport_with(client)
+        reply = Reply(text="Targi Kielce", venue=Venue("Targi Kielce", "Zakładowa 1", 50.9, 20.6))
+        with pytest.raises(RetryLater) as raised:
+            await transport.send("!room:localhost", reply)
+        assert raised.value.parts_sent == 1
+        retry = dataclasses.replace(reply, parts_sent=raised.value.parts_sent)
+        assert await transport.send("!room:localhost", retry) == "$pin"
+        assert [content["msgtype"] for _, content in client.sent] == [
+            "m.notice", "m.location", "m.location"
+        ]
 
     def test_nio_gives_up_on_429_after_max_retries(self) -> None:
         config = Config(
