@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,3 +61,11 @@ def test_user_text_is_only_escaped_whatever_surrounds_it(own: str, users: str) -
     assert visible_text(rendered) == text
     shown = text[len(own):len(text) - len(own)]
     assert rendered == to_html(own) + html.escape(shown, quote=False) + to_html(own)
+
+
+def test_user_text_marks_survive_the_outbox() -> None:
+    reply = Reply.of(f"Nie znam polecenia /{user_text(EVIL)}")
+    reply.parts_sent = 1
+    stored = Reply.from_dict(json.loads(json.dumps(reply.to_dict())))
+    assert (stored.text, stored.html, stored.user_spans) == (reply.text, reply.html, reply.user_spans)
+    assert stored.parts_sent == 1
