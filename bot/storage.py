@@ -201,6 +201,14 @@ class Storage:
         )
         await self.db.commit()
 
+    async def set_private(self, chat: ChatRef, is_private: bool) -> None:
+        """A chat became a private (direct) chat, or stopped being one."""
+        await self.db.execute(
+            "UPDATE users SET is_private = ? WHERE transport = ? AND chat_id = ?",
+            (int(is_private), chat.transport, chat.chat_id),
+        )
+        await self.db.commit()
+
     async def set_language(self, chat: ChatRef, language: str) -> None:
         await self.db.execute(
             "UPDATE users SET language = ? WHERE transport = ? AND chat_id = ?",
