@@ -412,6 +412,9 @@ class MatrixTransport:
             await self._log_in()
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("matrix: homeserver unreachable (%s); will keep trying", _describe(exc))
+        except ConfigError:
+            await self.client.close()
+            raise
         self._add_callbacks()
         self._since = await self.services.storage.get_state(SINCE_KEY)
         self.services.board.attach(self)

@@ -154,8 +154,9 @@ class TestGroupRoom:
     def test_moderator_flag_follows_power_level(self) -> None:
         room = group_room()
         room.power_levels.users[ALICE] = 100
-        assert to_incoming(room, text_event("hi"), me_in(room), direct=False).is_room_moderator
-        assert not to_incoming(room, text_event("hi", sender=BOB), me_in(room), direct=False).is_room_moderator
+        me = me_in(room)
+        assert to_incoming(room, text_event("hi"), me, direct=False).is_room_moderator
+        assert not to_incoming(room, text_event("hi", sender=BOB), me, direct=False).is_room_moderator
 
 
 @pytest.mark.parametrize(
