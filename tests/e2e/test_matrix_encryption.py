@@ -3,21 +3,19 @@ encrypt (the rooms created as Element X creates them), every reply read by decry
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from Crypto.Signature import eddsa
 from nio import DownloadResponse, RoomEncryptedFile
-from nio.api import Api
 from nio.crypto import decrypt_attachment
 
 from bot.config import ConfigError
 from tests.e2e.synapse_people import Person, encrypting_person, notice_from
 from tests.e2e.synapse_server import Account, SynapseServer
 from tests.e2e.test_matrix import QUIET, running_bot
+from tests.signatures import signed_by
 
 UNREADABLE = "please send it again"
 
@@ -46,24 +44,6 @@ async def encrypted_dm(person: Person, bot: Account) -> str:
     room_id = await person.create_room([bot.user_id], direct=True, encrypted=True)
     await person.wait_for_membership(room_id, bot.user_id, "join")
     return room_id
-
-
-def b64(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4))
-
-
-def signed_by(obj: dict, user_id: str, public_key: str) -> bool:
-    """Whether `obj` carries a valid ed25519 signature by `public_key`."""
-    signature = obj.get("signatures", {}).get(user_id, {}).get(f"ed25519:{public_key}")
-    if signature is None:
-        return False
-    unsigned = {k: v for k, v in obj.items() if k not in ("signatures", "unsigned")}
-    verifier = eddsa.new(eddsa.import_public_key(b64(public_key)), "rfc8032")
-    try:
-        verifier.verify(Api.to_canonical_json(unsigned).encode(), b64(signature))
-    except ValueError:
-        return False
-    return True
 
 
 def keys_of(synapse: SynapseServer, asker: Person, user_id: str) -> dict:
