@@ -726,7 +726,9 @@ class MatrixTransport:
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransportDown(f"send to {room_id}: {_describe(exc)}") from exc
-        except LocalProtocolError as exc:  # an encrypted send before the first sync knows the room
+        except LocalProtocolError as exc:  # nio encrypts only for rooms a sync has shown it
+            if not self.ready.is_set():  # not synced yet since the start: wait, blame no one
+                raise TransportDown(f"send to {room_id} before the first sync") from exc
             raise DeliveryError(f"send to {room_id}: {_describe(exc)}") from exc
         if not isinstance(response, RoomSendResponse):
             raise delivery_error(response, f"send to {room_id}")

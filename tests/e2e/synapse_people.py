@@ -150,6 +150,10 @@ class Person:
         assert isinstance(event, RoomMessageNotice)
         return event
 
+    async def ask(self, room_id: str, text: str, bot: str, within: float = 10.0) -> RoomMessageNotice:
+        """Say `text` and wait for `bot`'s notice replying to it."""
+        return await self.wait_for_notice(room_id, bot, await self.say(room_id, text), within)
+
     async def wait_for_membership(
         self, room_id: str, user_id: str, membership: str, within: float = 10.0
     ) -> RoomMemberEvent:

@@ -111,8 +111,7 @@ async def test_calendar_command_uploads_an_ics_file(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await direct_chat(alice, bot_account)
-        question = await alice.say(room_id, "!calendar")
-        await alice.wait_for_notice(room_id, bot_id, question)
+        await alice.ask(room_id, "!calendar", bot_id)
         sent = await alice.wait_for(room_id, lambda e: isinstance(e, RoomMessageFile) and e.sender == bot_id)
     assert isinstance(sent, RoomMessageFile)
     assert sent.body.endswith(".ics")
@@ -153,8 +152,7 @@ async def test_restart_answers_missed_message_once_and_replays_nothing(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await direct_chat(alice, bot_account)
-        answered = await alice.say(room_id, "gdzie jest forum")
-        await alice.wait_for_notice(room_id, bot_id, answered)
+        await alice.ask(room_id, "gdzie jest forum", bot_id)
 
     missed = await alice.say(room_id, "when is the forum?")
     new_room = await alice.create_room([bot_id], direct=True)  # invited while it is down
@@ -244,8 +242,7 @@ async def test_room_of_two_is_not_a_direct_chat_unless_marked_so(
         await alice.wait_for_membership(room_id, bot_id, "join")
         await alice.say(room_id, "gdzie jest forum")
         assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
-        mention = await alice.say(room_id, "IRLF Assistant: gdzie jest forum?")
-        await alice.wait_for_notice(room_id, bot_id, mention)
+        await alice.ask(room_id, "IRLF Assistant: gdzie jest forum?", bot_id)
 
 
 async def test_a_direct_chat_removed_from_m_direct_becomes_a_room(
@@ -254,8 +251,7 @@ async def test_a_direct_chat_removed_from_m_direct_becomes_a_room(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database) as bot:
         room_id = await direct_chat(alice, bot_account)
-        question = await alice.say(room_id, "gdzie jest forum")
-        await alice.wait_for_notice(room_id, bot_id, question)
+        await alice.ask(room_id, "gdzie jest forum", bot_id)
         chat = ChatRef("matrix", room_id)
         assert (await bot.services.storage.get_user(chat)).is_private
 

@@ -62,13 +62,11 @@ async def test_encrypted_dm_as_element_x_creates_it_is_answered_encrypted(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await encrypted_dm(carol, bot_account)
-        question = await carol.say(room_id, "gdzie jest forum")
-        answer = await carol.wait_for_notice(room_id, bot_id, question)
+        answer = await carol.ask(room_id, "gdzie jest forum", bot_id)
         assert answer.decrypted  # it came encrypted; carol's keys opened it
         assert "Kielce" in answer.body
 
-        calendar = await carol.say(room_id, "!calendar")
-        await carol.wait_for_notice(room_id, bot_id, calendar)
+        await carol.ask(room_id, "!calendar", bot_id)
         sent = await carol.wait_for(
             room_id, lambda e: isinstance(e, RoomEncryptedFile) and e.sender == bot_id
         )
@@ -99,8 +97,7 @@ async def test_encrypted_room_of_three_answers_mentions_for_everyone(
         for person in (carol, dave):
             answer = await person.wait_for_notice(room_id, bot_id, mention)
             assert answer.decrypted and "Kielce" in answer.body
-        venue = await dave.say(room_id, "!venue")
-        assert "Kielce" in (await dave.wait_for_notice(room_id, bot_id, venue)).body
+        assert "Kielce" in (await dave.ask(room_id, "!venue", bot_id)).body
 
 
 async def test_restart_answers_encrypted_message_sent_while_down_once(
@@ -109,16 +106,14 @@ async def test_restart_answers_encrypted_message_sent_while_down_once(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await encrypted_dm(carol, bot_account)
-        first = await carol.say(room_id, "gdzie jest forum")
-        await carol.wait_for_notice(room_id, bot_id, first)
+        await carol.ask(room_id, "gdzie jest forum", bot_id)
 
     missed = await carol.say(room_id, "when is the forum?")
     async with running_bot(synapse, bot_account, database):
         answer = await carol.wait_for_notice(room_id, bot_id, missed)
         assert answer.decrypted
         assert await carol.collect(room_id, notice_from(bot_id), within=QUIET) == []
-        after = await carol.say(room_id, "!venue")
-        assert "Kielce" in (await carol.wait_for_notice(room_id, bot_id, after)).body
+        assert "Kielce" in (await carol.ask(room_id, "!venue", bot_id)).body
 
 
 async def test_undecryptable_message_gets_one_notice_per_session(
@@ -184,8 +179,7 @@ async def test_lost_store_with_password_takes_a_fresh_device_and_a_new_identity(
         devices = [d["device_id"] for d in keys_of(synapse, carol, bot_id)["device_keys"][bot_id].values()]
         assert "IRLFBOT" not in devices  # the old device was deleted (with the password)
         room_id = await encrypted_dm(carol, bot_account)
-        question = await carol.say(room_id, "gdzie jest forum")
-        assert (await carol.wait_for_notice(room_id, bot_id, question)).decrypted
+        assert (await carol.ask(room_id, "gdzie jest forum", bot_id)).decrypted
 
 
 async def test_wrong_pickle_key_stops_the_start(
