@@ -18,7 +18,6 @@ class DirectChats:
 
     def __init__(self) -> None:
         self._by_user: dict[str, list[str]] = {}
-        self.known = False  # the account data has been read at least once
 
     @property
     def rooms(self) -> frozenset[str]:
@@ -35,7 +34,6 @@ class DirectChats:
             for user, rooms in content.items()
             if isinstance(user, str) and isinstance(rooms, list)
         }
-        self.known = True
         return set(before ^ self.rooms)
 
     def add(self, user_id: str, room_id: str) -> dict[str, list[str]] | None:
