@@ -374,7 +374,7 @@ def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) ->
 
 def _secrets(config: Config) -> list[str]:
     values = [config.telegram.token, config.telegram.webhook_secret,
-              config.matrix.access_token, config.matrix.password]
+              config.matrix.access_token, config.matrix.password, config.matrix.pickle_key]
     return [v.get_secret_value() for v in values if v is not None]
 
 
