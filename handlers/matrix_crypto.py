@@ -297,7 +297,7 @@ class Encryption:
         except Exception as exc:  # nio opens the store while it handles the answer
             raise self._unopenable(exc) from None
         if isinstance(response, ErrorResponse):
-            raise ConfigError(f"Matrix login as {self.client.user_id} failed: {response}")
+            raise ConfigError(f"Matrix login as {self.client.user} failed: {response}")
         self._load_store()
 
     async def _keys_elsewhere(self) -> bool:
