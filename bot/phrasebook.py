@@ -6,7 +6,6 @@ event file, so the next edition changes data, not code.
 
 from __future__ import annotations
 
-import string
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 from bot.config import ConfigError
 from bot.event import Event
-from faq.knowledge import PLACEHOLDERS
+from faq.knowledge import PLACEHOLDERS, placeholders
 
 UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
 LANGS = ("pl", "en")
@@ -40,15 +39,10 @@ def read_ui(path: Path = UI_FILE) -> tuple[dict[str, Any], list[str]]:
                 problems.append(f"{path}: [{other}] has no '{key}' (translation of [{lang}])")
             if not isinstance(template, str):
                 continue
-            try:
-                names = [n for _, n, _, _ in string.Formatter().parse(template) if n is not None]
-            except ValueError as exc:
-                problems.append(f"{path}: [{lang}] {key}: {exc} (a literal brace is written {{{{ }}}})")
-                continue
             allowed = FACTS | set(extras.get(key, []))
             problems += [
                 f"{path}: [{lang}] {key} uses unknown placeholder {{{name}}}"
-                for name in names if name not in allowed
+                for name in placeholders(template) if name not in allowed
             ]
     return data, problems
 
