@@ -14,6 +14,7 @@ from typing import Any
 from bot.event import Event
 
 UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
+PROGRAMME_FILE = UI_FILE.with_name("programme.toml")  # the programme's strings and words
 
 
 class _Blank(dict):
@@ -32,9 +33,11 @@ def plural(count: int, forms: list[str]) -> str:
 
 
 class Phrasebook:
-    def __init__(self, event: Event, path: Path = UI_FILE) -> None:
-        with open(path, "rb") as fh:
-            self.data: dict[str, Any] = tomllib.load(fh)
+    def __init__(self, event: Event, paths: tuple[Path, ...] = (UI_FILE, PROGRAMME_FILE)) -> None:
+        self.data: dict[str, Any] = {}
+        for path in paths:  # later files add keys to the tables of earlier ones
+            with open(path, "rb") as fh:
+                _merge(self.data, tomllib.load(fh))
         self.event = event
         self._facts = {lang: self._make_facts(lang) for lang in ("pl", "en")}
 
@@ -135,7 +138,8 @@ class Phrasebook:
         return {
             "event_name": e.name(lang),
             "event_short": e.short_name,
-            "date": self.day(lang, start.date()),
+            "date": self.day(lang, start.date()) if start.date() == end.date()
+            else self.day_range(lang, start.date(), end.date()),
             "start_time": self.clock(start),
             "end_time": self.clock(end),
             "duration": duration,
@@ -154,6 +158,14 @@ class Phrasebook:
             "next_host": e.next.host if e.next else "",
             "next_dates": self.day_range(lang, e.next.first_day, e.next.last_day) if e.next else "",
         }
+
+
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def _lang(lang: str | None) -> str:

@@ -16,6 +16,8 @@ from bot.config import Config
 from bot.event import Event
 from bot.media import MediaDesk
 from bot.outbox import Outbox
+from bot.programme import ProgrammeSource
+from bot.programme_desk import ProgrammeDesk
 from bot.reminders import ReminderScheduler, RemindersDesk
 from bot.storage import Storage
 from bot.switchboard import Switchboard
@@ -34,6 +36,7 @@ class Services:
     outbox: Outbox
     reminders: ReminderScheduler
     media: MediaDesk
+    programme: ProgrammeSource
 
 
 @contextlib.asynccontextmanager
@@ -41,6 +44,7 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
     """Everything the transports need, opened and closed together."""
     clock = clock or SystemClock()
     event = Event.load(config.event_file)
+    programme = ProgrammeSource(event, config.event_file)
     kb = KnowledgeBase.load()
     storage = await Storage.open(config.database)
     try:
@@ -54,7 +58,10 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         media = MediaDesk(config, storage, phrases, clock)
         assistant.media = media
         assistant.register(media.commands())
-        yield Services(config, clock, storage, assistant, board, outbox, reminders, media)
+        desk = ProgrammeDesk(programme, storage, phrases, clock, config.programme)
+        assistant.register(desk.commands())
+        assistant.consultants.append(desk)
+        yield Services(config, clock, storage, assistant, board, outbox, reminders, media, programme)
     finally:
         await storage.close()
 

@@ -103,6 +103,25 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (transport, chat_id, message_id)
     );
     """,
+    # 4: sessions of the programme that guests starred, each as the guest last heard of it
+    # (title, times, room; no start = told it is cancelled), and which start a reminder
+    # was queued for
+    """
+    CREATE TABLE stars (
+        event TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        starts_at TEXT,
+        ends_at TEXT,
+        room TEXT NOT NULL DEFAULT '',
+        starred_at TEXT NOT NULL,
+        reminded_for TEXT,
+        PRIMARY KEY (event, transport, chat_id, session_id)
+    );
+    CREATE INDEX stars_session ON stars (event, session_id);
+    """,
 ]
 
 
@@ -125,6 +144,35 @@ class User:
             row["transport"], row["chat_id"], row["language"],
             bool(row["reminders"]), bool(row["blocked"]), bool(row["is_private"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Star:
+    """A starred session as its guests last heard of it; `starts_at` None: told cancelled."""
+
+    session_id: str
+    title: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    room: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Star:
+        return cls(row["session_id"], row["title"], _time(row["starts_at"]), _time(row["ends_at"]),
+                   row["room"])
+
+
+@dataclass(frozen=True, slots=True)
+class StarHolder:
+    """Who starred a session, and how to reach them."""
+
+    chat: ChatRef
+    lang: str
+    is_private: bool
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class Storage:
@@ -260,6 +308,91 @@ class Storage:
         async with self.db.execute(query + " ORDER BY transport, chat_id", params) as cur:
             return [User.from_row(row) async for row in cur]
 
+    # stars (the programme): SQL only; bot/session_reminders.py decides
+
+    async def add_star(self, event: str, chat: ChatRef, star: Star, now: datetime) -> bool:
+        """Star a session for a chat; False if it was starred already."""
+        cur = await self.db.execute(
+            "INSERT OR IGNORE INTO stars (event, transport, chat_id, session_id, title, starts_at, "
+            "ends_at, room, starred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event, chat.transport, chat.chat_id, star.session_id, star.title,
+             _stamp(star.starts_at), _stamp(star.ends_at), star.room, stamp(now)),
+        )
+        await self.db.commit()
+        return cur.rowcount > 0
+
+    async def remove_star(self, event: str, chat: ChatRef, session_id: str) -> bool:
+        cur = await self.db.execute(
+            "DELETE FROM stars WHERE event = ? AND transport = ? AND chat_id = ? AND session_id = ?",
+            (event, chat.transport, chat.chat_id, session_id),
+        )
+        await self.db.commit()
+        return cur.rowcount > 0
+
+    async def stars_of(self, event: str, chat: ChatRef) -> list[Star]:
+        async with self.db.execute(
+            "SELECT * FROM stars WHERE event = ? AND transport = ? AND chat_id = ? "
+            "ORDER BY starts_at IS NULL, starts_at, session_id",
+            (event, chat.transport, chat.chat_id),
+        ) as cur:
+            return [Star.from_row(row) async for row in cur]
+
+    async def starred_sessions(self, event: str) -> list[Star]:
+        """Every version of a starred session that some guest last heard of."""
+        async with self.db.execute(
+            "SELECT DISTINCT session_id, title, starts_at, ends_at, room FROM stars WHERE event = ?",
+            (event,),
+        ) as cur:
+            return [Star.from_row(row) async for row in cur]
+
+    async def star_holders(
+        self, event: str, star: Star, *, unreminded_before: datetime | None = None
+    ) -> list[StarHolder]:
+        """Reachable chats that last heard of the session as `star`; with
+        `unreminded_before`, only those who starred it by then and have no reminder for
+        this start yet."""
+        query = (
+            "SELECT s.transport, s.chat_id, COALESCE(u.language, 'pl') AS lang, u.is_private "
+            "FROM stars s JOIN users u ON u.transport = s.transport AND u.chat_id = s.chat_id "
+            "WHERE u.blocked = 0 AND s.event = ? AND s.session_id = ? AND s.starts_at IS ? "
+            "AND s.ends_at IS ? AND s.room = ?"
+        )
+        params: list[object] = [event, star.session_id, _stamp(star.starts_at), _stamp(star.ends_at),
+                                star.room]
+        if unreminded_before is not None:
+            query += " AND s.starred_at <= ? AND (s.reminded_for IS NULL OR s.reminded_for != s.starts_at)"
+            params.append(stamp(unreminded_before))
+        async with self.db.execute(query + " ORDER BY s.transport, s.chat_id", params) as cur:
+            return [
+                StarHolder(ChatRef(r["transport"], r["chat_id"]), r["lang"], bool(r["is_private"]))
+                async for r in cur
+            ]
+
+    async def replace_star(self, event: str, old: Star, new: Star, *, commit: bool = True) -> None:
+        """Every guest who knew the session as `old` now knows it as `new` (which may carry
+        another id: the same session exported with other ids)."""
+        where = ("WHERE event = ? AND session_id = ? AND starts_at IS ? AND ends_at IS ? AND room = ?")
+        key = (event, old.session_id, _stamp(old.starts_at), _stamp(old.ends_at), old.room)
+        await self.db.execute(
+            f"UPDATE OR IGNORE stars SET session_id = ?, title = ?, starts_at = ?, ends_at = ?, room = ? "
+            f"{where}",
+            (new.session_id, new.title, _stamp(new.starts_at), _stamp(new.ends_at), new.room, *key),
+        )
+        if new.session_id != old.session_id:  # left: the guest starred it under the new id too
+            await self.db.execute(f"DELETE FROM stars {where}", key)
+        if commit:
+            await self.db.commit()
+
+    async def mark_reminded(self, event: str, session_id: str, start: datetime,
+                            chats: list[ChatRef], *, commit: bool = True) -> None:
+        await self.db.executemany(
+            "UPDATE stars SET reminded_for = ? "
+            "WHERE event = ? AND session_id = ? AND transport = ? AND chat_id = ?",
+            [(stamp(start), event, session_id, c.transport, c.chat_id) for c in chats],
+        )
+        if commit:
+            await self.db.commit()
+
     # statistics
 
     async def record_question(
@@ -278,8 +411,13 @@ class Storage:
         await self.db.commit()
 
 
+def _stamp(when: datetime | None) -> str | None:
+    return stamp(when) if when is not None else None
+
+
 # Tables with rows about one chat, erased by /forget: (table, (transport column, chat column)).
 FORGET_HOOKS: list[tuple[str, tuple[str, str]]] = [
+    ("stars", ("transport", "chat_id")),
     ("sent_reminders", ("transport", "chat_id")),
     ("outbox", ("transport", "chat_id")),
     ("tickets", ("asker_transport", "asker_chat")),
