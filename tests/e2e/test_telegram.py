@@ -19,7 +19,7 @@ import pytest
 
 from bot.config import DEFAULT_EVENT_FILE, Config
 from bot.messages import Attachment, ChatRef, Reply, Venue
-from bot.service import Services, open_services
+from bot.service import Services, background_work, open_services
 from bot.transport import RecipientGone
 from handlers.telegram import TelegramTransport
 from tests.e2e.telegram_emulator import BOT_USERNAME, TelegramSession
@@ -39,7 +39,7 @@ def make_config(telegram: TelegramSession, database: Path, **settings: Any) -> C
 @contextlib.asynccontextmanager
 async def running(config: Config) -> AsyncIterator[tuple[Services, TelegramTransport]]:
     """The core and the Telegram transport, as `irlf-bot run` starts them."""
-    async with open_services(config) as services:
+    async with open_services(config) as services, background_work(services):
         transport = TelegramTransport(services)
         await transport.start()
         try:
