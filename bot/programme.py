@@ -110,7 +110,8 @@ class Programme:
     def get(self, session_id: str) -> Session | None:
         return self._by_id.get(session_id)
 
-    def find(self, title: str, start: datetime, among: Iterable[Session] | None = None) -> Session | None:
+    def find(self, title: str, start: datetime | None,
+             among: Iterable[Session] | None = None) -> Session | None:
         """The one session with this title (and start, if two share the title), if any."""
         key = fold(" ".join(title.split()))
         same = [s for s in (self.sessions if among is None else among)

@@ -239,13 +239,13 @@ class ProgrammeDesk:
 
     def line(self, session: Session, lang: str) -> str:
         """'10:00–11:30 · Hala A · Panel CIMIC… — T. Zieliński, ...'"""
-        parts = [self._hours(session), session.room, session.title(lang)]
+        parts = [self.hours(session), session.room, session.title(lang)]
         text = " · ".join(p for p in parts if p)
         return f"{text} — {', '.join(session.speakers)}" if session.speakers else text
 
     def card(self, session: Session, lang: str, *, starred: bool = False) -> tuple[str, list[list[Button]]]:
         """Everything about one session, with ⭐/☆, .ics and the way back to its day."""
-        where = ", ".join(p for p in (self.when(session, lang), session.room) if p)
+        where = self.place_and_time(lang, session.start, session.end, session.room)
         lines = [f"„{session.title(lang)}”" if lang == "pl" else f"“{session.title(lang)}”", where]
         if session.speakers:
             lines.append(f"{self.phrases.text(lang, 'label_speakers')}: {', '.join(session.speakers)}")
@@ -263,8 +263,13 @@ class ProgrammeDesk:
 
     def when(self, session: Session, lang: str) -> str:
         """'piątek, 11 czerwca 2027, 10:00–11:30'"""
-        local = session.start.astimezone(self.event.zone)
-        return f"{self.phrases.day(lang, local.date())}, {self._hours(session)}"
+        return self.place_and_time(lang, session.start, session.end, "")
+
+    def place_and_time(self, lang: str, start: datetime, end: datetime, room: str) -> str:
+        """'piątek, 11 czerwca 2027, 10:00–11:30, Hala A'"""
+        day = self.phrases.day(lang, start.astimezone(self.event.zone).date())
+        hours = f"{self.phrases.clock(start)}–{self.phrases.clock(end)}"
+        return ", ".join(part for part in (day, hours, room) if part)
 
     # helpers
 
@@ -305,7 +310,8 @@ class ProgrammeDesk:
         label = f"{self.phrases.clock(session.start)} {session.title(lang)}"
         return Button(label if len(label) <= LABEL else label[:LABEL - 1] + "…", f"session {session.id}")
 
-    def _hours(self, session: Session) -> str:
+    def hours(self, session: Session) -> str:
+        """'10:00–11:30'"""
         return f"{self.phrases.clock(session.start)}–{self.phrases.clock(session.end)}"
 
     async def _stars(self, msg: Incoming) -> list[Star]:

@@ -20,6 +20,7 @@ from bot.outbox import Outbox
 from bot.programme import ProgrammeSource
 from bot.programme_desk import ProgrammeDesk
 from bot.reminders import ReminderScheduler, RemindersDesk
+from bot.session_reminders import SessionReminders
 from bot.storage import Storage
 from bot.switchboard import Switchboard
 from faq.knowledge import KnowledgeBase
@@ -39,6 +40,7 @@ class Services:
     reminders: ReminderScheduler
     media: MediaDesk
     programme: ProgrammeSource
+    sessions: SessionReminders
 
 
 @contextlib.asynccontextmanager
@@ -65,7 +67,9 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         desk = ProgrammeDesk(programme, storage, phrases, clock, config.programme)
         assistant.register(desk.commands())
         assistant.consultants.append(desk)
-        yield Services(config, clock, storage, assistant, board, outbox, reminders, media, programme)
+        sessions = SessionReminders(programme, storage, outbox, desk, clock, config.programme)
+        yield Services(config, clock, storage, assistant, board, outbox, reminders, media, programme,
+                       sessions)
     finally:
         await storage.close()
 
@@ -76,6 +80,7 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     workers = [
         asyncio.create_task(services.outbox.run(), name="outbox"),
         asyncio.create_task(services.reminders.run(), name="reminders"),
+        asyncio.create_task(services.sessions.run(), name="session-reminders"),
     ]
     try:
         yield
@@ -119,6 +124,7 @@ async def serve(
     workers = [
         asyncio.create_task(services.outbox.run(), name="outbox"),
         asyncio.create_task(services.reminders.run(), name="reminders"),
+        asyncio.create_task(services.sessions.run(), name="session-reminders"),
     ]
     supervisors = [
         asyncio.create_task(_supervise(t, stopping, fatal), name=f"start-{t.name}") for t in transports
