@@ -92,6 +92,7 @@ class Programme:
         self.implicit = implicit  # the event itself, no programme file
         self.source = source
         self._by_id = {s.id: s for s in self.sessions}
+        self._days = {s.id: s.start.astimezone(zone).date() for s in self.sessions}
 
     @classmethod
     def of_event(cls, event: Event) -> Programme:
@@ -125,10 +126,12 @@ class Programme:
         return when.astimezone(self.zone)
 
     def day_of(self, session: Session) -> date:
+        if self._by_id.get(session.id) is session:
+            return self._days[session.id]
         return self.local(session.start).date()
 
     def days(self) -> list[date]:
-        return sorted({self.day_of(s) for s in self.sessions})
+        return sorted(set(self._days.values()))
 
     def rooms(self) -> list[str]:
         return sorted({s.room for s in self.sessions if s.room})

@@ -51,20 +51,45 @@ class Vocabulary:
     """The word classes of faq/programme.toml ([words.pl], [words.en])."""
 
     def __init__(self, data: dict[str, dict[str, Any]]) -> None:
-        self.phrases: list[tuple[str, str, _Phrase]] = []  # (class, language, phrase)
-        self.weekdays: list[tuple[str, int, _Phrase]] = []
+        entries: list[tuple[str, str, _Phrase]] = []  # (class, language, phrase)
         self.months: dict[str, int] = {}
         self.words_of: dict[str, set[str]] = {}
         for lang, classes in data.items():
-            for name, entries in classes.items():
-                if name == "weekdays":
-                    self.weekdays += [(lang, n, _phrase(w)) for n, forms in enumerate(entries) for w in forms]
+            for name, listed in classes.items():
+                if name == "weekdays":  # class "weekday:N", N = 0 for Monday
+                    entries += [(f"weekday:{n}", lang, _phrase(w)) for n, forms in enumerate(listed)
+                                for w in forms]
                 elif name == "months":
-                    self.months.update({fold(m): n for n, m in enumerate(entries, start=1)})
+                    self.months.update({fold(m): n for n, m in enumerate(listed, start=1)})
                 else:
-                    self.phrases += [(name, lang, _phrase(e)) for e in entries]
-                    self.words_of.setdefault(name, set()).update(fold(e) for e in entries)
-        self.phrases.sort(key=lambda item: -len(item[2].parts))  # "po obiedzie" before "po"
+                    entries += [(name, lang, _phrase(e)) for e in listed]
+                    self.words_of.setdefault(name, set()).update(fold(e) for e in listed)
+        # Looked up by a question's word: the phrases whose first part is that word, or a
+        # beginning of it ("nastepn*"), longest phrases first ("po obiedzie" before "po").
+        self._exact: dict[str, list[tuple[str, str, _Phrase]]] = {}
+        self._prefixed: dict[str, list[tuple[str, str, _Phrase]]] = {}
+        for entry in sorted(entries, key=lambda e: -len(e[2].parts)):
+            first = entry[2].parts[0]
+            if first.endswith("*"):
+                self._prefixed.setdefault(first[:-1], []).append(entry)
+            else:
+                self._exact.setdefault(first, []).append(entry)
+
+    def longest_at(self, words: list[str], i: int) -> tuple[str, str, int]:
+        """(class, language, number of words) of the longest phrase at words[i], if any."""
+        word = words[i]
+        candidates = list(self._exact.get(word, ()))
+        for prefix, entries in self._prefixed.items():
+            if word.startswith(prefix):
+                candidates += entries
+        best = ("", "", 0)
+        for name, lang, phrase in candidates:
+            if name in TIME_WORDS:
+                continue
+            length = phrase.length_at(words, i)
+            if length > best[2]:
+                best = (name, lang, length)
+        return best
 
 
 def _phrase(text: str) -> _Phrase:
@@ -116,7 +141,8 @@ class ProgrammeQuestions:
     def __init__(self, vocabulary: Vocabulary, event_terms: set[str]) -> None:
         self.vocabulary = vocabulary
         self.event_terms = event_terms  # the event's own name: asking by it is for the FAQ
-        self._index: tuple[int, dict[str, tuple[set[str], set[str]]]] | None = None
+        self._index: tuple[Programme, dict[str, tuple[_Terms, _Terms]]] | None = None
+        self._speakers_of: tuple[Programme, list[tuple[str, list[str]]]] | None = None
 
     # reading
 
@@ -181,32 +207,18 @@ class ProgrammeQuestions:
         days = programme.days()
         i = 0
         while i < len(words):
-            if used[i]:
-                i += 1
-                continue
-            weekday = next(
-                ((lang, n, p) for lang, n, p in self.vocabulary.weekdays if p.length_at(words, i)), None
-            )
-            if weekday is not None:
-                lang, number, _ = weekday
-                reading.langs[lang] += 1
-                for day in [d for d in days if d.weekday() == number] or [None]:
-                    self._day(day, days, reading)
-                used[i] = True
-                i += 1
-                continue
-            best = max(
-                ((name, lang, p.length_at(words, i)) for name, lang, p in self.vocabulary.phrases
-                 if name not in TIME_WORDS),
-                key=lambda item: item[2], default=("", "", 0),
-            )
-            name, lang, length = best
+            name, lang, length = (("", "", 0) if used[i] else self.vocabulary.longest_at(words, i))
             if not length:
                 i += 1
                 continue
-            reading.classes[name] += 1
             if name != "event":  # "forum", "expo": the same in both languages
                 reading.langs[lang] += 1
+            if name.startswith("weekday:"):
+                number = int(name.partition(":")[2])
+                for day in [d for d in days if d.weekday() == number] or [None]:
+                    self._day(day, days, reading)
+            else:
+                reading.classes[name] += 1
             if name == "session":
                 reading.session_words.append(words[i])
             for j in range(i, i + length):
@@ -257,11 +269,7 @@ class ProgrammeQuestions:
 
     def _speakers(self, words: list[str], used: list[bool], reading: Reading, programme: Programme) -> None:
         """A speaker by surname, in any grammatical case ('Kowalskiej', 'Webera')."""
-        names = {name for s in programme.sessions for name in s.speakers}
-        for name in names:
-            own = _WORD.findall(fold(name))
-            if not own:
-                continue
+        for name, own in self._speaker_words(programme):
             surname = own[-1]
             for i, word in enumerate(words):
                 if _inflected(word, surname):
@@ -269,6 +277,13 @@ class ProgrammeQuestions:
                     used[i] = True
                     if i and _inflected(words[i - 1], own[0]):
                         used[i - 1] = True
+
+    def _speaker_words(self, programme: Programme) -> list[tuple[str, list[str]]]:
+        if self._speakers_of is None or self._speakers_of[0] is not programme:
+            names = sorted({name for s in programme.sessions for name in s.speakers})
+            found = [(name, _WORD.findall(fold(name))) for name in names]
+            self._speakers_of = (programme, [(name, own) for name, own in found if own])
+        return self._speakers_of[1]
 
     # selecting
 
@@ -352,16 +367,16 @@ class ProgrammeQuestions:
                 scores[session_id] = total / len(reading.topic)
         return scores
 
-    def _session_terms(self, programme: Programme) -> dict[str, tuple[set[str], set[str]]]:
-        """Per session: the terms and words of its title, kind and track; of its description."""
-        if self._index is not None and self._index[0] == id(programme):
+    def _session_terms(self, programme: Programme) -> dict[str, tuple[_Terms, _Terms]]:
+        """Per session: the words of its title, kind and track; of its description."""
+        if self._index is not None and self._index[0] is programme:
             return self._index[1]
-        index = {}
-        for s in programme.sessions:
-            strong = _terms(f"{s.title.pl} {s.title.en} {s.kind} {s.track}")
-            weak = _terms(f"{s.description.pl} {s.description.en}")
-            index[s.id] = (strong, weak)
-        self._index = (id(programme), index)
+        index = {
+            s.id: (_Terms.of(f"{s.title.pl} {s.title.en} {s.kind} {s.track}"),
+                   _Terms.of(f"{s.description.pl} {s.description.en}"))
+            for s in programme.sessions
+        }
+        self._index = (programme, index)  # held, so a new programme is never mistaken for it
         return index
 
     def _by_speaker(self, reading: Reading, programme: Programme) -> list[Session]:
@@ -428,24 +443,33 @@ def _is_lunch(session: Session) -> bool:
     return any(w.startswith(LUNCH_WORDS) for w in words)
 
 
-def _terms(text: str) -> set[str]:
-    """Stems and words of a text (both, so a typed word prefix can meet a title word)."""
-    words = [w for w in _WORD.findall(fold(text)) if w not in STOP_WORDS and len(w) > 1]
-    return {stem(w) for w in words} | {f"={w}" for w in words}
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """A text's words as typed (folded) and their stems."""
+
+    words: tuple[str, ...]
+    stems: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Terms:
+        found = (w for w in _WORD.findall(fold(text)) if w not in STOP_WORDS and len(w) > 1)
+        words = tuple(dict.fromkeys(found))
+        return cls(words, frozenset(stem(w) for w in words))
 
 
-def _hit(term: str, word: str, known: set[str]) -> bool:
-    """Whether a question's word is among a session's words: the same stem or word, the
-    same beginning ('mediach' ~ 'mediów', 'cyber' ~ 'cyberbezpieczeństwo'), or a typo."""
-    if term in known or f"={word}" in known:
+def _hit(term: str, word: str, known: _Terms) -> bool:
+    """Whether a question's word is among a text's words: the same stem or word, the same
+    beginning ('mediach' ~ 'mediów', 'cyber' ~ 'cyberbezpieczeństwo'), or a typo."""
+    if term in known.stems or word in known.words:
         return True
-    surfaces = [k[1:] for k in known if k.startswith("=")]
-    for surface in surfaces:
-        shared = next((i for i, (a, b) in enumerate(zip(word, surface, strict=False)) if a != b),
-                      min(len(word), len(surface)))
-        if shared >= 4 and shared >= min(len(word), len(surface)) - 3:
+    for other in known.words:
+        if other[:4] != word[:4]:
+            continue
+        shared = next((i for i, (a, b) in enumerate(zip(word, other, strict=False)) if a != b),
+                      min(len(word), len(other)))
+        if shared >= 4 and shared >= min(len(word), len(other)) - 3:
             return True
-    return len(word) >= 6 and any(fuzz.ratio(word, s) >= 85 for s in surfaces)
+    return len(word) >= 6 and any(fuzz.ratio(word, other) >= 85 for other in known.words)
 
 
 def _of_kind(session: Session, asked: list[str]) -> bool:
