@@ -48,6 +48,7 @@ test: $(BIN)/irlf-bot peers lint check-faq
 bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/matcher.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/programme.py
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/telegram_roundtrip.py
 	$(BIN)/python bench/matrix_roundtrip.py
