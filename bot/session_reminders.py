@@ -15,12 +15,10 @@ and expires at the start.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
-from bot.clock import Clock, stamp
+from bot.clock import Clock, every, stamp
 from bot.config import ProgrammeSettings
 from bot.messages import Button, Reply
 from bot.outbox import PRIORITY, Outbox
@@ -145,13 +143,7 @@ class SessionReminders:
 
     async def run(self) -> None:
         """Tick every TICK_SECONDS until cancelled."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("programme reminders: unexpected error; continuing")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(TICK_SECONDS)
+        await every(TICK_SECONDS, self.tick, "programme reminders")
 
 
 def _change(known: Star, latest: Star) -> str | None:

@@ -3,9 +3,8 @@ is cancelled, exactly once across restarts (sample programme, clock inside its d
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,8 +18,9 @@ from bot.event import Event
 from bot.messages import Incoming, Reply
 from bot.programme import Programme, Session, programme_path, read_programme, write_programme
 from bot.programme_import import read_schedule
-from bot.service import Services, open_services
+from bot.service import Services
 from tests.fakes import RecordingTransport
+from tests.test_reminders import running
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 SAMPLE = Path(__file__).parent / "data" / "ifre-2027"
@@ -53,15 +53,6 @@ def config(tmp_path: Path, event_file: Path) -> Config:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(DAY_TWO)
-
-
-@contextlib.asynccontextmanager
-async def running(config: Config, clock: ManualClock) -> AsyncIterator[tuple[Services, RecordingTransport]]:
-    """The bot's services with a recording Telegram attached (a fresh start each time)."""
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport()
-        services.board.attach(tg)
-        yield services, tg
 
 
 async def say(services: Services, command: str, args: str = "", chat: str = "1", **fields: object) -> Reply:
