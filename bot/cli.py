@@ -357,7 +357,11 @@ def programme_import_command(args: argparse.Namespace, config: Config, clock: Cl
         return EXIT_CONFIG
     new = imported.programme
     target = programme_path(config.event_file)
-    old = read_programme(event, target)
+    try:
+        old = read_programme(event, target)
+    except ConfigError as exc:  # the file in use is broken: this import replaces it
+        print(f"  note: the programme in use cannot be read ({exc}); comparing with none")
+        old = Programme.of_event(event)
     phrases = Phrasebook(event)
     first, last = event.local_start.date(), event.local_end.date()
     notes = imported.notes + [
@@ -382,7 +386,11 @@ def programme_import_command(args: argparse.Namespace, config: Config, clock: Cl
     if not args.write:
         print("Checked; nothing written (`irlf-bot programme import FILE` makes it the programme).")
         return 0
-    write_programme(new, event, target, source=args.file.name, now=clock.now())
+    try:
+        write_programme(new, event, target, source=args.file.name, now=clock.now())
+    except OSError as exc:
+        print(f"irlf-bot: cannot write {target}: {exc.strerror}; nothing was written", file=sys.stderr)
+        return EXIT_CONFIG
     print(f"Wrote {target}. A running bot uses it within a minute, no restart needed; guests "
           "who starred a moved or cancelled session are told.")
     return 0

@@ -281,6 +281,17 @@ def test_a_bad_file_exits_2_names_the_problem_and_writes_nothing(
     assert not (tmp_path / "ifre.programme.json").exists()
 
 
+def test_an_import_replaces_a_broken_programme_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event_file = event_copy(tmp_path)
+    (tmp_path / "ifre.programme.json").write_text("{broken", encoding="utf-8")
+    monkeypatch.setenv("IRLF_EVENT_FILE", str(event_file))
+    assert main(["programme", "import", str(EXPORTS / "schedule.xml")]) == 0
+    assert "cannot be read" in capsys.readouterr().out
+    assert len(read_programme(Event.load(event_file), tmp_path / "ifre.programme.json")) == 25
+
+
 def test_show_prints_one_day(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IRLF_EVENT_FILE", str(SAMPLE / "event.toml"))
     assert main(["programme", "show", "--day", "piątek"]) == 0
