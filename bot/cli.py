@@ -441,7 +441,7 @@ def programme_show_command(args: argparse.Namespace, config: Config, clock: Cloc
 
 def _secrets(config: Config) -> list[str]:
     values = [config.telegram.token, config.telegram.webhook_secret,
-              config.matrix.access_token, config.matrix.password]
+              config.matrix.access_token, config.matrix.password, config.matrix.pickle_key]
     return [v.get_secret_value() for v in values if v is not None]
 
 

@@ -1,8 +1,8 @@
 """Settings: defaults, then an optional TOML file, then the environment (which wins).
 
-Secrets (`TELEGRAM_BOT_TOKEN`, `MATRIX_ACCESS_TOKEN`, `MATRIX_PASSWORD`) are SecretStr so
-they never print. A bad file raises `ConfigError` naming the file, the field and the
-problem; the CLI turns it into exit code 2.
+Secrets (`TELEGRAM_BOT_TOKEN`, `MATRIX_ACCESS_TOKEN`, `MATRIX_PASSWORD`,
+`MATRIX_PICKLE_KEY`) are SecretStr so they never print. A bad file raises `ConfigError`
+naming the file, the field and the problem; the CLI turns it into exit code 2.
 """
 
 from __future__ import annotations
@@ -59,6 +59,13 @@ class MatrixSettings(_Section):
     media_desk_room: str | None = None
     broadcast_rooms: list[str] = Field(default_factory=list)
     max_retries: int = Field(default=5, ge=0)
+    # End-to-end encryption: the keys live in `store_path` (default: beside the database),
+    # encrypted with `pickle_key` (MATRIX_PICKLE_KEY).
+    encryption: bool = True
+    store_path: Path | None = None
+    pickle_key: SecretStr | None = None
+    # Replace a cross-signing identity the store does not hold (needs the password).
+    reset_cross_signing: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -138,6 +145,13 @@ class Config(_Section):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
+    @property
+    def matrix_store(self) -> Path:
+        """Where the Matrix encryption keys live: `[matrix] store_path`, else beside the database."""
+        if self.matrix.store_path is not None:
+            return self.matrix.store_path
+        return self.database.with_name(f"{self.database.stem}-matrix-store")
+
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -158,6 +172,7 @@ ENVIRONMENT: dict[str, tuple[str | None, str]] = {
     "MATRIX_USER_ID": ("matrix", "user_id"),
     "MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
     "MATRIX_PASSWORD": ("matrix", "password"),
+    "MATRIX_PICKLE_KEY": ("matrix", "pickle_key"),
     "IRLF_DB": (None, "database"),
     "IRLF_EVENT_FILE": (None, "event_file"),
 }
@@ -183,6 +198,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         for key in ("event_file", "database"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
+        matrix = data.get("matrix")
+        if isinstance(matrix, dict) and isinstance(matrix.get("store_path"), str):
+            if not Path(matrix["store_path"]).is_absolute():
+                matrix["store_path"] = str(base / matrix["store_path"])
     for variable, (section, name) in ENVIRONMENT.items():
         value = environ.get(variable)
         if value:

@@ -57,6 +57,16 @@ def test_secrets_do_not_print(tmp_path: Path) -> None:
     assert "very-secret" not in str(config.telegram)
 
 
+def test_matrix_key_store_lies_beside_the_database_unless_placed(tmp_path: Path) -> None:
+    env = {"IRLF_DB": str(tmp_path / "data" / "bot.db"), "MATRIX_PICKLE_KEY": "pickle-secret"}
+    config = load_config(None, environ=env)
+    assert config.matrix.encryption
+    assert config.matrix_store == tmp_path / "data" / "bot-matrix-store"
+    assert "pickle-secret" not in repr(config)
+    placed = load_config(write(tmp_path / "c.toml", '[matrix]\nstore_path = "keys"\n'), environ={})
+    assert placed.matrix_store == tmp_path / "keys"
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [

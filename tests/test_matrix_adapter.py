@@ -66,13 +66,13 @@ def text_event(body: str, sender: str = ALICE, **content: Any) -> Event:
     return event
 
 
-def incoming(room: MatrixRoom, body: str, **content: Any):
-    return to_incoming(room, text_event(body, **content), me_in(room))
+def incoming(room: MatrixRoom, body: str, *, direct: bool = False, **content: Any):
+    return to_incoming(room, text_event(body, **content), me_in(room), direct=direct)
 
 
 class TestDirectChat:
     def test_every_message_is_addressed_and_private(self) -> None:
-        msg = incoming(direct_room(), "gdzie jest forum")
+        msg = incoming(direct_room(), "gdzie jest forum", direct=True)
         assert msg.transport == "matrix"
         assert msg.chat_id == "!room:localhost"
         assert msg.sender_id == ALICE
@@ -83,7 +83,7 @@ class TestDirectChat:
         assert msg.command is None
 
     def test_command_is_split_into_name_and_args(self) -> None:
-        msg = incoming(direct_room(), "!lang en")
+        msg = incoming(direct_room(), "!lang en", direct=True)
         assert (msg.command, msg.args) == ("lang", "en")
 
     def test_image_is_not_text(self) -> None:
@@ -92,7 +92,7 @@ class TestDirectChat:
             "type": "m.room.message",
             "content": {"msgtype": "m.image", "body": "cat.png", "url": "mxc://localhost/cat"},
         })  # fmt: skip
-        msg = to_incoming(direct_room(), event, me_in(direct_room()))
+        msg = to_incoming(direct_room(), event, me_in(direct_room()), direct=True)
         assert not msg.is_text and msg.addressed and msg.command is None
 
 
@@ -126,7 +126,7 @@ class TestGroupRoom:
     def test_name_inside_another_word_is_not_a_mention(self) -> None:
         room = group_room()
         me = BotIdentity(BOT, ("bot",))
-        msg = to_incoming(room, text_event("the robots are here"), me)
+        msg = to_incoming(room, text_event("the robots are here"), me, direct=False)
         assert not msg.addressed
 
     def test_command_is_addressed(self) -> None:
@@ -146,14 +146,15 @@ class TestGroupRoom:
 
     def test_replied_to_bot_is_addressed(self) -> None:
         room = group_room()
-        msg = to_incoming(room, text_event("and when?"), me_in(room), replied_to_bot=True)
+        msg = to_incoming(room, text_event("and when?"), me_in(room), direct=False, replied_to_bot=True)
         assert msg.addressed
 
     def test_moderator_flag_follows_power_level(self) -> None:
         room = group_room()
         room.power_levels.users[ALICE] = 100
-        assert to_incoming(room, text_event("hi"), me_in(room)).is_room_moderator
-        assert not to_incoming(room, text_event("hi", sender=BOB), me_in(room)).is_room_moderator
+        me = me_in(room)
+        assert to_incoming(room, text_event("hi"), me, direct=False).is_room_moderator
+        assert not to_incoming(room, text_event("hi", sender=BOB), me, direct=False).is_room_moderator
 
 
 @pytest.mark.parametrize(
@@ -262,7 +263,8 @@ class FakeClient:
         self.responses = list(responses)
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
-    async def room_send(self, room_id: str, event_type: str, content: dict[str, Any]) -> Any:
+    async def room_send(self, room_id: str, event_type: str, content: dict[str, Any], **options: Any) -> Any:
+        assert options == {"ignore_unverified_devices": True}  # else nio refuses unverified devices
         self.sent.append((room_id, content))
         return self.responses.pop(0)
 
