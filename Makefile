@@ -56,6 +56,7 @@ bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/matcher.py
 	$(BIN)/python bench/markup.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/programme.py
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/telegram_roundtrip.py
 	$(BIN)/python bench/matrix_roundtrip.py

@@ -12,7 +12,7 @@ import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
@@ -52,7 +52,8 @@ class MediaHandoff(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer to one free-text question, as `irlf-bot ask --json` prints it."""
+    """The answer to one free-text question, as `irlf-bot ask --json` prints it
+    (`buttons`, the answer's own buttons, are not printed)."""
 
     question: str
     kind: str
@@ -61,9 +62,18 @@ class Answer:
     lang: str
     text: str
     suggestions: list[str] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["buttons"]
+        return data
+
+
+class Consultant(Protocol):
+    """Answers the questions it knows before the knowledge base does (the programme)."""
+
+    def consult(self, question: str, lang: str | None) -> Answer | None: ...
 
 
 class Assistant:
@@ -83,6 +93,7 @@ class Assistant:
         self.matcher = Matcher(kb)
         self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
+        self.consultants: list[Consultant] = []
         self._non_text_at: dict[ChatRef, float] = {}
         self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
         self._flood_warned: set[ChatRef] = set()
@@ -104,7 +115,15 @@ class Assistant:
     def ask(self, question: str, lang: str | None = None) -> Answer:
         """Answer one free-text question; `lang` is the user's choice when the text is neutral."""
         cleaned = clean(question)[:MAX_QUESTION]
+        consulted = next(
+            (a for c in self.consultants if (a := c.consult(cleaned, lang)) is not None), None
+        )
+        if consulted is not None and consulted.kind == "answer":
+            return replace(consulted, question=question)
         match = self.matcher.match(cleaned)
+        if consulted is not None and match.kind != "handoff":
+            # The consultant's honest "not here" (no such session), unless it is for the press.
+            return replace(consulted, question=question)
         reply_lang = match.lang or _known(lang) or "pl"
         return Answer(
             question=question,
@@ -213,7 +232,9 @@ class Assistant:
         if answer.kind == "handoff" and self.media is not None:
             return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []
-        if answer.kind == "suggest":
+        if answer.buttons:
+            buttons = answer.buttons
+        elif answer.kind == "suggest":
             buttons = [
                 [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
                 for e in answer.suggestions

@@ -24,7 +24,17 @@ from bot.event import Event
 from bot.logs import setup_logging
 from bot.messages import valid_text
 from bot.outbox import Outbox
-from bot.phrasebook import UI_FILE, read_ui
+from bot.phrasebook import PROGRAMME_FILE, UI_FILE, Phrasebook, read_ui
+from bot.programme import (
+    Programme,
+    ProgrammeDiff,
+    Session,
+    compare,
+    programme_path,
+    read_programme,
+    write_programme,
+)
+from bot.programme_import import FORMATS, ScheduleError, read_schedule
 from bot.service import build_transports, open_services, serve
 from bot.stats import gather as gather_stats
 from bot.storage import Storage, StorageUnavailable
@@ -113,6 +123,18 @@ def _parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="subscribers, questions per day, unanswered questions")
     stats.add_argument("--csv", type=Path, metavar="FILE", help="write the figures as CSV")
     stats.set_defaults(func=stats_command)
+
+    programme = sub.add_parser("programme", help="import, check and show the event's programme")
+    actions = programme.add_subparsers(dest="action", metavar="ACTION", required=True)
+    formats = "a pretalx/frab schedule JSON, a frab XML or an iCalendar (.ics) file"
+    importing = actions.add_parser("import", help=f"make {formats} the event's programme")
+    checking = actions.add_parser("check", help=f"check {formats} and compare it; write nothing")
+    for action, write in ((importing, True), (checking, False)):
+        action.add_argument("file", type=Path, help="the exported schedule")
+        action.set_defaults(func=programme_import_command, write=write)
+    show = actions.add_parser("show", help="print the programme in use, day by day")
+    show.add_argument("--day", help="one day: 2027-06-11, its number (1, 2...) or a weekday")
+    show.set_defaults(func=programme_show_command)
 
     check = sub.add_parser("check-faq", help="validate the knowledge base")
     check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
@@ -357,7 +379,7 @@ def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) ->
     the UI strings and the event file; exit 1 on any problem."""
     kb, problems = KnowledgeBase.read(args.data)
     problems += find_collisions(kb)
-    problems += read_ui(args.ui)[1]
+    problems += read_ui(args.ui)[1] + read_ui(PROGRAMME_FILE)[1]
     try:
         Event.load(config.event_file)
     except ConfigError as exc:
@@ -370,6 +392,101 @@ def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) ->
         + ("OK" if not problems else f"{len(problems)} problem(s)")
     )
     return 1 if problems else 0
+
+
+def programme_import_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Read an exported schedule, check it, show what changes; with `write`, attach it to
+    the event (the file beside the event file, which a running bot picks up)."""
+    event = Event.load(config.event_file)
+    try:
+        imported = read_schedule(args.file, event.zone)
+    except ScheduleError as exc:
+        for problem in exc.problems:
+            print(f"irlf-bot: {problem}", file=sys.stderr)
+        print("irlf-bot: nothing was written", file=sys.stderr)
+        return EXIT_CONFIG
+    new = imported.programme
+    target = programme_path(config.event_file)
+    try:
+        old = read_programme(event, target)
+    except ConfigError as exc:  # the file in use is broken: this import replaces it
+        print(f"  note: the programme in use cannot be read ({exc}); comparing with none")
+        old = Programme.of_event(event)
+    phrases = Phrasebook(event)
+    first, last = event.local_start.date(), event.local_end.date()
+    notes = imported.notes + [
+        f"{s.name(new.zone)} is outside the event's dates ({first} – {last})"
+        for s in new.sessions if not first <= new.day_of(s) <= last
+    ]
+    days = ", ".join(phrases.day("en", d) for d in new.days())
+    print(f"{args.file}: {FORMATS[imported.format]}, {len(new)} sessions in "
+          f"{len(new.rooms())} rooms on {days}")
+    for note in notes:
+        print(f"  note: {note}")
+    diff = compare(old, new)
+    if old.implicit:
+        print(f"No programme before: the event was a programme of one ({target} did not exist).")
+    elif diff.empty:
+        print(f"Same as the programme in use ({target}).")
+    else:
+        print(f"Compared with the programme in use ({target}): {len(diff.added)} added, "
+              f"{len(diff.removed)} removed, {len(diff.moved)} moved, {len(diff.changed)} changed")
+        for line in describe_diff(diff, new):
+            print(f"  {line}")
+    if not args.write:
+        print("Checked; nothing written (`irlf-bot programme import FILE` makes it the programme).")
+        return 0
+    try:
+        write_programme(new, event, target, source=args.file.name, now=clock.now())
+    except OSError as exc:
+        print(f"irlf-bot: cannot write {target}: {exc.strerror}; nothing was written", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"Wrote {target}. A running bot uses it within a minute, no restart needed; guests "
+          "who starred a moved or cancelled session are told.")
+    return 0
+
+
+def describe_diff(diff: ProgrammeDiff, programme: Programme) -> list[str]:
+    """One line per added (+), removed (-), moved (~) and changed (*) session."""
+    zone = programme.zone
+
+    def where(s: Session) -> str:
+        return f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}–{s.end.astimezone(zone):%H:%M} {s.room}".rstrip()
+
+    def ids(before: Session, after: Session) -> str:
+        return f"id {after.id}" if before.id == after.id else f"id {before.id}, now {after.id}"
+
+    return [
+        *(f"+ {s.name(zone)} {s.room}".rstrip() for s in diff.added),
+        *(f"- {s.name(zone)} {s.room}".rstrip() for s in diff.removed),
+        *(f"~ '{b.title.pl}' ({ids(b, a)}): {where(b)} -> {where(a)}" for b, a in diff.moved),
+        *(f"* '{a.title.pl}' ({ids(b, a)}): details changed" for b, a in diff.changed),
+    ]
+
+
+def programme_show_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Print the programme in use, or one day of it."""
+    event = Event.load(config.event_file)
+    programme = read_programme(event, programme_path(config.event_file))
+    phrases = Phrasebook(event)
+    days = programme.days()
+    if args.day:
+        day = programme.pick_day(args.day, clock.now().astimezone(event.zone).date())
+        if day is None:
+            listed = ", ".join(f"{n} = {d}" for n, d in enumerate(days, start=1))
+            print(f"irlf-bot: no programme day '{args.day}'; the days are {listed}", file=sys.stderr)
+            return 1
+        days = [day]
+    source = "the event itself (no programme file)" if programme.implicit else programme.source
+    print(f"{event.name('en')} — {len(programme)} sessions, from {source}")
+    for day in days:
+        print(f"\n{phrases.day('en', day)}")
+        for s in programme.on(day):
+            local = programme.local
+            speakers = f" — {', '.join(s.speakers)}" if s.speakers else ""
+            print(f"  {local(s.start):%H:%M}–{local(s.end):%H:%M}  {s.room or '-':<8} "
+                  f"{s.title.pl}{speakers}  [{s.id}]")
+    return 0
 
 
 def _secrets(config: Config) -> list[str]:

@@ -116,6 +116,21 @@ class ReminderSettings(_Section):
         return sorted((parse_duration(v) for v in self.before), reverse=True)
 
 
+class ProgrammeSettings(_Section):
+    remind_before: str = "15m"
+
+    @field_validator("remind_before")
+    @classmethod
+    def _parse(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def lead(self) -> timedelta:
+        """How long before a starred session its reminder goes out."""
+        return parse_duration(self.remind_before)
+
+
 class BroadcastSettings(_Section):
     # Overall (every message, replies first) and bulk (broadcasts, reminders) rates.
     telegram_overall_rate: float = Field(default=30.0, gt=0)
@@ -149,6 +164,7 @@ class Config(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)

@@ -16,6 +16,7 @@ from bot.event import Event
 from faq.knowledge import PLACEHOLDERS, placeholders
 
 UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
+PROGRAMME_FILE = UI_FILE.with_name("programme.toml")  # the programme's strings and words
 LANGS = ("pl", "en")
 # The event facts every string may use: the knowledge base's placeholders and the map link.
 FACTS = PLACEHOLDERS | {"map_url"}
@@ -63,10 +64,13 @@ def plural(count: int, forms: list[str]) -> str:
 
 
 class Phrasebook:
-    def __init__(self, event: Event, path: Path = UI_FILE) -> None:
-        self.data, problems = read_ui(path)
-        if problems:
-            raise ConfigError("; ".join(problems))
+    def __init__(self, event: Event, paths: tuple[Path, ...] = (UI_FILE, PROGRAMME_FILE)) -> None:
+        self.data: dict[str, Any] = {}
+        for path in paths:  # later files add keys to the tables of earlier ones
+            data, problems = read_ui(path)
+            if problems:
+                raise ConfigError("; ".join(problems))
+            _merge(self.data, data)
         self.event = event
         self._facts = {lang: self._make_facts(lang) for lang in ("pl", "en")}
 
@@ -167,7 +171,8 @@ class Phrasebook:
         return {
             "event_name": e.name(lang),
             "event_short": e.short_name,
-            "date": self.day(lang, start.date()),
+            "date": self.day(lang, start.date()) if start.date() == end.date()
+            else self.day_range(lang, start.date(), end.date()),
             "start_time": self.clock(start),
             "end_time": self.clock(end),
             "duration": duration,
@@ -186,6 +191,14 @@ class Phrasebook:
             "next_host": e.next.host if e.next else "",
             "next_dates": self.day_range(lang, e.next.first_day, e.next.last_day) if e.next else "",
         }
+
+
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def _lang(lang: str | None) -> str:

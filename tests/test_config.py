@@ -221,7 +221,7 @@ def test_a_misspelt_placeholder_in_the_ui_strings_is_found(
     assert main(["check-faq", "--ui", str(ui)]) == 1
     assert "[pl] unknown_command uses unknown placeholder {comand}" in capsys.readouterr().out
     with pytest.raises(ConfigError, match=r"ui\.toml: \[pl\] unknown_command .*\{comand\}"):
-        Phrasebook(Event.load(DEFAULT_EVENT_FILE), ui)
+        Phrasebook(Event.load(DEFAULT_EVENT_FILE), (ui,))
 
 
 def test_every_event_fact_is_a_known_placeholder() -> None:
