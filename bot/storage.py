@@ -239,6 +239,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX stars_session ON stars (event, session_id);
     """,
+    # 6: how many of a message's parts (a long text is several) went out before a failure,
+    # so a retry sends only the rest
+    """
+    ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 # Outbox states: pending -> claimed -> sent | failed | blocked | pending (retry);
@@ -284,6 +289,7 @@ class OutboxRow:
     state: str
     attempts: int
     expires_at: datetime | None
+    parts_sent: int = 0
 
     @property
     def chat(self) -> ChatRef:
@@ -296,6 +302,7 @@ class OutboxRow:
             r["lang"], bool(r["is_private"]), json.loads(r["body"]) if r["body"] else None,
             r["state"], r["attempts"],
             datetime.fromisoformat(r["expires_at"]) if r["expires_at"] else None,
+            r["parts_sent"],
         )
 
 
@@ -749,15 +756,18 @@ class Storage:
             return cur.rowcount > 0
 
     async def release(
-        self, row_id: int, not_before: datetime, *, error: str | None = None, count: bool = True
+        self, row_id: int, not_before: datetime, *, error: str | None = None, count: bool = True,
+        parts_sent: int = 0,
     ) -> bool:
         """Put a claimed message back to be tried again later (`count=False`: the attempt
-        was the platform's fault — a pause or an outage — not the recipient's)."""
+        was the platform's fault — a pause or an outage — not the recipient's); the parts
+        that went out are not sent again."""
         async with self.transaction():
             cur = await self._write(
                 "UPDATE outbox SET state = 'pending', not_before = ?, error = ?, lease_until = NULL, "
-                "attempts = attempts - ? WHERE id = ? AND state = 'claimed'",
-                (stamp(not_before), error and error[:300], 0 if count else 1, row_id),
+                "attempts = attempts - ?, parts_sent = MAX(parts_sent, ?) "
+                "WHERE id = ? AND state = 'claimed'",
+                (stamp(not_before), error and error[:300], 0 if count else 1, parts_sent, row_id),
             )
             return cur.rowcount > 0
 
