@@ -344,7 +344,9 @@ def test_a_rehearsal_refuses_the_real_database(tmp_path: Path, capsys, monkeypat
     assert not (tmp_path / "irlf-bot.db").exists()
 
 
-async def test_a_retry_sends_only_the_parts_that_did_not_go_out(services: Services, clock: ManualClock) -> None:
+async def test_a_retry_sends_only_the_parts_that_did_not_go_out(
+    services: Services, clock: ManualClock
+) -> None:
     class TwoParts(RecordingTransport):
         """Every reply is two platform messages; the second fails once."""
 
