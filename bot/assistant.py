@@ -12,14 +12,16 @@ import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import LiveContent
 from bot.event import Event
-from bot.messages import Button, ChatRef, Incoming, Reply, Venue
+from bot.logs import shown
+from bot.markup import user_text
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
 from bot.privacy import mask_personal
 from bot.storage import Storage, Ticket, User
@@ -60,7 +62,8 @@ class Handoff(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer to one free-text question, as `irlf-bot ask --json` prints it."""
+    """The answer to one free-text question, as `irlf-bot ask --json` prints it
+    (`buttons`, the answer's own buttons, are not printed)."""
 
     question: str
     kind: str
@@ -69,9 +72,18 @@ class Answer:
     lang: str
     text: str
     suggestions: list[str] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["buttons"]
+        return data
+
+
+class Consultant(Protocol):
+    """Answers the questions it knows before the knowledge base does (the programme)."""
+
+    def consult(self, question: str, lang: str | None) -> Answer | None: ...
 
 
 class Assistant:
@@ -88,6 +100,7 @@ class Assistant:
         self.clock = clock or SystemClock()
         self.desk: Handoff | None = None
         self.health: Health | None = None
+        self.consultants: list[Consultant] = []
         self._non_text_at: dict[ChatRef, float] = {}
         self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
         self._flood_warned: set[ChatRef] = set()
@@ -127,7 +140,15 @@ class Assistant:
     def ask(self, question: str, lang: str | None = None) -> Answer:
         """Answer one free-text question; `lang` is the user's choice when the text is neutral."""
         cleaned = clean(question)[:MAX_QUESTION]
+        consulted = next(
+            (a for c in self.consultants if (a := c.consult(cleaned, lang)) is not None), None
+        )
+        if consulted is not None and consulted.kind == "answer":
+            return replace(consulted, question=question)
         match = self.matcher.match(cleaned)
+        if consulted is not None and match.kind != "handoff":
+            # The consultant's honest "not here" (no such session), unless it is for the press.
+            return replace(consulted, question=question)
         reply_lang = match.lang or _known(lang) or "pl"
         return Answer(
             question=question,
@@ -217,7 +238,7 @@ class Assistant:
             handler = self._commands.get(msg.command.lower())
             if handler is None:
                 return [self.say(self.phrases.text(
-                    lang, "unknown_command", command=clean(msg.command)[:40],
+                    lang, "unknown_command", command=user_text(clean(msg.command)[:40]),
                     p=PREFIX.get(msg.transport, "/"),
                 ))]
             return await handler(msg, lang)
@@ -233,6 +254,7 @@ class Assistant:
             text = text[:MAX_QUESTION]
             notes.append(self.phrases.text(lang, "too_long"))
         answer = self.ask(text, lang)
+        log.debug("question %s: %s %s (%.2f)", shown(text), answer.kind, answer.entry, answer.score)
         now = self.clock.now()
         local = now.astimezone(self.event.zone)
         # "thanks" and "hello" are conversation, not questions left unanswered
@@ -250,7 +272,9 @@ class Assistant:
                 return await self.desk.hand_off("info", msg, text, answer.lang, said)
             self.desk.remember(msg.chat, text)
         buttons: list[list[Button]] = []
-        if answer.kind == "suggest":
+        if answer.buttons:
+            buttons = answer.buttons
+        elif answer.kind == "suggest":
             buttons = [
                 [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
                 for e in answer.suggestions
@@ -272,7 +296,7 @@ class Assistant:
     async def start(self, msg: Incoming, lang: str) -> list[Reply]:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
-        greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
+        greeting = self.phrases.text(lang, "greeting", name=f", {user_text(name)}" if name else "")
         parts = [greeting, self.phrases.text(lang, "privacy", p=PREFIX.get(msg.transport, "/"))]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
@@ -406,8 +430,8 @@ class Assistant:
 
 
 def clean(text: str) -> str:
-    """Drop control and direction characters, collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    """Drop control and direction characters, collapse whitespace, replace lone surrogates."""
+    return " ".join(_CONTROL.sub(" ", valid_text(text or "")).split())
 
 
 def _known(lang: str | None) -> str | None:

@@ -19,8 +19,6 @@ import contextlib
 import contextvars
 import hashlib
 import logging
-import string
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +28,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.event import Event
-from bot.phrasebook import UI_FILE, Phrasebook
+from bot.phrasebook import PROGRAMME_FILE, UI_FILE, Phrasebook, read_ui
 from faq.knowledge import DATA_DIR, LANGS, KnowledgeBase
 from faq.matcher import Matcher, find_collisions
 
@@ -49,8 +47,13 @@ class Sources:
     def of(cls, config: Config) -> Sources:
         return cls(config.event_file, config.knowledge_dir, config.ui_file)
 
+    @property
+    def ui_files(self) -> tuple[Path, ...]:
+        """The UI strings, then the programme's strings and words (bot/phrasebook.py)."""
+        return (self.ui_file, PROGRAMME_FILE)
+
     def files(self) -> list[Path]:
-        return [self.event_file, self.ui_file, *sorted(Path(self.data_dir).glob("*.toml"))]
+        return [self.event_file, *self.ui_files, *sorted(Path(self.data_dir).glob("*.toml"))]
 
     def version(self) -> str:
         """A short fingerprint of every file's name and bytes: changes when any file does."""
@@ -82,6 +85,7 @@ class Checked:
 
     content: Content | None
     problems: list[str] = field(default_factory=list)
+    entries: int = 0
     phrasings: int = 0
 
 
@@ -97,21 +101,23 @@ def check(sources: Sources, now: datetime) -> Checked:
     kb, found = KnowledgeBase.read(sources.data_dir)
     problems += found
     problems += find_collisions(kb)
-    ui, found = _read_ui(sources.ui_file, kb)
-    problems += found
-    phrasings = sum(len(e.questions[lang]) for e in kb for lang in LANGS)
-    if event is None or ui is None:
-        return Checked(None, problems, phrasings)
-    phrases = Phrasebook(event, sources.ui_file)
+    ui_problems = [p for path in sources.ui_files for p in read_ui(path)[1]]
+    if not ui_problems:
+        ui_problems = _ui_names_entries(read_ui(sources.ui_file)[0], sources.ui_file, kb)
+    problems += ui_problems
+    counts = len(kb), sum(len(e.questions[lang]) for e in kb for lang in LANGS)
+    if event is None or ui_problems:
+        return Checked(None, problems, *counts)
+    phrases = Phrasebook(event, sources.ui_files)
     for entry in kb:
         for lang in LANGS:
             filled = phrases.fill(lang, entry.answer[lang])
             if "{" in filled or "}" in filled:
                 problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
     if problems:
-        return Checked(None, problems, phrasings)
+        return Checked(None, problems, *counts)
     content = Content(event, kb, Matcher(kb), phrases, sources.version(), now)
-    return Checked(content, [], phrasings)
+    return Checked(content, [], *counts)
 
 
 def load(sources: Sources, now: datetime) -> Content:
@@ -122,46 +128,20 @@ def load(sources: Sources, now: datetime) -> Content:
     return checked.content
 
 
-def _read_ui(path: Path, kb: KnowledgeBase) -> tuple[dict[str, Any] | None, list[str]]:
-    """faq/ui.toml: both languages with the same keys, templates that parse, and the
-    [commands]/[dated] lists naming entries that exist."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        return None, [f"{path}: cannot be read ({exc.strerror})"]
-    except tomllib.TOMLDecodeError as exc:
-        return None, [f"{path.name}: not valid TOML: {exc}"]
-    problems: list[str] = []
-    for section in (*LANGS, "topics", "commands", "dated", "menu"):
-        if not isinstance(data.get(section), dict):
-            problems.append(f"{path.name}: section [{section}] is missing")
-    if problems:
-        return None, problems
-    pl, en = data["pl"], data["en"]
-    for key in sorted(set(pl) ^ set(en)):
-        missing = "en" if key in pl else "pl"
-        problems.append(f"{path.name}: [{missing}] {key} is missing (translation)")
-    for lang in LANGS:
-        for key, value in data[lang].items():
-            if isinstance(value, str) and not _parses(value):
-                problems.append(f"{path.name}: [{lang}] {key} has unbalanced braces")
+def _ui_names_entries(data: dict[str, Any], path: Path, kb: KnowledgeBase) -> list[str]:
+    """The sections the code reads are there, and [commands]/[dated] name entries that exist."""
+    problems = [
+        f"{path.name}: section [{section}] is missing"
+        for section in ("topics", "commands", "dated", "menu") if not isinstance(data.get(section), dict)
+    ]
     for section in ("commands", "dated"):
-        for name, ids in data[section].items():
+        for name, ids in (data.get(section) or {}).items():
             for entry_id in ids if isinstance(ids, list) else []:
                 if kb.entries and entry_id not in kb.entries:
                     problems.append(
                         f"{path.name}: [{section}] {name} names entry '{entry_id}', which does not exist"
                     )
-    return (None if problems else data), problems
-
-
-def _parses(template: str) -> bool:
-    try:
-        list(string.Formatter().parse(template))
-    except ValueError:
-        return False
-    return True
+    return problems
 
 
 @dataclass(frozen=True, slots=True)

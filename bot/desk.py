@@ -25,6 +25,7 @@ from bot.assistant import PREFIX, Handler, clean
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import LiveContent
+from bot.markup import user_text
 from bot.messages import ChatRef, Incoming, Reply
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage, Ticket
@@ -142,8 +143,8 @@ class Desk:
         replies = [Reply.of("\n\n".join([*notes, self.phrases.text(lang, kind.passed, id=ticket_id)]))]
         for desk in kind.chats:
             text = self.phrases.text(
-                await self._desk_lang(desk), kind.ticket, id=ticket_id, name=name,
-                transport=msg.transport, language=lang, question=question,
+                await self._desk_lang(desk), kind.ticket, id=ticket_id, name=user_text(name),
+                transport=msg.transport, language=lang, question=user_text(question),
                 p=PREFIX.get(desk.transport, "/"),
             )
             replies.append(Reply.of(text, chat=desk, tag=f"{TAG}{ticket_id}"))
@@ -211,9 +212,9 @@ class Desk:
         now = self.clock.now()
         lines = [self.phrases.text(lang, "desk_tickets")] + [
             self.phrases.text(
-                lang, "desk_ticket_line", mark=marks[t.kind], id=t.id, name=t.asker_name,
+                lang, "desk_ticket_line", mark=marks[t.kind], id=t.id, name=user_text(t.asker_name),
                 transport=t.asker.transport, age=self._age(lang, now - t.created_at),
-                question=t.question[:120],
+                question=user_text(t.question[:120]),
             )
             for t in open_tickets
         ]
@@ -228,10 +229,10 @@ class Desk:
         await self.storage.mark_ticket_answered(ticket.id, self.clock.now())
         log.info("%s ticket #%s answered from %s", ticket.kind, ticket.id, msg.transport)
         # The desk hears "sent" only once the asker really got it (the outbox follows up).
-        sent = Reply.of(self.phrases.text(lang, "desk_sent", id=ticket.id, name=ticket.asker_name),
+        name = user_text(ticket.asker_name)
+        sent = Reply.of(self.phrases.text(lang, "desk_sent", id=ticket.id, name=name), chat=msg.chat)
+        lost = Reply.of(self.phrases.text(lang, "desk_not_delivered", id=ticket.id, name=name),
                         chat=msg.chat)
-        lost = Reply.of(self.phrases.text(lang, "desk_not_delivered", id=ticket.id,
-                                          name=ticket.asker_name), chat=msg.chat)
         to_asker = Reply.of(
             self.phrases.text(ticket.lang, self.kinds[ticket.kind].answer, text=body),
             chat=ticket.asker, then={"sent": [sent.to_dict()], "failed": [lost.to_dict()]},

@@ -47,6 +47,7 @@ CONCURRENCY = 8  # messages in flight per transport: the most a kill -9 can repe
 IDLE_SECONDS = 1.0
 BURST_SECONDS = 0.05
 MAX_OUTAGE_PAUSE = 30.0
+OUTAGE_BUDGET = 10  # x max_attempts: tries of one message while the platform seems down
 KEEP_SETTLED = timedelta(days=7)
 
 # Lower first. Replies never wait behind anything; bulk (>= BULK) waits on the bulk rate.
@@ -128,6 +129,7 @@ class Pacer:
         self._groups: dict[str, AsyncLimiter] = {}
         self.paused_until = 0.0
         self.outages = 0
+        self.last_success = float("-inf")
 
     async def wait(self, chat_id: str, is_private: bool, *, bulk: bool) -> None:
         await self.wait_unpaused()
@@ -165,6 +167,7 @@ class Pacer:
 
     def reachable(self) -> None:
         self.outages = 0
+        self.last_success = time.monotonic()
 
 
 def _limiter(rate: float) -> AsyncLimiter:
@@ -552,6 +555,7 @@ class Courier:
 
     async def _send(self, row: OutboxRow) -> None:
         clock, settings = self.outbox.clock, self.outbox.settings
+        started = float("inf")
         try:
             transport = self.outbox.board.transports.get(self.name)
             if transport is None:
@@ -561,12 +565,14 @@ class Courier:
             if reply is None:
                 await self.storage.settle(row.id, "expired", clock.now())
                 return
+            reply.parts_sent = row.parts_sent  # a retry sends only what did not go out
             await self.pacer.wait(row.chat_id, row.is_private, bulk=row.priority >= BULK)
             if await self.storage.outbox_state(row.id) != "claimed":
                 return  # cancelled (or erased by /forget) while it waited its turn
             if row.expires_at is not None and clock.now() >= row.expires_at:
                 await self.storage.settle(row.id, "expired", clock.now())
                 return
+            started = time.monotonic()
             message_id = await transport.send(row.chat_id, reply)
         except RecipientGone as exc:
             log.info("outbox: %s:%s is gone (%s); skipped from now on", self.name, row.chat_id, exc)
@@ -578,11 +584,20 @@ class Courier:
         except RetryLater as exc:
             log.warning("outbox: %s asks to wait %.1fs", self.name, exc.retry_after)
             self.pacer.pause(exc.retry_after)
-            await self.storage.release(row.id, clock.now(), error=str(exc), count=False)
+            await self.storage.release(row.id, clock.now(), error=str(exc), count=False,
+                                       parts_sent=exc.parts_sent)
         except TransportDown as exc:
+            if self.pacer.last_success > started:  # others got through meanwhile: it is this message
+                await self._failed_attempt(row, exc, settings.max_attempts)
+                return
             pause = self.pacer.outage()
             log.warning("outbox: %s unreachable (%s); pausing %.0fs", self.name, exc, pause)
-            await self.storage.release(row.id, clock.now(), error=str(exc), count=False)
+            # Counted against a far larger budget: an outage of ~20 minutes fails no one, a
+            # message the platform refuses for ever does not retry for ever.
+            if row.attempts + 1 >= settings.max_attempts * OUTAGE_BUDGET:
+                await self._failed_attempt(row, exc, 0)
+            else:
+                await self.storage.release(row.id, clock.now(), error=str(exc), parts_sent=exc.parts_sent)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.storage.release(row.id, clock.now(), count=False))
@@ -614,7 +629,8 @@ class Courier:
                             row.id, self.name, row.chat_id, exc)
             else:
                 retry = clock.now() + timedelta(seconds=min(300, 2 ** attempts))
-                await self.storage.release(row.id, retry, error=f"{type(exc).__name__}: {exc}")
+                await self.storage.release(row.id, retry, error=f"{type(exc).__name__}: {exc}",
+                                           parts_sent=getattr(exc, "parts_sent", 0))
         except DatabaseError as db_exc:
             self.storage.failed("a delivery result", db_exc)
 

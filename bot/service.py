@@ -20,7 +20,10 @@ from bot.desk import Desk
 from bot.health import Health, http_endpoint
 from bot.organisers import OrganiserDesk
 from bot.outbox import Outbox
+from bot.programme import ProgrammeSource
+from bot.programme_desk import ProgrammeDesk
 from bot.reminders import ReminderScheduler, RemindersDesk
+from bot.session_reminders import SessionReminders
 from bot.storage import Storage
 from bot.switchboard import Switchboard
 
@@ -41,6 +44,8 @@ class Services:
     content: LiveContent
     health: Health
     control: Control
+    programme: ProgrammeSource
+    sessions: SessionReminders
 
 
 @contextlib.asynccontextmanager
@@ -48,6 +53,7 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
     """Everything the transports need, opened and closed together."""
     clock = clock or SystemClock()
     content = LiveContent.open(Sources.of(config), clock)
+    programme = ProgrammeSource(content.event, config.event_file)
     storage = await Storage.open(config.database)
     try:
         assistant = Assistant(config, content, storage, clock)
@@ -61,10 +67,14 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         assistant.desk = desk
         assistant.register(desk.commands())
         outbox.delivered_hooks["ticket"] = desk.on_delivered
+        programme_desk = ProgrammeDesk(programme, storage, content, clock, config.programme)
+        assistant.register(programme_desk.commands())
+        assistant.consultants.append(programme_desk)
+        sessions = SessionReminders(programme, storage, outbox, programme_desk, clock, config.programme)
         health, control = _operations(config, storage, content, assistant, board)
         assistant.register(OrganiserDesk(config, storage, content, control, clock).commands())
         yield Services(config, clock, storage, assistant, board, outbox, reminders, desk,
-                       content, health, control)
+                       content, health, control, programme, sessions)
     finally:
         await storage.close()
 
@@ -113,6 +123,7 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     workers = [
         asyncio.create_task(services.outbox.run(), name="outbox"),
         asyncio.create_task(services.reminders.run(), name="reminders"),
+        asyncio.create_task(services.sessions.run(), name="session-reminders"),
     ]
     try:
         yield
@@ -157,6 +168,7 @@ async def serve(
         workers = [
             asyncio.create_task(services.outbox.run(), name="outbox"),
             asyncio.create_task(services.reminders.run(), name="reminders"),
+            asyncio.create_task(services.sessions.run(), name="session-reminders"),
         ]
         supervisors = [
             asyncio.create_task(_supervise(t, stopping, fatal), name=f"start-{t.name}")
