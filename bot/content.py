@@ -101,9 +101,12 @@ def check(sources: Sources, now: datetime) -> Checked:
     kb, found = KnowledgeBase.read(sources.data_dir)
     problems += found
     problems += find_collisions(kb)
-    ui_problems = [p for path in sources.ui_files for p in read_ui(path)[1]]
-    if not ui_problems:
-        ui_problems = _ui_names_entries(read_ui(sources.ui_file)[0], sources.ui_file, kb)
+    ui_problems: list[str] = []
+    for path in sources.ui_files:
+        data, found = read_ui(path)
+        ui_problems += found
+        if path == sources.ui_file and data:
+            ui_problems += _ui_names_entries(data, path, kb)
     problems += ui_problems
     counts = len(kb), sum(len(e.questions[lang]) for e in kb for lang in LANGS)
     if event is None or ui_problems:
