@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.content import LiveContent
 from bot.control import Control
+from bot.markup import user_text
 from bot.messages import Image, Incoming, Reply
 from bot.review import group_questions
 from bot.storage import Storage
@@ -80,7 +81,8 @@ class OrganiserDesk:
                               groups=len(groups))]
         for group in groups[:MAX_GROUPS]:
             first, *others = [
-                phrases.text(lang, "unanswered_quote", text=clean(t)[:120]) for t in group.examples()
+                phrases.text(lang, "unanswered_quote", text=user_text(clean(t)[:120]))
+                for t in group.examples()
             ]
             also = phrases.text(lang, "unanswered_also", texts=", ".join(others)) if others else ""
             if group.closest is None:
