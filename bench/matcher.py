@@ -94,12 +94,13 @@ def report(label: str, timings: list[float]) -> None:
           f"   mean {statistics.fmean(timings):7.3f} ms   n={len(timings)}")
 
 
-def accuracy(kb: KnowledgeBase, show_failures: bool) -> None:
+def accuracy(kb: KnowledgeBase, show_failures: bool, holdout: bool = True) -> None:
     """Right answers per labelled set and clock; confidently wrong ones counted apart."""
     config = Config()
     event = Event.load(config.event_file)
-    sets = [("clean", CLEAN), ("chat tune", [q for q in CHAT if q["split"] == "tune"]),
-            ("chat holdout", [q for q in CHAT if q["split"] == "holdout"])]
+    sets = [("clean", CLEAN), ("chat tune", [q for q in CHAT if q["split"] == "tune"])]
+    if holdout:
+        sets.append(("chat holdout", [q for q in CHAT if q["split"] == "holdout"]))
     for clock_name, when in CLOCKS.items():
         assistant = Assistant(config, event, kb, None, ManualClock(parse_when(when)))  # type: ignore[arg-type]
         for name, cases in sets:
@@ -125,10 +126,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--failures", action="store_true", help="list the tune split's failures")
     parser.add_argument("--accuracy-only", action="store_true", help="skip the speed figures")
+    parser.add_argument("--no-holdout", action="store_true", help="leave the holdout split out")
     args = parser.parse_args()
 
     kb = KnowledgeBase.load()
-    accuracy(kb, args.failures)
+    accuracy(kb, args.failures, not args.no_holdout)
     if args.accuracy_only:
         return
     start = time.perf_counter()

@@ -58,6 +58,7 @@ class Answer:
     lang: str
     text: str
     suggestions: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)  # every entry answered, `entry` first
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +111,7 @@ class Assistant:
             lang=reply_lang,
             text=self._answer_text(match, reply_lang, cleaned),
             suggestions=match.suggestions,
+            entries=match.entries or ([match.entry] if match.entry else []),
         )
 
     def _dated(self, text: str, lang: str) -> str:
@@ -132,8 +134,10 @@ class Assistant:
             if chat is not None:
                 return self.phrases.text(lang, "greeting_short" if chat == "greeting" else "thanks")
             return self.phrases.text(lang, "fallback")
-        text = self.entry_answer(match.entry, lang)
-        if match.kind == "handoff":
+        text = self.entries_answer(match.entries or [match.entry], lang)
+        if match.kind == "handoff" or any(
+            self.kb.entries[e].handoff for e in match.entries
+        ):
             media = self.event.contacts.media.email
             if media not in text:
                 text = f"{text}\n{self.phrases.text(lang, 'handoff_contact')}"
@@ -145,8 +149,13 @@ class Assistant:
 
     def entry_answer(self, entry_id: str, lang: str) -> str:
         """An entry's answer as the user reads it today (dated entries carry the countdown)."""
-        text = self.entry_text(entry_id, lang)
-        if entry_id in self.phrases.data["dated"]["entries"]:
+        return self.entries_answer([entry_id], lang)
+
+    def entries_answer(self, entry_ids: list[str], lang: str) -> str:
+        """The answers to one message's questions, in order, as one reply; the countdown
+        (or, after the event, what comes next) once, after them."""
+        text = "\n\n".join(self.entry_text(e, lang) for e in entry_ids)
+        if any(e in self.phrases.data["dated"]["entries"] for e in entry_ids):
             text = self._dated(text, lang)
         return text
 

@@ -22,10 +22,19 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.normalize import generic_terms, guess_language, mentions_press, tokens
+from faq.message import Clause, read
+from faq.normalize import (
+    fold,
+    generic_terms,
+    language_of_word,
+    mentions_press,
+    raw_words,
+    tokens,
+)
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
+MAX_ENTRIES = 3  # a message asking more gets the first three
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,12 @@ class Thresholds:
     unknown: float = 0.8
     entry_share: float = 0.5
     off_topic: float = 0.4
+    single: float = 0.1  # a lone "did you mean" this far ahead of the next entry is answered
+    context: float = 0.5  # how much a known word of the context counts
+    intro: float = 0.2  # ... and of a self-introduction ("we come from Ukraine")
+    said_unknown: float = 0.0  # how much an unknown word outside the question counts
+    claim_unknown: float = 0.3  # ... and one in a statement to confirm
+    same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +62,31 @@ class Match:
     score: float
     lang: str | None
     suggestions: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)  # every entry answered, `entry` first
+    claim: object | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """The band of one asked clause."""
+
+    kind: Kind
+    entry: str | None
+    score: float
+    suggestions: list[str] = field(default_factory=list)
+    claim: object | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A question as the matcher reads it: what each word may stand for (vocabulary terms
+    with a similarity), and how much each word counts (1 for what is asked)."""
+
+    lookups: list[tuple[tuple[str, float], ...]]
+    scales: list[float]
+
+    def plus(self, other: _Reading) -> _Reading:
+        return _Reading(self.lookups + other.lookups, self.scales + other.scales)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +103,7 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
         self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
+        self._contacts = {e.id for e in kb if e.category == "contacts"}
         texts: list[tuple[str, str | None, list[str]]] = []
         self._surface: dict[str, str] = {}  # a word as typed (folded) -> its term
         for entry in kb:
@@ -91,10 +132,20 @@ class Matcher:
         self._off_topic_terms = set().union(
             *(terms for entry_id, terms in self._entry_terms.items() if entry_id in self._off_topic)
         )
-        self._vocabulary_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        self._terms_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
         for _, lang, found in texts:
             if lang:
-                self._vocabulary_of[lang].update(found)
+                self._terms_of[lang].update(found)
+        # Words as typed that only one language's phrasings use ("trwa", "starts").
+        typed: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        for entry in kb:
+            for lang in LANGS:
+                for question in entry.questions[lang]:
+                    typed[lang].update(fold(w) for w in raw_words(question))
+        self._word_language = {
+            word: lang for lang, other in (("pl", "en"), ("en", "pl"))
+            for word in typed[lang] - typed[other]
+        }
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         seen: set[tuple[str, str | None, frozenset[str]]] = set()
@@ -121,66 +172,149 @@ class Matcher:
             return ((known, 1.0),)
         if len(surface) < 4 or surface.isdigit():
             return ()
-        cutoff = 75 if len(surface) < 6 else 80
+        cutoff = 80  # one letter in four changed is another word ("test", "best")
         best: dict[str, float] = {}
+        slack = 1 if len(surface) < 6 else 2  # a typo keeps a word's length, near enough
         for word, score, _ in process.extract(
             surface, self._surfaces, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
         ):
+            if abs(len(word) - len(surface)) > slack:
+                continue
             found = self._surface[word]
             best[found] = max(best.get(found, 0.0), score / 100)
         return tuple(sorted(best.items(), key=lambda item: -item[1])[:3])
 
     def match(self, question: str) -> Match:
-        """Classify one question into answer / suggest / handoff / fallback."""
+        """Classify one message into answer / suggest / handoff / fallback. Each clause
+        that asks is matched on its own (what else the message says may lend a known word,
+        never an unknown one); two questions answered with confidence give two entries."""
+        clauses = read(question)
+        asked = [c for c in clauses if c.role == "question"]
+        lang = self._language(clauses)
+        if not asked:
+            return Match("fallback", None, 0.0, lang)
+        said = [c for c in clauses if c.role in ("context", "intro")]
+        press_said = any(mentions_press(c.text) for c in said)
+        readings = [self._read(c, said) for c in asked]
+        verdicts = [self._answer(r, mentions_press(c.text), c.checks)
+                    for c, r in zip(asked, readings, strict=True)]
+        verdicts = self._distinct(verdicts, asked)
+        if press_said and not any(v.kind == "handoff" for v in verdicts):
+            return self._hand_off(self._read_all(asked, said), lang)
+        sure = [v for v in verdicts if v.kind in ("answer", "handoff")]
+        if any(v.kind == "handoff" for v in sure):
+            # A journalist asking whom to write to means the media contact.
+            sure = [v for v in sure if v.kind == "handoff" or v.entry not in self._contacts]
+        if not sure and len(asked) > 1:
+            sure = [v for v in [self._answer(self._read_all(asked, said), False)]
+                    if v.kind in ("answer", "handoff")]
+        if sure:
+            entries = list(dict.fromkeys(v.entry for v in sure if v.entry))[:MAX_ENTRIES]
+            first = sure[0]
+            claims = [v.claim for v in sure if v.claim is not None]
+            return Match(first.kind, first.entry, first.score, lang, [], entries,
+                         claims[0] if claims else None)
+        best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
+        return Match(best.kind, None, best.score, lang, best.suggestions)
+
+    def _distinct(self, verdicts: list[_Verdict], asked: list[Clause]) -> list[_Verdict]:
+        """Drop an answer to a clause that an earlier answer already covers: "chcę
+        zaproponować temat panelu, do kogo pisać?" asks one thing, not two."""
+        kept: list[_Verdict] = []
+        for verdict, clause in zip(verdicts, asked, strict=True):
+            if verdict.kind in ("answer", "handoff") and any(
+                self._explains(earlier.entry, clause) >= self.thresholds.same_question
+                for earlier in kept if earlier.kind in ("answer", "handoff") and earlier.entry
+            ):
+                continue
+            kept.append(verdict)
+        return kept
+
+    def _explains(self, entry_id: str, clause: Clause) -> float:
+        """The share of a clause's weight an entry's whole vocabulary explains."""
+        reading = self._words(clause.text, 1.0, 1.0)
+        vocabulary = self._entry_terms[entry_id]
+        total = explained = 0.0
+        for found in reading.lookups:
+            weight = self._weight(found)
+            total += weight
+            explained += weight * max((sim for w, sim in found if w in vocabulary), default=0.0)
+        return explained / total if total else 1.0
+
+    def _read(self, clause: Clause, said: list[Clause]) -> _Reading:
+        """A question clause's words at full weight, what else was said at less. In a
+        statement to confirm ("forum jest w Krakowie, prawda?") an unknown word is the
+        claim itself, so it counts little."""
         t = self.thresholds
-        query = list(dict.fromkeys(tokens(question)))
+        reading = self._words(clause.text, 1.0, t.claim_unknown if clause.checks else 1.0)
+        for other in said:
+            scale = t.intro if other.role == "intro" else t.context
+            reading = reading.plus(self._words(other.text, scale, t.said_unknown))
+        return reading
+
+    def _read_all(self, asked: list[Clause], said: list[Clause]) -> _Reading:
+        joined = Clause(" ".join(c.text for c in asked), (), "question")
+        return self._read(joined, said)
+
+    def _words(self, text: str, known: float, unknown: float) -> _Reading:
+        query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
-        scored = self._score(lookups)
-        best_per_entry = {entry: (score, lang) for entry, (score, _, lang) in scored.items()}
-        coverage_of = {entry: cover for entry, (_, cover, _) in scored.items()}
-        ranked = sorted(best_per_entry.items(), key=lambda item: -item[1][0])
-        guessed = guess_language(question)
-        if mentions_press(question):
-            entry = next((e for e, _ in ranked if e in self._handoff_entries), None)
-            entry = entry or (self._handoff_entries[0] if self._handoff_entries else None)
-            score = best_per_entry.get(entry, (0.0, None))[0] if entry else 0.0
-            lang = self._language(lookups, guessed)
-            return Match("handoff", entry, round(score, 3), lang)
+        scales = [known if found else unknown for found in lookups]
+        return _Reading(lookups, scales)
+
+    def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
+        """A press question: the media entry that fits it best, else the first."""
+        scored = self._score(reading)
+        ranked = sorted(
+            (e for e in scored if e in self._handoff_entries), key=lambda e: -scored[e][0]
+        )
+        entry = ranked[0] if ranked else (self._handoff_entries or [None])[0]
+        score = scored[entry][0] if entry in scored else 0.0
+        return Match("handoff", entry, round(score, 3), lang, [], [entry] if entry else [])
+
+    def _answer(self, reading: _Reading, press: bool, checks: bool = False) -> _Verdict:
+        """The band of one clause (with what else was said)."""
+        if press:
+            handed = self._hand_off(reading, None)
+            return _Verdict("handoff", handed.entry, handed.score)
+        t = self.thresholds
+        scored = self._score(reading)
+        ranked = sorted(scored.items(), key=lambda item: -item[1][0])
         if not ranked:
-            return Match("fallback", None, 0.0, guessed)
-        top_id, (top, _) = ranked[0]
+            return _Verdict("fallback", None, 0.0)
+        top_id, (top, _, _) = ranked[0]
         if top_id in self._off_topic and top >= t.suggest:
-            return Match("fallback", None, round(top, 3), guessed)
+            return _Verdict("fallback", None, round(top, 3))
         ranked = [item for item in ranked if item[0] not in self._off_topic]
         if not ranked:
-            return Match("fallback", None, 0.0, guessed)
-        top_id, (top, _) = ranked[0]
+            return _Verdict("fallback", None, 0.0)
+        top_id, (top, coverage, _) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        lang = self._language(lookups, guessed)
-        coverage = coverage_of[top_id]
-        if self._off_topic_share(lookups, top_id) >= t.off_topic:
-            return Match("fallback", None, round(top, 3), guessed)
+        if not checks and self._off_topic_share(reading, top_id) >= t.off_topic:
+            return _Verdict("fallback", None, round(top, 3))
+        kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
         if top >= t.answer and top - second >= t.margin and coverage >= t.coverage:
-            kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
-            return Match(kind, top_id, round(top, 3), lang)
-        close = [e for e, (s, _) in ranked[:3] if s >= t.suggest and s >= top - 0.15]
+            return _Verdict(kind, top_id, round(top, 3))
+        close = [e for e, (s, _, _) in ranked[:3] if s >= t.suggest and s >= top - 0.15]
         if top >= t.suggest and coverage >= t.coverage and close:
-            return Match("suggest", None, round(top, 3), lang, close)
-        return Match("fallback", None, round(top, 3), guessed)
+            if len(close) == 1 and top - second >= t.single:
+                return _Verdict(kind, top_id, round(top, 3))
+            return _Verdict("suggest", None, round(top, 3), close)
+        return _Verdict("fallback", None, round(top, 3))
 
-    def _score(
-        self, lookups: list[tuple[tuple[str, float], ...]]
-    ) -> dict[str, tuple[float, float, str | None]]:
+    def _weight(self, found: tuple[tuple[str, float], ...]) -> float:
+        """How much a word says: its rarest meaning's weight, or the unknown word's."""
+        return max((self._idf[w] for w, _ in found), default=self._unknown_weight)
+
+    def _score(self, reading: _Reading) -> dict[str, tuple[float, float, str | None]]:
         """The best phrasing of every entry sharing a distinctive term with the question
-        (given as the vocabulary each of its words stands for):
+        (given as the vocabulary each of its words stands for, and how much each counts):
         entry -> (score, share of the question it explains, language of that phrasing)."""
+        lookups = reading.lookups
         if not lookups:
             return {}
-        weights = [
-            max((self._idf[w] for w, _ in found), default=self._unknown_weight)
-            if found else self._unknown_weight
-            for found in lookups
-        ]
+        weights = [self._weight(found) * scale
+                   for found, scale in zip(lookups, reading.scales, strict=True)]
         # Only phrasings sharing a distinctive term are scored: one that shares only
         # "forum" with the question cannot explain enough of it to matter.
         strong = [found for found in lookups if found and self._idf[found[0][0]] > GENERIC_WEIGHT]
@@ -189,18 +323,18 @@ class Matcher:
         for found in seeds:
             for word, _ in found:
                 candidates.update(self._postings[word])
-        total_query = sum(weights)
+        total_query = sum(weights) or 1.0
         alpha = self.thresholds.query_weight
         best: dict[str, tuple[float, float, str | None]] = {}
         for index in candidates:
             phrasing = self._phrasings[index]
             present = phrasing.weights
             explained = covered = 0.0
-            for weight, found in zip(weights, lookups, strict=True):
+            for weight, found, scale in zip(weights, lookups, reading.scales, strict=True):
                 similarity = gain = 0.0
                 for word, sim in found:
                     if word in present and sim > similarity:
-                        similarity, gain = sim, present[word] * sim
+                        similarity, gain = sim, present[word] * sim * scale
                 explained += weight * similarity
                 covered += gain
             query_cover = explained / total_query
@@ -222,33 +356,46 @@ class Matcher:
                 best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
 
-    def _off_topic_share(
-        self, lookups: list[tuple[tuple[str, float], ...]], entry_id: str
-    ) -> float:
+    def _off_topic_share(self, reading: _Reading, entry_id: str) -> float:
         """How much of the question only the off-topic examples explain ("capital" in "the
         capital of Taiwan"): words that point away from the entry that matched best."""
         vocabulary = self._entry_terms[entry_id]
         total = away = 0.0
-        for found in lookups:
-            weight = max((self._idf[w] for w, _ in found), default=self._unknown_weight)
+        for found, scale in zip(reading.lookups, reading.scales, strict=True):
+            weight = self._weight(found) * scale
             total += weight
             words = {w for w, _ in found}
             if words and not words & vocabulary and words & self._off_topic_terms:
                 away += weight
         return away / total if total else 0.0
 
-    def _language(
-        self, lookups: list[tuple[tuple[str, float], ...]], guessed: str | None
-    ) -> str | None:
-        """The question's language: its own words, else the language only one side uses."""
-        if guessed:
-            return guessed
-        matched = [found[0][0] for found in lookups if found]
+    def _language(self, clauses: list[Clause]) -> str | None:
+        """The language of what is asked and of the greeting: each word one language only
+        uses votes (its grammar, Polish letters: 2; a word only that language's phrasings
+        use: 1), so a name or one foreign word does not tip it. A tie goes to the first
+        question, then to the rest of the message."""
+        asked = [c for c in clauses if c.role in ("question", "small")]
+        first = [c for c in clauses if c.role == "question"][:1]
+        said = [c for c in clauses if c.role in ("context", "intro")]
+        for group in (asked, said, first):
+            votes = {"pl": 0, "en": 0}
+            for clause in group:
+                for raw in raw_words(clause.text):
+                    lang = language_of_word(raw)
+                    if lang:
+                        votes[lang] += 2
+                        continue
+                    lang = self._word_language.get(fold(raw))
+                    if lang:
+                        votes[lang] += 1
+            if votes["pl"] != votes["en"]:
+                return "pl" if votes["pl"] > votes["en"] else "en"
+        # Typos: the language of the vocabulary the words were matched to ("regsiter").
+        text = " ".join(c.text for c in clauses)
+        matched = [found[0][0] for found in (self._lookup(t, s) for t, s in tokens(text)) if found]
         only = {
-            lang: sum(
-                t in self._vocabulary_of[lang] and t not in self._vocabulary_of[other]
-                for t in matched
-            )
+            lang: sum(t in self._terms_of[lang] and t not in self._terms_of[other]
+                      for t in matched)
             for lang, other in (("pl", "en"), ("en", "pl"))
         }
         if only["pl"] != only["en"]:

@@ -1,0 +1,236 @@
+"""A message as people write it: sentences and clauses, each with a role.
+
+"Dzień dobry, nazywam się Jan, pracuję w urzędzie gminy. O której mam być na forum?" is a
+greeting, a self-introduction, context and one question. The matcher answers what is
+asked; the rest may lend a known word ("Parking — gdzie jest?") but its unknown words
+(names, jobs, towns, politeness) never count against the answer.
+
+Roles: "small" (greetings, thanks, sign-offs), "intro" (who the writer is, where they come
+from), "context" (anything else said, not asked) and "question" (a clause that ends with
+"?", opens with a question word or a request, or follows one as "i gdzie", "and is it").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from faq.normalize import LEXICON, language_of_word, words
+
+Role = Literal["small", "intro", "context", "question"]
+
+_QUESTION_WORDS = frozenset(LEXICON["question_words"])
+_QUESTION_STARTS = frozenset(LEXICON["question_starts"])
+_PREPOSITIONS = frozenset(LEXICON["question_prepositions"])
+_REQUEST_WORDS = frozenset(LEXICON["request_words"])
+_CONJUNCTIONS = frozenset(LEXICON["conjunctions"])
+_REASONS = frozenset(LEXICON["reason_words"])
+_CHECKS = frozenset(LEXICON["check_words"])
+_SMALL = frozenset(LEXICON["greeting_words"]) | frozenset(LEXICON["thanks_words"]) | frozenset(
+    LEXICON["sign_off_words"]
+)
+_INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
+_ABBREVIATIONS = frozenset(LEXICON["abbreviations"])
+_ASK_WORDS = frozenset(LEXICON["ask_words"])
+# Relative pronouns more often than questions inside a sentence ("forum, które...").
+_RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
+                       "that", "whom", "whose", "where", "when", "what", "how", "whats"})
+# "jak" and "co" also mean "as" and "every": not a question when followed by these.
+_NOT_QUESTION_AFTER = {
+    "jak": frozenset({"najszybciej", "najlepiej", "najbardziej", "najwiecej", "zwykle", "zawsze"}),
+    "co": frozenset({"do", "roku", "najmniej", "najwyzej", "chwile", "tydzien", "miesiac"}),
+}
+
+# Sentence ends: ? ! ; … and new lines always; a full stop when a space or the end follows.
+_SENTENCE_END = re.compile(r"[?!;…\n]+|\.+(?=\s|$)")
+# Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between
+# spaces, and pictographs (emoji).
+_CLAUSE_BREAK = re.compile(
+    r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}|[\U0001F000-\U0001FAFF\u2600-\u27BF]+"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    text: str
+    words: tuple[str, ...]
+    role: Role
+    sentence: int = 0
+    checks: bool = False  # a statement asked to be confirmed ("..., prawda?")
+
+    @property
+    def bare(self) -> bool:
+        """Only question words and fillers ("gdzie", "o której", "and when"): it asks, but
+        names nothing to ask about."""
+        return all(w in _QUESTION_WORDS or w in _QUESTION_STARTS or w in _CONJUNCTIONS
+                   or w in _PREPOSITIONS or w in _SMALL or len(w) < 3 for w in self.words)
+
+    def as_role(self, role: Role, checks: bool | None = None) -> Clause:
+        return Clause(self.text, self.words, role, self.sentence,
+                      self.checks if checks is None else checks)
+
+
+def read(text: str) -> list[Clause]:
+    """The clauses of a message in order, each with its role."""
+    clauses: list[Clause] = []
+    for number, (sentence, asked) in enumerate(_sentences(text)):
+        pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
+        parts = [part for piece in pieces for part in _split_questions(piece)]
+        # The question mark belongs to the last part that is not a reason ("..., bo...?").
+        marked = max((i for i, p in enumerate(parts) if words(p)[0] not in _REASONS), default=-1)
+        found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
+        clauses.extend(_confirmations(found))
+    _mark_asked_last(clauses)
+    return _join_bare(clauses)
+
+
+def _confirmations(sentence: list[Clause]) -> list[Clause]:
+    """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
+    sentence questions to confirm; the tag itself asks nothing more."""
+    tags = [i for i, c in enumerate(sentence)
+            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)]
+    if not tags:
+        return sentence
+    result = []
+    for i, clause in enumerate(sentence):
+        if i in tags:
+            result.append(clause.as_role("small"))
+        elif clause.role in ("context", "question"):
+            result.append(clause.as_role("question", checks=True))
+        else:
+            result.append(clause)
+    return result
+
+
+def _join_bare(clauses: list[Clause]) -> list[Clause]:
+    """"Czy jest parking, a jeśli tak, to gdzie?": a bare question after a question that
+    names its subject, in the same sentence, asks about that subject."""
+    joined: list[Clause] = []
+    for clause in clauses:
+        before = next((c for c in reversed(joined) if c.role == "question"), None)
+        if (clause.role == "question" and clause.bare and before is not None
+                and before.sentence == clause.sentence and not before.bare):
+            index = joined.index(before)
+            joined[index] = Clause(f"{before.text} {clause.text}", before.words + clause.words,
+                                   "question", before.sentence, before.checks)
+            continue
+        joined.append(clause)
+    return joined
+
+
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """(sentence, whether it ends with a question mark)."""
+    found: list[tuple[str, bool]] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        if end.group().startswith(".") and _abbreviated(text[start:end.start()]):
+            continue
+        found.append((text[start:end.start()], "?" in end.group()))
+        start = end.end()
+    found.append((text[start:], False))
+    return [(s, asked) for s, asked in found if s.strip()]
+
+
+def _abbreviated(before: str) -> bool:
+    """'ul.', 'np.', 'godz.', a number or an initial: a full stop that ends no sentence."""
+    last = words(before[-12:])
+    return bool(last) and (last[-1] in _ABBREVIATIONS or len(last[-1]) == 1)
+
+
+def _split_questions(piece: str) -> list[str]:
+    """A clause cut where a second question starts ("gdzie i o której", "what time does it
+    start and is there a dress code") or where a question follows its lead-in ("jestem z
+    Lublina i chcę wiedzieć | kiedy jest forum")."""
+    raw = piece.split()
+    folded = [words(w) for w in raw]
+    cuts = []
+    started = _opens_question([w for f in folded for w in f][:3])
+    for i in range(1, len(raw)):
+        ahead = [w for f in folded[i:i + 2] for w in f]
+        previous = folded[i - 1]
+        if not ahead or not previous:
+            continue
+        if previous[-1] in _CONJUNCTIONS and _second_question(previous[-1], ahead):
+            cuts.append(i - 1)
+            started = True
+        elif previous[-1] in _REASONS:
+            cuts.append(i - 1)
+        elif not started and _asks(ahead) and _lead_in_ends(folded[max(0, i - 3):i], ahead):
+            cuts.append(i)
+            started = True
+    parts, last = [], 0
+    for cut in cuts:
+        parts.append(" ".join(raw[last:cut]))
+        last = cut
+    parts.append(" ".join(raw[last:]))
+    return [p for p in parts if words(p)]
+
+
+def _second_question(conjunction: str, ahead: list[str]) -> bool:
+    """After "i/a/and/or...", whether a second question starts. English "I" is not the
+    Polish "i": "I need", "I am" open no question."""
+    if conjunction == "i":
+        return _asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")
+    return _opens_question(ahead)
+
+
+def _lead_in_ends(before: list[list[str]], ahead: list[str]) -> bool:
+    """A question word inside a sentence opens the question when the words before it lead
+    in to asking ("chcę wiedzieć | kiedy", "I wonder | when"); "the one who asked" and
+    "forum, które" are not questions."""
+    first = ahead[1] if ahead[0] in _PREPOSITIONS and len(ahead) > 1 else ahead[0]
+    if first not in _RELATIVE or (ahead[0] in _PREPOSITIONS and ahead[0] not in ("at", "in", "on")):
+        return True
+    return any(w in _ASK_WORDS for f in before for w in f)
+
+
+def _asks(first: list[str]) -> bool:
+    """A question word here opens a question ("gdzie", "o której"; not "tak jak", "co roku")."""
+    if first[0] in _PREPOSITIONS:
+        first = first[1:]
+    if not first or first[0] not in _QUESTION_WORDS:
+        return False
+    nxt = first[1] if len(first) > 1 else ""
+    return nxt not in _NOT_QUESTION_AFTER.get(first[0], ())
+
+
+def _opens_question(first: list[str]) -> bool:
+    if not first:
+        return False
+    if first[0] == "i" and len(first) > 1 and language_of_word(first[1]) == "en":
+        return False  # "I am", "I need": the English pronoun, not the Polish "i"
+    if first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS:
+        first = first[1:]
+    if not first:
+        return False
+    return _asks(first) or first[0] in _QUESTION_STARTS or first[0] in _REQUEST_WORDS
+
+
+def _classify(text: str, asked: bool, sentence: int) -> Clause:
+    found = words(text)
+    content = list(found)
+    if all(w in _SMALL for w in found):
+        return Clause(text, tuple(found), "small", sentence)
+    if content[0] in _REASONS:  # "..., bo w zaproszeniu tak pisało?": why, not what
+        return Clause(text, tuple(found), "context", sentence)
+    while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
+        content.pop(0)
+    if asked or _opens_question(content[:3]):
+        return Clause(text, tuple(found), "question", sentence)
+    if any(tuple(content[:len(p)]) == p for p in _INTRO):
+        return Clause(text, tuple(found), "intro", sentence)
+    return Clause(text, tuple(found), "context", sentence)
+
+
+def _mark_asked_last(clauses: list[Clause]) -> None:
+    """A message that asks nothing outright ("Szukam informacji o parkingu.", "parking"):
+    what it says is what it asks."""
+    if any(c.role == "question" for c in clauses):
+        return
+    for role in ("context", "intro"):
+        if any(c.role == role for c in clauses):
+            for i, c in enumerate(clauses):
+                if c.role == role:
+                    clauses[i] = c.as_role("question")
+            return
