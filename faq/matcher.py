@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
 from faq.message import Clause, read
 from faq.normalize import (
+    cased_words,
     fold,
     generic_terms,
     language_of_word,
@@ -50,7 +51,6 @@ class Thresholds:
     single: float = 0.1  # a lone "did you mean" this far ahead of the next entry is answered
     context: float = 0.5  # how much a known word of the context counts
     intro: float = 0.2  # ... and of a self-introduction ("we come from Ukraine")
-    said_unknown: float = 0.0  # how much an unknown word outside the question counts
     claim_unknown: float = 0.3  # ... and one in a statement to confirm
     same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
 
@@ -84,9 +84,11 @@ class _Reading:
 
     lookups: list[tuple[tuple[str, float], ...]]
     scales: list[float]
+    asked: list[bool]  # False: said beside the question; it may help an entry, never hurt
 
     def plus(self, other: _Reading) -> _Reading:
-        return _Reading(self.lookups + other.lookups, self.scales + other.scales)
+        return _Reading(self.lookups + other.lookups, self.scales + other.scales,
+                        self.asked + other.asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +201,7 @@ class Matcher:
         verdicts = [self._answer(r, mentions_press(c.text), c.checks)
                     for c, r in zip(asked, readings, strict=True)]
         verdicts = self._distinct(verdicts, asked)
-        if press_said and not any(v.kind == "handoff" for v in verdicts):
+        if press_said:  # a journalist introduced: whatever they ask is for the press desk
             return self._hand_off(self._read_all(asked, said), lang)
         sure = [v for v in verdicts if v.kind in ("answer", "handoff")]
         if any(v.kind == "handoff" for v in sure):
@@ -248,19 +250,25 @@ class Matcher:
         t = self.thresholds
         reading = self._words(clause.text, 1.0, t.claim_unknown if clause.checks else 1.0)
         for other in said:
+            if (other.role == "context" and other.sentence == clause.sentence
+                    and other.position < clause.position and not other.reason):
+                # "muszę odwołać swój udział, do kogo pisać?": the start of the sentence
+                # names what is asked about; its known words count in full.
+                reading = reading.plus(self._words(other.text, 1.0, 0.0))
+                continue
             scale = t.intro if other.role == "intro" else t.context
-            reading = reading.plus(self._words(other.text, scale, t.said_unknown))
+            reading = reading.plus(self._words(other.text, scale, 0.0, asked=False))
         return reading
 
     def _read_all(self, asked: list[Clause], said: list[Clause]) -> _Reading:
-        joined = Clause(" ".join(c.text for c in asked), (), "question")
+        joined = replace(asked[-1], text=" ".join(c.text for c in asked))
         return self._read(joined, said)
 
-    def _words(self, text: str, known: float, unknown: float) -> _Reading:
+    def _words(self, text: str, known: float, unknown: float, asked: bool = True) -> _Reading:
         query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
         scales = [known if found else unknown for found in lookups]
-        return _Reading(lookups, scales)
+        return _Reading(lookups, scales, [asked] * len(lookups))
 
     def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
         """A press question: the media entry that fits it best, else the first."""
@@ -323,21 +331,26 @@ class Matcher:
         for found in seeds:
             for word, _ in found:
                 candidates.update(self._postings[word])
-        total_query = sum(weights) or 1.0
+        total_query = sum(w for w, asked in zip(weights, reading.asked, strict=True) if asked)
         alpha = self.thresholds.query_weight
         best: dict[str, tuple[float, float, str | None]] = {}
         for index in candidates:
             phrasing = self._phrasings[index]
             present = phrasing.weights
-            explained = covered = 0.0
-            for weight, found, scale in zip(weights, lookups, reading.scales, strict=True):
+            explained = lent = covered = 0.0
+            for weight, found, scale, asked in zip(
+                weights, lookups, reading.scales, reading.asked, strict=True
+            ):
                 similarity = gain = 0.0
                 for word, sim in found:
                     if word in present and sim > similarity:
                         similarity, gain = sim, present[word] * sim * scale
-                explained += weight * similarity
+                if asked:
+                    explained += weight * similarity
+                else:
+                    lent += weight * similarity
                 covered += gain
-            query_cover = explained / total_query
+            query_cover = _share(explained, lent, total_query)
             score = alpha * query_cover + (1 - alpha) * min(1.0, covered / phrasing.total)
             kept = best.get(phrasing.entry)
             if kept is None or score > kept[0]:
@@ -347,11 +360,14 @@ class Matcher:
             # A long question may be explained by several phrasings of one entry together.
             for entry_id, (score, query_cover, lang) in best.items():
                 vocabulary = self._entry_terms[entry_id]
-                explained = sum(
-                    weight * max((sim for word, sim in found if word in vocabulary), default=0.0)
-                    for weight, found in zip(weights, lookups, strict=True)
-                )
-                entry_cover = explained / total_query
+                explained = lent = 0.0
+                for weight, found, asked in zip(weights, lookups, reading.asked, strict=True):
+                    gain = weight * max((sim for w, sim in found if w in vocabulary), default=0.0)
+                    if asked:
+                        explained += gain
+                    else:
+                        lent += gain
+                entry_cover = _share(explained, lent, total_query)
                 cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
                 best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
@@ -361,7 +377,10 @@ class Matcher:
         capital of Taiwan"): words that point away from the entry that matched best."""
         vocabulary = self._entry_terms[entry_id]
         total = away = 0.0
-        for found, scale in zip(reading.lookups, reading.scales, strict=True):
+        for found, scale, asked in zip(reading.lookups, reading.scales, reading.asked,
+                                       strict=True):
+            if not asked:
+                continue
             weight = self._weight(found) * scale
             total += weight
             words = {w for w, _ in found}
@@ -380,11 +399,13 @@ class Matcher:
         for group in (asked, said, first):
             votes = {"pl": 0, "en": 0}
             for clause in group:
-                for raw in raw_words(clause.text):
+                for index, raw in enumerate(cased_words(clause.text)):
                     lang = language_of_word(raw)
                     if lang:
                         votes[lang] += 2
                         continue
+                    if index and raw[:1].isupper():
+                        continue  # a name ("Targi Kielce") is no language's word
                     lang = self._word_language.get(fold(raw))
                     if lang:
                         votes[lang] += 1
@@ -401,6 +422,13 @@ class Matcher:
         if only["pl"] != only["en"]:
             return "pl" if only["pl"] > only["en"] else "en"
         return None
+
+
+def _share(explained: float, lent: float, asked: float) -> float:
+    """How much of the question a phrasing explains, counting what the rest of the message
+    lends it (which never counts against it)."""
+    whole = asked + lent
+    return (explained + lent) / whole if whole else 0.0
 
 
 def find_collisions(kb: KnowledgeBase) -> list[str]:

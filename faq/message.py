@@ -13,7 +13,7 @@ from), "context" (anything else said, not asked) and "question" (a clause that e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from faq.normalize import LEXICON, language_of_word, words
@@ -33,6 +33,7 @@ _SMALL = frozenset(LEXICON["greeting_words"]) | frozenset(LEXICON["thanks_words"
 _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
 _ABBREVIATIONS = frozenset(LEXICON["abbreviations"])
 _ASK_WORDS = frozenset(LEXICON["ask_words"])
+_TAILS = frozenset(LEXICON["tail_words"])
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
                        "that", "whom", "whose", "where", "when", "what", "how", "whats"})
@@ -42,13 +43,13 @@ _NOT_QUESTION_AFTER = {
     "co": frozenset({"do", "roku", "najmniej", "najwyzej", "chwile", "tydzien", "miesiac"}),
 }
 
-# Sentence ends: ? ! ; … and new lines always; a full stop when a space or the end follows.
-_SENTENCE_END = re.compile(r"[?!;…\n]+|\.+(?=\s|$)")
-# Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between
-# spaces, and pictographs (emoji).
-_CLAUSE_BREAK = re.compile(
-    r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}|[\U0001F000-\U0001FAFF\u2600-\u27BF]+"
+# Sentence ends: ? ! ; … new lines and pictographs (emoji) always; a full stop when a
+# space or the end follows.
+_SENTENCE_END = re.compile(
+    r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
 )
+# Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
+_CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +59,24 @@ class Clause:
     role: Role
     sentence: int = 0
     checks: bool = False  # a statement asked to be confirmed ("..., prawda?")
+    wish: bool = False  # asks only by a request word ("chcę...", "I need..."), no "?"
+    position: int = 0  # its place in the message
 
     @property
     def bare(self) -> bool:
         """Only question words and fillers ("gdzie", "o której", "and when"): it asks, but
         names nothing to ask about."""
         return all(w in _QUESTION_WORDS or w in _QUESTION_STARTS or w in _CONJUNCTIONS
-                   or w in _PREPOSITIONS or w in _SMALL or len(w) < 3 for w in self.words)
+                   or w in _PREPOSITIONS or w in _SMALL or w in _TAILS or len(w) < 3
+                   for w in self.words)
+
+    @property
+    def reason(self) -> bool:
+        """A reason or purpose ("bo słabo znam Kielce", "because my plans changed")."""
+        return bool(self.words) and self.words[0] in _REASONS
 
     def as_role(self, role: Role, checks: bool | None = None) -> Clause:
-        return Clause(self.text, self.words, role, self.sentence,
-                      self.checks if checks is None else checks)
+        return replace(self, role=role, checks=self.checks if checks is None else checks)
 
 
 def read(text: str) -> list[Clause]:
@@ -81,8 +89,14 @@ def read(text: str) -> list[Clause]:
         marked = max((i for i, p in enumerate(parts) if words(p)[0] not in _REASONS), default=-1)
         found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
         clauses.extend(_confirmations(found))
+    asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
+    if asking:
+        # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
+        # sentence that asks nothing is context.
+        clauses = [c.as_role("context") if c.role == "question" and c.wish
+                   and c.sentence not in asking else c for c in clauses]
     _mark_asked_last(clauses)
-    return _join_bare(clauses)
+    return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
 
 
 def _confirmations(sentence: list[Clause]) -> list[Clause]:
@@ -113,7 +127,7 @@ def _join_bare(clauses: list[Clause]) -> list[Clause]:
                 and before.sentence == clause.sentence and not before.bare):
             index = joined.index(before)
             joined[index] = Clause(f"{before.text} {clause.text}", before.words + clause.words,
-                                   "question", before.sentence, before.checks)
+                                   "question", before.sentence, before.checks, before.wish)
             continue
         joined.append(clause)
     return joined
@@ -156,7 +170,7 @@ def _split_questions(piece: str) -> list[str]:
             started = True
         elif previous[-1] in _REASONS:
             cuts.append(i - 1)
-        elif not started and _asks(ahead) and _lead_in_ends(folded[max(0, i - 3):i], ahead):
+        elif not started and _asks(ahead) and _lead_in_ends(folded[:i], ahead):
             cuts.append(i)
             started = True
     parts, last = [], 0
@@ -176,13 +190,17 @@ def _second_question(conjunction: str, ahead: list[str]) -> bool:
 
 
 def _lead_in_ends(before: list[list[str]], ahead: list[str]) -> bool:
-    """A question word inside a sentence opens the question when the words before it lead
-    in to asking ("chcę wiedzieć | kiedy", "I wonder | when"); "the one who asked" and
-    "forum, które" are not questions."""
-    first = ahead[1] if ahead[0] in _PREPOSITIONS and len(ahead) > 1 else ahead[0]
-    if first not in _RELATIVE or (ahead[0] in _PREPOSITIONS and ahead[0] not in ("at", "in", "on")):
+    """A question word inside a sentence opens the question when the words before it are
+    a lead-in: a self-introduction or words of asking ("jestem z Lublina i chcę wiedzieć |
+    kiedy", "I wonder | when"). "A strona forum to jaka była?" is one question, "the one
+    who asked" none."""
+    lead = [w for f in before for w in f]
+    while lead and lead[0] in _SMALL:
+        lead.pop(0)
+    if any(w in _ASK_WORDS or w in _REQUEST_WORDS for w in lead):
         return True
-    return any(w in _ASK_WORDS for f in before for w in f)
+    first = ahead[1] if ahead[0] in _PREPOSITIONS and len(ahead) > 1 else ahead[0]
+    return first not in _RELATIVE and any(tuple(lead[:len(p)]) == p for p in _INTRO)
 
 
 def _asks(first: list[str]) -> bool:
@@ -216,11 +234,18 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
         return Clause(text, tuple(found), "context", sentence)
     while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
         content.pop(0)
-    if asked or _opens_question(content[:3]):
-        return Clause(text, tuple(found), "question", sentence)
-    if any(tuple(content[:len(p)]) == p for p in _INTRO):
+    if asked or _opens_question(content[:3]) or _ends_asking(content):
+        lead = content[1:] if content[0] in _CONJUNCTIONS and len(content) > 1 else content
+        wish = not asked and not _asks(lead[:2]) and lead[0] in _REQUEST_WORDS
+        return Clause(text, tuple(found), "question", sentence, wish=wish)
+    if any(tuple(content[:len(p)]) == p or tuple(found[:len(p)]) == p for p in _INTRO):
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _ends_asking(content: list[str]) -> bool:
+    """"a ten Paturej to kto", "forum jest gdzie": a question word at the end asks."""
+    return bool(content) and content[-1] in _QUESTION_WORDS and content[-1] not in _RELATIVE
 
 
 def _mark_asked_last(clauses: list[Clause]) -> None:

@@ -55,6 +55,7 @@ LEXICON = _load_lexicon()
 STOP_WORDS = frozenset(LEXICON["stop_words"])
 MEDIA_PREFIXES = tuple(LEXICON["media_prefixes"])
 MEDIA_WORDS = frozenset(LEXICON["media_words"])
+MEDIA_NEGATIONS = frozenset(LEXICON["media_negations"])
 GENERIC_WORDS = frozenset(LEXICON["generic_words"])
 GREETING_WORDS = frozenset(LEXICON["greeting_words"])
 UNSTEMMED = frozenset(LEXICON["unstemmed"])
@@ -79,10 +80,8 @@ def tokens(text: str) -> list[tuple[str, str]]:
     folded word as typed (typos are matched on the surface: 'kidey' is close to 'kiedy',
     not to its stem 'kied'). Slang is read as the words it stands for; a single letter or
     digit says nothing."""
-    lowered = unicodedata.normalize("NFKC", text).lower()
-    raw_words = [(raw, fold(raw)) for raw in _TOKEN.findall(lowered)]
     result = []
-    for raw, folded in _unslang(raw_words):
+    for raw, folded in _unslang([(raw, fold(raw)) for raw in raw_words(text)]):
         if folded in STOP_WORDS or len(folded) < 2:
             continue
         if folded in UNSTEMMED or not raw.isalpha():
@@ -129,10 +128,13 @@ def small_talk(text: str) -> str | None:
 
 
 def mentions_press(text: str) -> bool:
-    """Whether the text is a press question: journalist, accreditation, interview, TV..."""
-    for word in words(text):
+    """Whether the text is a press question: journalist, accreditation, interview, TV...
+    ("nie ten z telewizji", "not from the press" are not)."""
+    found = words(text)
+    for i, word in enumerate(found):
         if word in MEDIA_WORDS or word.startswith(MEDIA_PREFIXES):
-            return True
+            if not any(w in MEDIA_NEGATIONS for w in found[max(0, i - 3):i]):
+                return True
     return False
 
 
@@ -152,9 +154,14 @@ def language_of_word(raw: str) -> str | None:
     return None
 
 
+def cased_words(text: str) -> list[str]:
+    """The words of a text exactly as typed."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text))
+
+
 def raw_words(text: str) -> list[str]:
-    """The words of a text as typed (lower case, letters kept)."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+    """The words of a text as typed, in lower case (Polish letters kept)."""
+    return [word.lower() for word in cased_words(text)]
 
 
 def language_votes(text: str) -> dict[str, int]:
