@@ -23,7 +23,8 @@ from bot.phrasebook import Phrasebook
 from bot.storage import Storage, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
-from faq.normalize import small_talk
+from faq.normalize import fold, small_talk, words
+from faq.premise import Facts
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class Assistant:
         self.kb = kb
         self.storage = storage
         self.clock = clock or SystemClock()
-        self.matcher = Matcher(kb)
+        self.matcher = Matcher(kb, facts=facts_of(event))
         self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
         self._non_text_at: dict[ChatRef, float] = {}
@@ -124,6 +125,15 @@ class Assistant:
         return f"{text}\n{self.phrases.text(lang, 'countdown_line', countdown=countdown)}"
 
     def _answer_text(self, match: Match, lang: str, question: str) -> str:
+        text = self._matched_text(match, lang, question)
+        if match.claim is not None and match.kind == "answer":
+            holds = match.claim.holds(self.matcher.facts or facts_of(self.event))
+            if holds is not None:
+                verdict = self.phrases.text(lang, "premise_right" if holds else "premise_wrong")
+                text = f"{verdict} {text}"
+        return text
+
+    def _matched_text(self, match: Match, lang: str, question: str) -> str:
         if match.kind == "suggest":
             titles = "\n".join(f"• {self.kb.entries[e].title[lang]}" for e in match.suggestions)
             return f"{self.phrases.text(lang, 'suggest')}\n{titles}"
@@ -152,12 +162,21 @@ class Assistant:
         return self.entries_answer([entry_id], lang)
 
     def entries_answer(self, entry_ids: list[str], lang: str) -> str:
-        """The answers to one message's questions, in order, as one reply; the countdown
-        (or, after the event, what comes next) once, after them."""
+        """The answers to one message's questions, in order, as one reply. Before the
+        event the date and time carry a countdown; after it, the date, time, length and
+        place are told in the past tense and what comes next is said once, at the end."""
+        if self.clock.now() >= self.event.end and any(self._has_past(e) for e in entry_ids):
+            texts = [self.phrases.text(lang, f"past_{e}") if self._has_past(e)
+                     else self.entry_text(e, lang) for e in entry_ids]
+            texts.append(self.phrases.text(lang, "past_next" if self.event.next else "past_no_next"))
+            return "\n\n".join(texts)
         text = "\n\n".join(self.entry_text(e, lang) for e in entry_ids)
         if any(e in self.phrases.data["dated"]["entries"] for e in entry_ids):
             text = self._dated(text, lang)
         return text
+
+    def _has_past(self, entry_id: str) -> bool:
+        return f"past_{entry_id}" in self.phrases.data["en"]
 
     def follow_up_buttons(self, entry_id: str | None, lang: str) -> list[list[Button]]:
         """"Remind me" and "calendar" under the date and venue answers."""
@@ -359,6 +378,21 @@ class Assistant:
         while recent and now - recent[0] > limits.flood_seconds:
             recent.popleft()
         return len(recent) > limits.flood_messages
+
+
+def facts_of(event: Event) -> Facts:
+    """What a guest's statement is checked against ("forum jest w Krakowie, prawda?")."""
+    start, end = event.local_start, event.local_end
+    places = {fold(event.venue.city)} | {
+        w for lang in ("pl", "en") for w in words(event.venue.name(lang)) if len(w) > 3
+    }
+    organisers = {w for lang in ("pl", "en") for w in words(event.organiser(lang)) if len(w) > 3}
+    organisers |= set(words(event.contacts.programme.name))
+    return Facts(
+        places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
+        start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
+        organisers=frozenset(organisers),
+    )
 
 
 def clean(text: str) -> str:

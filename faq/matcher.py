@@ -32,6 +32,7 @@ from faq.normalize import (
     raw_words,
     tokens,
 )
+from faq.premise import FAMILY, Claim, Facts, find_claim
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
@@ -63,7 +64,7 @@ class Match:
     lang: str | None
     suggestions: list[str] = field(default_factory=list)
     entries: list[str] = field(default_factory=list)  # every entry answered, `entry` first
-    claim: object | None = None
+    claim: Claim | None = None  # a statement the question asks to confirm
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ class _Verdict:
     entry: str | None
     score: float
     suggestions: list[str] = field(default_factory=list)
-    claim: object | None = None
+    claim: Claim | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +101,12 @@ class _Phrasing:
 
 
 class Matcher:
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, thresholds: Thresholds | None = None, facts: Facts | None = None
+    ) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
+        self.facts = facts  # the event's facts, to tell which of several claims is wrong
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
         self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
         self._contacts = {e.id for e in kb if e.category == "contacts"}
@@ -198,7 +202,7 @@ class Matcher:
         said = [c for c in clauses if c.role in ("context", "intro")]
         press_said = any(mentions_press(c.text) for c in said)
         readings = [self._read(c, said) for c in asked]
-        verdicts = [self._answer(r, mentions_press(c.text), c.checks)
+        verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
         verdicts = self._distinct(verdicts, asked)
         if press_said:  # a journalist introduced: whatever they ask is for the press desk
@@ -218,6 +222,22 @@ class Matcher:
                          claims[0] if claims else None)
         best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
         return Match(best.kind, None, best.score, lang, best.suggestions)
+
+    def _confirm(self, clause: Clause, verdict: _Verdict) -> _Verdict:
+        """A statement to confirm about the place, date, time, length or organiser is
+        answered with that fact (and the reply says whether it holds)."""
+        if not clause.yes_no or verdict.kind == "handoff":
+            return verdict
+        claim = find_claim(clause.text, self.facts)
+        if claim is None or claim.entry not in self.kb.entries:
+            return verdict
+        sure = verdict.kind == "answer"
+        if sure and verdict.entry in FAMILY[claim.about]:
+            return replace(verdict, claim=claim)
+        if sure and not clause.checks:
+            return verdict  # "Czy 10 września jest jeszcze rejestracja?" asks about registration
+        return _Verdict("answer", claim.entry, max(verdict.score, self.thresholds.answer),
+                        claim=claim)
 
     def _distinct(self, verdicts: list[_Verdict], asked: list[Clause]) -> list[_Verdict]:
         """Drop an answer to a clause that an earlier answer already covers: "chcę

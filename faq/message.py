@@ -34,6 +34,7 @@ _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
 _ABBREVIATIONS = frozenset(LEXICON["abbreviations"])
 _ASK_WORDS = frozenset(LEXICON["ask_words"])
 _TAILS = frozenset(LEXICON["tail_words"])
+_YES_NO = frozenset(LEXICON["yes_no_words"])
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
                        "that", "whom", "whose", "where", "when", "what", "how", "whats"})
@@ -69,6 +70,17 @@ class Clause:
         return all(w in _QUESTION_WORDS or w in _QUESTION_STARTS or w in _CONJUNCTIONS
                    or w in _PREPOSITIONS or w in _SMALL or w in _TAILS or len(w) < 3
                    for w in self.words)
+
+    @property
+    def yes_no(self) -> bool:
+        """Asks to confirm something: a tag ("..., prawda?"), "czy...", "is it...", or a
+        statement with a question mark ("forum jest 12 września?")."""
+        if self.checks:
+            return True
+        if self.role != "question" or not self.words:
+            return False
+        first = next((w for w in self.words if w not in _CONJUNCTIONS or w == "czy"), "")
+        return first in _YES_NO or not any(w in _QUESTION_WORDS for w in self.words)
 
     @property
     def reason(self) -> bool:
