@@ -76,6 +76,7 @@ class _Verdict:
     score: float
     suggestions: list[str] = field(default_factory=list)
     claim: Claim | None = None
+    away: bool = False  # it is one of the things we do not answer (weather, restaurants...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,10 @@ class Matcher:
             self._entry_terms[entry_id].update(found)
         self._off_topic_terms = set().union(
             *(terms for entry_id, terms in self._entry_terms.items() if entry_id in self._off_topic)
+        )
+        self._on_topic_terms = set().union(
+            *(terms for entry_id, terms in self._entry_terms.items()
+              if entry_id not in self._off_topic)
         )
         self._terms_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
         for _, lang, found in texts:
@@ -201,7 +206,7 @@ class Matcher:
             return Match("fallback", None, 0.0, lang)
         said = [c for c in clauses if c.role in ("context", "intro")]
         press_said = any(mentions_press(c.text) for c in said)
-        readings = [self._read(c, said) for c in asked]
+        readings = [self._read(c, said + self._antecedent(c, asked)) for c in asked]
         verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
         verdicts = self._distinct(verdicts, asked)
@@ -223,10 +228,19 @@ class Matcher:
         best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
         return Match(best.kind, None, best.score, lang, best.suggestions)
 
+    @staticmethod
+    def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
+        """"Who is Paturej and how can I contact him?": a question pointing back borrows
+        what the one before it was about, as if said at the start of its sentence."""
+        if not clause.points_back:
+            return []
+        before = [c for c in asked if c.position < clause.position]
+        return [replace(before[-1], role="context", sentence=clause.sentence)] if before else []
+
     def _confirm(self, clause: Clause, verdict: _Verdict) -> _Verdict:
         """A statement to confirm about the place, date, time, length or organiser is
         answered with that fact (and the reply says whether it holds)."""
-        if not clause.yes_no or verdict.kind == "handoff":
+        if not clause.yes_no or verdict.kind == "handoff" or verdict.away:
             return verdict
         claim = find_claim(clause.text, self.facts)
         if claim is None or claim.entry not in self.kb.entries:
@@ -269,6 +283,12 @@ class Matcher:
         claim itself, so it counts little."""
         t = self.thresholds
         reading = self._words(clause.text, 1.0, t.claim_unknown if clause.checks else 1.0)
+        if clause.checks:
+            # "Pan Paturej to prezydent Kielc, prawda?": what only the off-topic examples
+            # know is the claim to correct, not a question we do not answer.
+            scales = [t.claim_unknown if found and self._only_off_topic(found) else scale
+                      for found, scale in zip(reading.lookups, reading.scales, strict=True)]
+            reading = replace(reading, scales=scales)
         for other in said:
             if (other.role == "context" and other.sentence == clause.sentence
                     and other.position < clause.position and not other.reason):
@@ -312,14 +332,14 @@ class Matcher:
             return _Verdict("fallback", None, 0.0)
         top_id, (top, _, _) = ranked[0]
         if top_id in self._off_topic and top >= t.suggest:
-            return _Verdict("fallback", None, round(top, 3))
+            return _Verdict("fallback", None, round(top, 3), away=True)
         ranked = [item for item in ranked if item[0] not in self._off_topic]
         if not ranked:
             return _Verdict("fallback", None, 0.0)
         top_id, (top, coverage, _) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
         if not checks and self._off_topic_share(reading, top_id) >= t.off_topic:
-            return _Verdict("fallback", None, round(top, 3))
+            return _Verdict("fallback", None, round(top, 3), away=True)
         kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
         if top >= t.answer and top - second >= t.margin and coverage >= t.coverage:
             return _Verdict(kind, top_id, round(top, 3))
@@ -391,6 +411,10 @@ class Matcher:
                 cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
                 best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
+
+    def _only_off_topic(self, found: tuple[tuple[str, float], ...]) -> bool:
+        words = {w for w, _ in found}
+        return bool(words & self._off_topic_terms) and not words & self._on_topic_terms
 
     def _off_topic_share(self, reading: _Reading, entry_id: str) -> float:
         """How much of the question only the off-topic examples explain ("capital" in "the

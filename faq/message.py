@@ -35,6 +35,7 @@ _ABBREVIATIONS = frozenset(LEXICON["abbreviations"])
 _ASK_WORDS = frozenset(LEXICON["ask_words"])
 _TAILS = frozenset(LEXICON["tail_words"])
 _YES_NO = frozenset(LEXICON["yes_no_words"])
+_POINTERS = frozenset(LEXICON["pointer_words"])
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
                        "that", "whom", "whose", "where", "when", "what", "how", "whats"})
@@ -81,6 +82,11 @@ class Clause:
             return False
         first = next((w for w in self.words if w not in _CONJUNCTIONS or w == "czy"), "")
         return first in _YES_NO or not any(w in _QUESTION_WORDS for w in self.words)
+
+    @property
+    def points_back(self) -> bool:
+        """Refers to what was asked before it ("contact him", "jego mail")."""
+        return any(w in _POINTERS for w in self.words)
 
     @property
     def reason(self) -> bool:
@@ -136,7 +142,7 @@ def _join_bare(clauses: list[Clause]) -> list[Clause]:
     for clause in clauses:
         before = next((c for c in reversed(joined) if c.role == "question"), None)
         if (clause.role == "question" and clause.bare and before is not None
-                and before.sentence == clause.sentence and not before.bare):
+                and before.sentence == clause.sentence and not before.bare and before.yes_no):
             index = joined.index(before)
             joined[index] = Clause(f"{before.text} {clause.text}", before.words + clause.words,
                                    "question", before.sentence, before.checks, before.wish)
