@@ -102,7 +102,7 @@ class Assistant:
     def ask(self, question: str, lang: str | None = None) -> Answer:
         """Answer one free-text question; `lang` is the user's choice when the text is neutral."""
         cleaned = clean(question)[:MAX_QUESTION]
-        match = self.matcher.match(cleaned)
+        match = self.matcher.match(cleaned, _known(lang))
         reply_lang = match.lang or _known(lang) or "pl"
         return Answer(
             question=question,

@@ -49,7 +49,7 @@ class Thresholds:
     unknown: float = 0.8
     entry_share: float = 0.5
     off_topic: float = 0.4
-    single: float = 0.1  # a lone "did you mean" this far ahead of the next entry is answered
+    single: float = 0.12  # a lone "did you mean" this far ahead of the next entry is answered
     context: float = 0.5  # how much a known word of the context counts
     intro: float = 0.2  # ... and of a self-introduction ("we come from Ukraine")
     claim_unknown: float = 0.3  # ... and one in a statement to confirm
@@ -173,6 +173,10 @@ class Matcher:
         self._surfaces = [w for w, t in self._surface.items() if t in self._postings]
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
 
+    def knows(self, text: str) -> bool:
+        """Whether every meaningful word of `text` is in the knowledge base's vocabulary."""
+        return all(term in self._postings for term, _ in tokens(text))
+
     def _lookup_uncached(self, term: str, surface: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary terms a question's word stands for, with a similarity in (0, 1]:
         the same term, or the closest words as typed (a typo), best first."""
@@ -195,13 +199,15 @@ class Matcher:
             best[found] = max(best.get(found, 0.0), score / 100)
         return tuple(sorted(best.items(), key=lambda item: -item[1])[:3])
 
-    def match(self, question: str) -> Match:
+    def match(self, question: str, chat_lang: str | None = None) -> Match:
         """Classify one message into answer / suggest / handoff / fallback. Each clause
         that asks is matched on its own (what else the message says may lend a known word,
-        never an unknown one); two questions answered with confidence give two entries."""
+        never an unknown one); two questions answered with confidence give two entries.
+        `chat_lang` is the language the chat has been in: a short follow-up that does not
+        say otherwise clearly keeps it."""
         clauses = read(question)
         asked = [c for c in clauses if c.role == "question"]
-        lang = self._language(clauses)
+        lang = self._language(clauses, chat_lang)
         if not asked:
             return Match("fallback", None, 0.0, lang)
         said = [c for c in clauses if c.role in ("context", "intro")]
@@ -364,9 +370,15 @@ class Matcher:
         weights = [self._weight(found) * scale
                    for found, scale in zip(lookups, reading.scales, strict=True)]
         # Only phrasings sharing a distinctive term are scored: one that shares only
-        # "forum" with the question cannot explain enough of it to matter.
-        strong = [found for found in lookups if found and self._idf[found[0][0]] > GENERIC_WEIGHT]
-        seeds = strong or [found for found in lookups if found]
+        # "forum" with the question cannot explain enough of it to matter (unless the
+        # question itself says nothing more: "what is the forum about?").
+        def distinctive(found: tuple[tuple[str, float], ...]) -> bool:
+            return bool(found) and self._idf[found[0][0]] > GENERIC_WEIGHT
+
+        asked = [found for found, a in zip(lookups, reading.asked, strict=True) if a and found]
+        seeds = [found for found in asked if distinctive(found)] or asked
+        seeds += [found for found, a in zip(lookups, reading.asked, strict=True)
+                  if not a and distinctive(found)]
         candidates: set[int] = set()
         for found in seeds:
             for word, _ in found:
@@ -432,11 +444,12 @@ class Matcher:
                 away += weight
         return away / total if total else 0.0
 
-    def _language(self, clauses: list[Clause]) -> str | None:
+    def _language(self, clauses: list[Clause], chat_lang: str | None = None) -> str | None:
         """The language of what is asked and of the greeting: each word one language only
         uses votes (its grammar, Polish letters: 2; a word only that language's phrasings
         use: 1), so a name or one foreign word does not tip it. A tie goes to the first
-        question, then to the rest of the message."""
+        question, then to the rest of the message, then to the chat's language; one
+        content word alone ("a termin?") does not move a chat to the other language."""
         asked = [c for c in clauses if c.role in ("question", "small")]
         first = [c for c in clauses if c.role == "question"][:1]
         said = [c for c in clauses if c.role in ("context", "intro")]
@@ -454,7 +467,11 @@ class Matcher:
                     if lang:
                         votes[lang] += 1
             if votes["pl"] != votes["en"]:
+                if chat_lang and abs(votes["pl"] - votes["en"]) < 2:
+                    return chat_lang
                 return "pl" if votes["pl"] > votes["en"] else "en"
+        if chat_lang:
+            return chat_lang
         # Typos: the language of the vocabulary the words were matched to ("regsiter").
         text = " ".join(c.text for c in clauses)
         matched = [found[0][0] for found in (self._lookup(t, s) for t, s in tokens(text)) if found]

@@ -124,11 +124,17 @@ def _confirmations(sentence: list[Clause]) -> list[Clause]:
             if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)]
     if not tags:
         return sentence
+    # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the
+    # statement is a guess at the answer, not another question.
+    asks = any(i not in tags and c.role == "question" and any(w in _QUESTION_WORDS for w in c.words)
+               for i, c in enumerate(sentence))
     result = []
     for i, clause in enumerate(sentence):
         if i in tags:
             result.append(clause.as_role("small"))
-        elif clause.role in ("context", "question"):
+        elif asks and clause.role == "context":
+            result.append(clause)
+        elif clause.role in ("context", "question") and not asks:
             result.append(clause.as_role("question", checks=True))
         else:
             result.append(clause)

@@ -39,6 +39,7 @@ _DURATION_WORDS = frozenset(_CLAIMS["duration_words"])
 _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
 # A claim is about the event when it names the event or what the event does.
 _EVENT_WORDS = frozenset(_CLAIMS["event_words"]) | GENERIC_WORDS | _ORGANISER_WORDS | (
     _DURATION_WORDS | _TIME_WORDS - {"o", "at", "from", "od", "am", "pm"})
@@ -108,8 +109,8 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
     """The claim a statement makes about the event, if it makes one; of several, the first
     the facts contradict ("the forum is in Kielce on 10 June, right?": the date)."""
     found = words(text)
-    if not any(w in _EVENT_WORDS for w in found):
-        return None
+    if not any(w in _EVENT_WORDS for w in found) or any(w in _OTHER_EVENTS for w in found):
+        return None  # not about this event ("następna edycja będzie w Warszawie?")
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), _date(found, text), _duration(found),
                           _time(found, text), _organiser(found, cased)) if c is not None]
