@@ -31,8 +31,9 @@ from faq.normalize import (
     mentions_press,
     raw_words,
     tokens,
+    words,
 )
-from faq.premise import FAMILY, Claim, Facts, find_claim
+from faq.premise import FAMILY, Claim, Facts, elsewhere, find_claim
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
@@ -54,6 +55,8 @@ class Thresholds:
     intro: float = 0.2  # ... and of a self-introduction ("we come from Ukraine")
     claim_unknown: float = 0.3  # ... and one in a statement to confirm
     same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
+    vague: float = 1.6  # a question with no word rarer than this names nothing ("who?", "co?")
+    topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +218,14 @@ class Matcher:
         readings = [self._read(c, said + self._antecedent(c, asked)) for c in asked]
         verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
+        verdicts = [self._ask_about_context(c, v, said)
+                    for c, v in zip(asked, verdicts, strict=True)]
+        if self.facts is not None:
+            # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
+            verdicts = [_Verdict("fallback", None, v.score, away=True)
+                        if v.kind == "answer" and v.claim is None
+                        and elsewhere(c.text, self.facts) else v
+                        for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._distinct(verdicts, asked)
         if press_said:  # a journalist introduced: whatever they ask is for the press desk
             return self._hand_off(self._read_all(asked, said), lang)
@@ -233,6 +244,23 @@ class Matcher:
                          claims[0] if claims else None)
         best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
         return Match(best.kind, None, best.score, lang, best.suggestions)
+
+    def _ask_about_context(self, clause: Clause, verdict: _Verdict,
+                           said: list[Clause]) -> _Verdict:
+        """"Chciałbym zrezygnować z udziału. Co mam zrobić?": a question that names
+        nothing itself and gets no answer asks about what was said before it."""
+        context = [c for c in said if c.role == "context" and not c.reason
+                   and c.position < clause.position]
+        if verdict.kind == "handoff" or verdict.claim is not None or not context:
+            return verdict
+        own = self._words(clause.text, 1.0, 0.0)
+        if any(self._weight(found) >= self.thresholds.vague for found in own.lookups if found):
+            return verdict
+        reading = own
+        for other in context:
+            reading = reading.plus(self._words(other.text, 1.0, 0.0))
+        retried = self._answer(reading, mentions_press(clause.text))
+        return retried if retried.kind in ("answer", "handoff") else verdict
 
     @staticmethod
     def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
@@ -256,6 +284,8 @@ class Matcher:
             return replace(verdict, claim=claim)
         if sure and not clause.checks:
             return verdict  # "Czy 10 września jest jeszcze rejestracja?" asks about registration
+        if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
+            return verdict  # "Czy w Kielcach jest dobry dentysta?" asks about something else
         return _Verdict("answer", claim.entry, max(verdict.score, self.thresholds.answer),
                         claim=claim)
 
@@ -297,9 +327,10 @@ class Matcher:
             reading = replace(reading, scales=scales)
         for other in said:
             if (other.role == "context" and other.sentence == clause.sentence
-                    and other.position < clause.position and not other.reason):
-                # "muszę odwołać swój udział, do kogo pisać?": the start of the sentence
-                # names what is asked about; its known words count in full.
+                    and other.position == clause.position - 1 and not other.reason
+                    and len(tokens(other.text)) <= t.topic_words):
+                # "muszę odwołać swój udział, do kogo pisać?": a few words just before the
+                # question name what it is about; their known words count in full.
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))
                 continue
             scale = t.intro if other.role == "intro" else t.context
@@ -483,6 +514,11 @@ class Matcher:
         if only["pl"] != only["en"]:
             return "pl" if only["pl"] > only["en"] else "en"
         return None
+
+
+def _without(text: str, claimed: tuple[str, ...]) -> str:
+    """The text without the words that state a claim."""
+    return " ".join(w for w in words(text) if w not in claimed)
 
 
 def _share(explained: float, lent: float, asked: float) -> float:

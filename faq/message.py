@@ -146,12 +146,21 @@ def _join_bare(clauses: list[Clause]) -> list[Clause]:
     names its subject, in the same sentence, asks about that subject."""
     joined: list[Clause] = []
     for clause in clauses:
-        before = next((c for c in reversed(joined) if c.role == "question"), None)
-        if (clause.role == "question" and clause.bare and before is not None
-                and before.sentence == clause.sentence and not before.bare and before.yes_no):
+        if clause.role == "question" and clause.bare and joined:
+            before = next((c for c in reversed(joined) if c.role == "question"), None)
+            if (before is None or before.sentence != clause.sentence or before.bare
+                    or not before.yes_no):
+                # "Moja koleżanka pojedzie zamiast mnie, czy to problem?": what it asks
+                # about is the statement just before it.
+                before = joined[-1]
+                if (before.role != "context" or before.reason
+                        or before.sentence != clause.sentence):
+                    joined.append(clause)
+                    continue
             index = joined.index(before)
-            joined[index] = Clause(f"{before.text} {clause.text}", before.words + clause.words,
-                                   "question", before.sentence, before.checks, before.wish)
+            asked = " ".join(w for w in clause.text.split() if not set(words(w)) <= _TAILS)
+            joined[index] = replace(before, text=f"{before.text} {asked}".strip(),
+                                    words=before.words + clause.words, role="question")
             continue
         joined.append(clause)
     return joined

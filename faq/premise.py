@@ -40,6 +40,9 @@ _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
 _OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
+_DESTINATIONS = frozenset(_CLAIMS["destination_prepositions"])
+_WEAK_EVENT_WORDS = frozenset({"it", "its", "to", "ten", "ta", "this", "jest", "is", "bedzie",
+                               "will", "o", "at", "from", "od", "am", "pm"})
 # A claim is about the event when it names the event or what the event does.
 _EVENT_WORDS = frozenset(_CLAIMS["event_words"]) | GENERIC_WORDS | _ORGANISER_WORDS | (
     _DURATION_WORDS | _TIME_WORDS - {"o", "at", "from", "od", "am", "pm"})
@@ -72,6 +75,7 @@ class Claim:
     ends: bool = False
     length: float | None = None  # hours
     names: tuple[str, ...] = ()
+    stated: tuple[str, ...] = ()  # the words that state the claimed value
 
     @property
     def entry(self) -> str:
@@ -120,14 +124,25 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
     return claims[0] if claims else None
 
 
+def elsewhere(text: str, facts: Facts) -> bool:
+    """Whether the text asks about going to or being in another place, not the event's
+    ("jak dojechać do Zakopanego?", "restaurants in Warsaw")."""
+    found = words(text)
+    if any(w in _EVENT_WORDS - _WEAK_EVENT_WORDS or w in _OTHER_EVENTS or _is_place(w, facts)
+           for w in found):
+        return False  # about the event, or the editions before and after it
+    return any(w in _PLACES and i and found[i - 1] in _DESTINATIONS
+               for i, w in enumerate(found))
+
+
 def _is_place(place: str, facts: Facts) -> bool:
     return any(place.startswith(p[:5]) for p in facts.places)
 
 
 def _place(found: list[str]) -> Claim | None:
-    places = [w for i, w in enumerate(found)
-              if w in _PLACES and i and found[i - 1] in _PLACE_PREPOSITIONS]
-    return Claim("place", places=tuple(places)) if places else None
+    places = tuple(w for i, w in enumerate(found)
+                   if w in _PLACES and i and found[i - 1] in _PLACE_PREPOSITIONS)
+    return Claim("place", places=places, stated=places) if places else None
 
 
 def _date(found: list[str], text: str) -> Claim | None:
@@ -137,19 +152,21 @@ def _date(found: list[str], text: str) -> Claim | None:
     if numeric and not months:
         day, month = numeric[0]
         if 1 <= int(month) <= 12:
-            return Claim("date", days=(int(day),), month=int(month))
+            return Claim("date", days=(int(day),), month=int(month), stated=numeric[0])
     if not months and not weekdays:
         return None
     days = tuple(int(w) for w in found if w.isdigit() and 1 <= int(w) <= 31) if months else ()
+    stated = tuple(w for w in found if w in _MONTHS or w in _WEEKDAYS or w.isdigit())
     return Claim("date", days=days, month=months[0] if months else None,
-                 weekday=weekdays[0] if weekdays else None)
+                 weekday=weekdays[0] if weekdays else None, stated=stated)
 
 
 def _time(found: list[str], text: str) -> Claim | None:
     ends = any(w in _END_WORDS for w in found)
     parts = [_DAY_PARTS[w] for w in found if w in _DAY_PARTS]
     if parts:
-        return Claim("time", part=parts[0], ends=ends)
+        stated = tuple(w for w in found if w in _DAY_PARTS)
+        return Claim("time", part=parts[0], ends=ends, stated=stated)
     if not any(w in _TIME_WORDS for w in found):
         return None
     hours = []
@@ -159,7 +176,8 @@ def _time(found: list[str], text: str) -> Claim | None:
             value += 12
         if value <= 24 and (minutes or half or value >= 6):
             hours.append(value)
-    return Claim("time", hours=tuple(hours), ends=ends) if hours else None
+    stated = tuple(w for w in found if w.isdigit() or w in ("am", "pm"))
+    return Claim("time", hours=tuple(hours), ends=ends, stated=stated) if hours else None
 
 
 def _duration(found: list[str]) -> Claim | None:
@@ -170,7 +188,7 @@ def _duration(found: list[str]) -> Claim | None:
         before = found[i - 1]
         count = int(before) if before.isdigit() else _NUMBERS.get(before)
         if unit and count:
-            return Claim("duration", length=float(count * unit))
+            return Claim("duration", length=float(count * unit), stated=(before, word))
     return None
 
 
@@ -180,4 +198,5 @@ def _organiser(found: list[str], cased: list[str]) -> Claim | None:
     names = [w for w in found if w in _ORGANISER_NAMES]
     names += [fold(w) for i, w in enumerate(cased)
               if i and w.isupper() and len(w) > 1 and fold(w) not in GENERIC_WORDS]
-    return Claim("organiser", names=tuple(dict.fromkeys(names))) if names else None
+    named = tuple(dict.fromkeys(names))
+    return Claim("organiser", names=named, stated=named) if names else None
