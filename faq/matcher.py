@@ -214,7 +214,7 @@ class Matcher:
         if not asked:
             return Match("fallback", None, 0.0, lang)
         said = [c for c in clauses if c.role in ("context", "intro")]
-        press_said = any(mentions_press(c.text) for c in said)
+        press_said = any(mentions_press(c.text) for c in said) and mentions_press(question)
         readings = [self._read(c, said + self._antecedent(c, asked)) for c in asked]
         verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
@@ -282,7 +282,7 @@ class Matcher:
         sure = verdict.kind == "answer"
         if sure and verdict.entry in FAMILY[claim.about]:
             return replace(verdict, claim=claim)
-        if sure and not clause.checks:
+        if sure and not clause.checks and claim.about != "organiser":
             return verdict  # "Czy 10 września jest jeszcze rejestracja?" asks about registration
         if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
             return verdict  # "Czy w Kielcach jest dobry dentysta?" asks about something else

@@ -56,6 +56,7 @@ STOP_WORDS = frozenset(LEXICON["stop_words"])
 MEDIA_PREFIXES = tuple(LEXICON["media_prefixes"])
 MEDIA_WORDS = frozenset(LEXICON["media_words"])
 MEDIA_NEGATIONS = frozenset(LEXICON["media_negations"])
+MEDIA_PRIVATE = frozenset(LEXICON["media_private"])
 GENERIC_WORDS = frozenset(LEXICON["generic_words"])
 GREETING_WORDS = frozenset(LEXICON["greeting_words"])
 UNSTEMMED = frozenset(LEXICON["unstemmed"])
@@ -129,8 +130,10 @@ def small_talk(text: str) -> str | None:
 
 def mentions_press(text: str) -> bool:
     """Whether the text is a press question: journalist, accreditation, interview, TV...
-    ("nie ten z telewizji", "not from the press" are not)."""
+    ("nie ten z telewizji", "not from the press", "pytam prywatnie" are not)."""
     found = words(text)
+    if any(w in MEDIA_PRIVATE for w in found):
+        return False
     for i, word in enumerate(found):
         if word in MEDIA_WORDS or word.startswith(MEDIA_PREFIXES):
             if not any(w in MEDIA_NEGATIONS for w in found[max(0, i - 3):i]):
