@@ -106,7 +106,7 @@ def read(text: str) -> list[Clause]:
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
         marked = max((i for i, p in enumerate(parts) if words(p)[0] not in _REASONS), default=-1)
         found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
-        clauses.extend(_confirmations(found))
+        clauses.extend(_confirmations(_guesses(found)))
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
         # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
@@ -115,6 +115,20 @@ def read(text: str) -> list[Clause]:
                    and c.sentence not in asking else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
+
+
+def _guesses(sentence: list[Clause]) -> list[Clause]:
+    """"co to za ICCSS, jakaś firma?": a few words after a question, asking nothing by
+    themselves, guess at its answer; they are not a second question."""
+    result: list[Clause] = []
+    asked = False
+    for clause in sentence:
+        opens = any(w in _QUESTION_WORDS or w in _QUESTION_STARTS for w in clause.words)
+        if asked and clause.role == "question" and not opens and len(clause.words) <= 3:
+            clause = clause.as_role("context")
+        asked = asked or (clause.role == "question" and opens)
+        result.append(clause)
+    return result
 
 
 def _confirmations(sentence: list[Clause]) -> list[Clause]:
@@ -255,6 +269,8 @@ def _opens_question(first: list[str]) -> bool:
         first = first[1:]
     if not first:
         return False
+    if first[0] in _QUESTION_STARTS and first[1:2] == ["t"]:
+        return False  # "can't travel", "don't know": a statement
     return _asks(first) or first[0] in _QUESTION_STARTS or first[0] in _REQUEST_WORDS
 
 
@@ -272,6 +288,8 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
         wish = not asked and not _asks(lead[:2]) and lead[0] in _REQUEST_WORDS
         return Clause(text, tuple(found), "question", sentence, wish=wish)
     if any(tuple(content[:len(p)]) == p or tuple(found[:len(p)]) == p for p in _INTRO):
+        return Clause(text, tuple(found), "intro", sentence)
+    if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
 
