@@ -38,6 +38,8 @@ from faq.premise import FAMILY, Claim, Facts, elsewhere, find_claim
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
 MAX_ENTRIES = 3  # a message asking more gets the first three
+SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
+REACH = 0.2  # an entry that cannot score within this of the best changes no band decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class Matcher:
                     self._surface.setdefault(surface, term)
                 texts.append((entry.id, lang, [term for term, _ in found]))
         entries_with: dict[str, set[str]] = defaultdict(set)
+        self._entries_with = entries_with  # term -> the entries whose phrasings use it
         for entry_id, _, found in texts:
             for term in found:
                 entries_with[term].add(entry_id)
@@ -174,6 +177,11 @@ class Matcher:
             for term in weights:
                 self._postings[term].append(index)
         self._surfaces = [w for w, t in self._surface.items() if t in self._postings]
+        self._postings_by_entry: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for term, indices in self._postings.items():
+            for index in indices:
+                entry_id = self._phrasings[index].entry
+                self._postings_by_entry[term].setdefault(entry_id, []).append(index)
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
 
     def knows(self, text: str) -> bool:
@@ -247,10 +255,11 @@ class Matcher:
 
     def _ask_about_context(self, clause: Clause, verdict: _Verdict,
                            said: list[Clause]) -> _Verdict:
-        """"Chciałbym zrezygnować z udziału. Co mam zrobić?": a question that names
-        nothing itself and gets no answer asks about what was said before it."""
+        """"Chciałbym zrezygnować z udziału. Co mam zrobić?", "whats the vibe, suits or
+        casual?": a question that names nothing itself asks about what was said before it
+        or beside it."""
         context = [c for c in said if c.role == "context" and not c.reason
-                   and c.position < clause.position]
+                   and (c.position < clause.position or c.sentence == clause.sentence)]
         if verdict.kind == "handoff" or verdict.claim is not None or not context:
             return verdict
         own = self._words(clause.text, 1.0, 0.0)
@@ -349,7 +358,7 @@ class Matcher:
 
     def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
         """A press question: the media entry that fits it best, else the first."""
-        scored = self._score(reading)
+        scored = self._score(reading, set(self._handoff_entries))
         ranked = sorted(
             (e for e in scored if e in self._handoff_entries), key=lambda e: -scored[e][0]
         )
@@ -391,69 +400,107 @@ class Matcher:
         """How much a word says: its rarest meaning's weight, or the unknown word's."""
         return max((self._idf[w] for w, _ in found), default=self._unknown_weight)
 
-    def _score(self, reading: _Reading) -> dict[str, tuple[float, float, str | None]]:
+    def _score(
+        self, reading: _Reading, only: set[str] | None = None
+    ) -> dict[str, tuple[float, float, str | None]]:
         """The best phrasing of every entry sharing a distinctive term with the question
         (given as the vocabulary each of its words stands for, and how much each counts):
-        entry -> (score, share of the question it explains, language of that phrasing)."""
-        lookups = reading.lookups
+        entry -> (score, share of the question it explains, language of that phrasing).
+        Only the entries whose vocabulary explains most of the question are looked at
+        phrasing by phrasing."""
+        lookups, asked = reading.lookups, reading.asked
         if not lookups:
             return {}
         weights = [self._weight(found) * scale
                    for found, scale in zip(lookups, reading.scales, strict=True)]
+        total_query = sum(w for w, a in zip(weights, asked, strict=True) if a)
+        # What each entry's whole vocabulary explains: word position -> similarity.
+        known: dict[str, dict[int, float]] = defaultdict(dict)
+        for position, found in enumerate(lookups):
+            for word, sim in found:
+                for entry_id in self._entries_with[word]:
+                    if sim > known[entry_id].get(position, 0.0):
+                        known[entry_id][position] = sim
+        entry_cover = {
+            entry_id: _share(
+                sum(weights[p] * sim for p, sim in hits.items() if asked[p]),
+                sum(weights[p] * sim for p, sim in hits.items() if not asked[p]),
+                total_query,
+            )
+            for entry_id, hits in known.items() if only is None or entry_id in only
+        }
         # Only phrasings sharing a distinctive term are scored: one that shares only
         # "forum" with the question cannot explain enough of it to matter (unless the
         # question itself says nothing more: "what is the forum about?").
-        def distinctive(found: tuple[tuple[str, float], ...]) -> bool:
-            return bool(found) and self._idf[found[0][0]] > GENERIC_WEIGHT
+        asked_found = [f for f, a in zip(lookups, asked, strict=True) if a and f]
+        seeds = [f for f in asked_found if self._idf[f[0][0]] > GENERIC_WEIGHT]
+        seed_words = {word for found in seeds or asked_found for word, _ in found}
+        alpha = self.thresholds.query_weight
+        # No phrasing of an entry scores above alpha * (what its vocabulary explains) +
+        # (1 - alpha): entries are scored best bound first, and those that cannot come
+        # within reach of the best so far (they could change no decision) are skipped.
+        bound = {e: alpha * cover + 1 - alpha for e, cover in entry_cover.items()
+                 if self._entry_terms[e] & seed_words}
+        order = sorted(bound, key=lambda e: -bound[e])
+        best: dict[str, tuple[float, float, str | None]] = {}
+        top = 0.0
+        for start in range(0, len(order), SHORTLIST):
+            batch = [e for e in order[start:start + SHORTLIST] if bound[e] >= top - REACH]
+            if not batch:
+                break
+            found = self._score_phrasings(reading, weights, total_query, set(batch),
+                                          seed_words, bool(seeds))
+            for entry_id, (score, query_cover, lang) in found.items():
+                best[entry_id] = self._with_entry_cover(
+                    score, query_cover, lang, entry_cover[entry_id])
+            top = max((v[0] for v in best.values()), default=0.0)
+        return best
 
-        asked = [found for found, a in zip(lookups, reading.asked, strict=True) if a and found]
-        seeds = [found for found in asked if distinctive(found)] or asked
-        seeds += [found for found, a in zip(lookups, reading.asked, strict=True)
-                  if not a and distinctive(found)]
-        candidates: set[int] = set()
-        for found in seeds:
-            for word, _ in found:
-                candidates.update(self._postings[word])
-        total_query = sum(w for w, asked in zip(weights, reading.asked, strict=True) if asked)
+    def _score_phrasings(
+        self, reading: _Reading, weights: list[float], total_query: float, entries: set[str],
+        seed_words: set[str], distinctive: bool,
+    ) -> dict[str, tuple[float, float, str | None]]:
+        """The best phrasing of each of `entries` that has a seed word."""
+        lookups, asked = reading.lookups, reading.asked
+        matched: dict[int, dict[int, tuple[float, str]]] = {}
+        for position, found in enumerate(lookups):
+            for word, sim in found:
+                by_entry = self._postings_by_entry[word]
+                for entry_id in entries & by_entry.keys():
+                    for index in by_entry[entry_id]:
+                        if not distinctive and len(self._phrasings[index].weights) > 3:
+                            continue  # generic words alone never cover a long phrasing
+                        hits = matched.setdefault(index, {})
+                        kept = hits.get(position)
+                        if kept is None or sim > kept[0]:
+                            hits[position] = (sim, word)
         alpha = self.thresholds.query_weight
         best: dict[str, tuple[float, float, str | None]] = {}
-        for index in candidates:
+        for index, hits in matched.items():
             phrasing = self._phrasings[index]
-            present = phrasing.weights
+            if not seed_words & phrasing.weights.keys():
+                continue
             explained = lent = covered = 0.0
-            for weight, found, scale, asked in zip(
-                weights, lookups, reading.scales, reading.asked, strict=True
-            ):
-                similarity = gain = 0.0
-                for word, sim in found:
-                    if word in present and sim > similarity:
-                        similarity, gain = sim, present[word] * sim * scale
-                if asked:
-                    explained += weight * similarity
+            for position, (sim, word) in hits.items():
+                if asked[position]:
+                    explained += weights[position] * sim
                 else:
-                    lent += weight * similarity
-                covered += gain
+                    lent += weights[position] * sim
+                covered += phrasing.weights[word] * sim * reading.scales[position]
             query_cover = _share(explained, lent, total_query)
             score = alpha * query_cover + (1 - alpha) * min(1.0, covered / phrasing.total)
             kept = best.get(phrasing.entry)
             if kept is None or score > kept[0]:
                 best[phrasing.entry] = (score, query_cover, phrasing.lang)
-        share = self.thresholds.entry_share
-        if share:
-            # A long question may be explained by several phrasings of one entry together.
-            for entry_id, (score, query_cover, lang) in best.items():
-                vocabulary = self._entry_terms[entry_id]
-                explained = lent = 0.0
-                for weight, found, asked in zip(weights, lookups, reading.asked, strict=True):
-                    gain = weight * max((sim for w, sim in found if w in vocabulary), default=0.0)
-                    if asked:
-                        explained += gain
-                    else:
-                        lent += gain
-                entry_cover = _share(explained, lent, total_query)
-                cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
-                best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
+
+    def _with_entry_cover(
+        self, score: float, query_cover: float, lang: str | None, entry_cover: float
+    ) -> tuple[float, float, str | None]:
+        """A long question may be explained by several phrasings of one entry together."""
+        share, alpha = self.thresholds.entry_share, self.thresholds.query_weight
+        cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
+        return score + alpha * (cover - query_cover), cover, lang
 
     def _only_off_topic(self, found: tuple[tuple[str, float], ...]) -> bool:
         words = {w for w, _ in found}

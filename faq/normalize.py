@@ -25,6 +25,7 @@ _POLISH_STEMMER = Stemmer.Stemmer("polish")
 _ENGLISH_STEMMER = Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, Polish letters and other accents folded to ASCII."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_POLISH)
@@ -34,7 +35,12 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of a text, in order (nothing dropped)."""
-    return _WORD.findall(fold(text))
+    return list(_words(text))
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text)))
 
 
 @lru_cache(maxsize=65536)
@@ -77,6 +83,12 @@ def generic_terms() -> frozenset[str]:
 
 
 def tokens(text: str) -> list[tuple[str, str]]:
+    """(term, surface) for each meaningful word (see `_tokens`)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
     """(term, surface) for each meaningful word: the stem the matcher compares, and the
     folded word as typed (typos are matched on the surface: 'kidey' is close to 'kiedy',
     not to its stem 'kied'). Slang is read as the words it stands for; a single letter or
@@ -89,7 +101,7 @@ def tokens(text: str) -> list[tuple[str, str]]:
             result.append((folded, folded))
         else:
             result.append((stem(folded), folded))
-    return result
+    return tuple(result)
 
 
 def _unslang(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
