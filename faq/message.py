@@ -16,26 +16,24 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from faq.normalize import LEXICON, language_of_word, words
+from faq.normalize import LEXICON, language_of_word, lexicon_words, words
 
 Role = Literal["small", "intro", "context", "question"]
 
-_QUESTION_WORDS = frozenset(LEXICON["question_words"])
-_QUESTION_STARTS = frozenset(LEXICON["question_starts"])
-_PREPOSITIONS = frozenset(LEXICON["question_prepositions"])
-_REQUEST_WORDS = frozenset(LEXICON["request_words"])
-_CONJUNCTIONS = frozenset(LEXICON["conjunctions"])
-_REASONS = frozenset(LEXICON["reason_words"])
-_CHECKS = frozenset(LEXICON["check_words"])
-_SMALL = frozenset(LEXICON["greeting_words"]) | frozenset(LEXICON["thanks_words"]) | frozenset(
-    LEXICON["sign_off_words"]
-)
+_QUESTION_WORDS = lexicon_words("question_words")
+_QUESTION_STARTS = lexicon_words("question_starts")
+_PREPOSITIONS = lexicon_words("question_prepositions")
+_REQUEST_WORDS = lexicon_words("request_words")
+_CONJUNCTIONS = lexicon_words("conjunctions")
+_REASONS = lexicon_words("reason_words")
+_CHECKS = lexicon_words("check_words")
+_SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
 _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
-_ABBREVIATIONS = frozenset(LEXICON["abbreviations"])
-_ASK_WORDS = frozenset(LEXICON["ask_words"])
-_TAILS = frozenset(LEXICON["tail_words"])
-_YES_NO = frozenset(LEXICON["yes_no_words"])
-_POINTERS = frozenset(LEXICON["pointer_words"])
+_ABBREVIATIONS = lexicon_words("abbreviations")
+_ASK_WORDS = lexicon_words("ask_words")
+_TAILS = lexicon_words("tail_words")
+_YES_NO = lexicon_words("yes_no_words")
+_POINTERS = lexicon_words("pointer_words")
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
                        "that", "whom", "whose", "where", "when", "what", "how", "whats"})

@@ -58,6 +58,13 @@ def _load_lexicon() -> dict[str, Any]:
 
 
 LEXICON = _load_lexicon()
+
+
+def lexicon_words(*lists: str) -> frozenset[str]:
+    """The words of the named lists of faq/lexicon.toml, together."""
+    return frozenset(word for name in lists for word in LEXICON[name])
+
+
 STOP_WORDS = frozenset(LEXICON["stop_words"])
 MEDIA_PREFIXES = tuple(LEXICON["media_prefixes"])
 MEDIA_WORDS = frozenset(LEXICON["media_words"])
