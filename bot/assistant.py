@@ -18,9 +18,12 @@ from typing import Any, Protocol
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
-from bot.messages import Button, ChatRef, Incoming, Reply, Venue
+from bot.logs import shown
+from bot.markup import user_text
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
-from bot.storage import Storage, User
+from bot.privacy import mask_personal
+from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
 from faq.normalize import fold, small_talk, words
@@ -45,7 +48,7 @@ class MediaHandoff(Protocol):
 
     async def from_desk(self, msg: Incoming) -> list[Reply] | None: ...
 
-    async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None: ...
+    async def withdrawn(self, tickets: list[Ticket]) -> list[Reply]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,7 @@ class Assistant:
             "contacts": self.contacts,
             "lang": self.lang,
             "forget": self.forget,
+            "privacy": self.privacy,
         }
 
     # the pure question -> answer path (no storage, no network): `irlf-bot ask`
@@ -201,7 +205,9 @@ class Assistant:
         lang = self._lang(msg, user)
         if user is None and msg.is_private:
             hint = _known(msg.language_hint)
-            await self.storage.remember_chat(msg.chat, True, self.clock.now(), hint)
+            await self.storage.bookkeeping(
+                "a new chat", lambda: self.storage.remember_chat(msg.chat, True, self.clock.now(), hint)
+            )
         if self.media is not None and self.media.is_desk(msg.chat):
             answered = await self.media.from_desk(msg)
             if answered is not None:
@@ -212,7 +218,7 @@ class Assistant:
             handler = self._commands.get(msg.command.lower())
             if handler is None:
                 return [self.say(self.phrases.text(
-                    lang, "unknown_command", command=clean(msg.command)[:40],
+                    lang, "unknown_command", command=user_text(clean(msg.command)[:40]),
                     p=PREFIX.get(msg.transport, "/"),
                 ))]
             return await handler(msg, lang)
@@ -228,9 +234,10 @@ class Assistant:
             text = text[:MAX_QUESTION]
             notes.append(self.phrases.text(lang, "too_long"))
         answer = self.ask(text, lang)
+        log.debug("question %s: %s %s (%.2f)", shown(text), answer.kind, answer.entry, answer.score)
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
-        await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        await self.storage.record_question(day, answer.entry, answer.kind, mask_personal(text), now)
         if answer.kind == "handoff" and self.media is not None:
             return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []
@@ -249,18 +256,13 @@ class Assistant:
             Button(self.phrases.text(lang, "button_calendar"), "calendar"),
         ]
 
-    async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
-        """A tagged reply reached its chat as `message_id` (used by the media desk)."""
-        if self.media is not None:
-            await self.media.on_delivered(tag, chat, message_id)
-
     # commands
 
     async def start(self, msg: Incoming, lang: str) -> list[Reply]:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
-        greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
-        parts = [greeting, self.phrases.text(lang, "privacy")]
+        greeting = self.phrases.text(lang, "greeting", name=f", {user_text(name)}" if name else "")
+        parts = [greeting, self.phrases.text(lang, "privacy", p=PREFIX.get(msg.transport, "/"))]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
         text = "\n\n".join(parts)
@@ -321,13 +323,21 @@ class Assistant:
         await self.storage.set_language(msg.chat, choice)
         return [self.say(self.phrases.text(choice, "lang_set"))]
 
+    async def privacy(self, msg: Incoming, lang: str) -> list[Reply]:
+        """What is kept about the user, why, and for how long."""
+        text = self.phrases.text(
+            lang, "privacy_details", days=self.config.privacy.keep_days, p=PREFIX.get(msg.transport, "/")
+        )
+        return [self.say(text)]
+
     async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
         """Erase what is kept about the user, after they confirm."""
         answer = msg.args.strip().lower()
         if answer == "yes":
-            erased = await self.storage.forget(msg.chat)
+            erased, withdrawn = await self.storage.forget(msg.chat)
             key = "forget_done" if erased else "forget_nothing"
-            return [self.say(self.phrases.text(lang, key))]
+            notices = await self.media.withdrawn(withdrawn) if self.media is not None else []
+            return [self.say(self.phrases.text(lang, key)), *notices]
         if answer == "no":
             return [self.say(self.phrases.text(lang, "forget_cancelled"))]
         buttons = [[
@@ -358,6 +368,10 @@ class Assistant:
     def _topic_buttons(self, lang: str) -> list[list[Button]]:
         topics = [Button(self.phrases.topic(lang, c), f"faq {c}") for c in self.kb.categories()]
         return [topics[i:i + 2] for i in range(0, len(topics), 2)]
+
+    def language_hint(self, msg: Incoming) -> str:
+        """The language to use when the user's saved choice cannot be read."""
+        return _known(msg.language_hint) or "pl"
 
     def _lang(self, msg: Incoming, user: User | None) -> str:
         return (user.language if user else None) or _known(msg.language_hint) or "pl"
@@ -396,8 +410,8 @@ def facts_of(event: Event) -> Facts:
 
 
 def clean(text: str) -> str:
-    """Drop control and direction characters, collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    """Drop control and direction characters, collapse whitespace, replace lone surrogates."""
+    return " ".join(_CONTROL.sub(" ", valid_text(text or "")).split())
 
 
 def _known(lang: str | None) -> str | None:

@@ -5,27 +5,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
+import signal
+import sqlite3
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from bot.assistant import clean
 from bot.broadcasts import TRANSPORTS
 from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
-from bot.config import ENVIRONMENT, Config, ConfigError, load_config
+from bot.config import DEFAULT_DATABASE, ENVIRONMENT, Config, ConfigError, load_config
 from bot.event import Event
 from bot.logs import setup_logging
+from bot.messages import valid_text
 from bot.outbox import Outbox
-from bot.phrasebook import Phrasebook
+from bot.phrasebook import UI_FILE, read_ui
 from bot.service import build_transports, open_services, serve
 from bot.stats import gather as gather_stats
-from bot.storage import Storage
-from faq.knowledge import DATA_DIR, KnowledgeBase
+from bot.storage import Storage, StorageUnavailable
+from faq.knowledge import DATA_DIR, KnowledgeBase, KnowledgeBaseError
 from faq.matcher import find_collisions
 
 EXIT_CONFIG = 2
+USES_DATABASE = ("run", "chat", "broadcast", "stats")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,10 +43,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         config = load_config(args.config)
+        config = _with_database(config, args)
+        if args.command in USES_DATABASE:
+            check_database(config.database)
         clock = _clock(getattr(args, "now", None))
         return args.func(args, config, clock)
     except ConfigError as exc:
         print(f"irlf-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KnowledgeBaseError as exc:
+        print(f"irlf-bot: the knowledge base has {len(exc.problems)} problem(s), the first: "
+              f"{exc.problems[0]} (`irlf-bot check-faq` lists them)", file=sys.stderr)
+        return EXIT_CONFIG
+    except StorageUnavailable as exc:
+        print(f"irlf-bot: database: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
@@ -49,13 +66,23 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="irlf-bot", description="The IRLF attendee assistant (Telegram, Matrix, console)."
     )
-    parser.add_argument(
-        "-c", "--config", type=Path, help="config file (default: ./config.toml if present)"
-    )
+    config_help = "config file (default: ./config.toml if present)"
+    parser.add_argument("-c", "--config", type=Path, help=config_help)
+    # `-c` is accepted after the command too (`irlf-bot run -c config.toml`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", type=Path, default=argparse.SUPPRESS, help=config_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     def with_now(p: argparse.ArgumentParser) -> None:
         p.add_argument("--now", metavar="TIME", help="rehearsal clock, e.g. 2026-09-09T14:00+02:00")
+        p.add_argument("--db", type=Path, metavar="FILE",
+                       help="the database (a rehearsal with --now needs its own)")
 
     run = sub.add_parser("run", help="serve every configured transport (console if none)")
     with_now(run)
@@ -73,12 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=ask_command)
 
     cast = sub.add_parser("broadcast", help="enqueue an announcement for the running bot")
-    cast.add_argument("--text-pl", required=True, help="the text (everyone gets it if alone)")
+    cast.add_argument("--text-pl", help="the text (everyone gets it if alone)")
     cast.add_argument("--text-en", help="the English text for English-speaking recipients")
     cast.add_argument("--to", default="telegram,matrix", help="transports, comma-separated")
     cast.add_argument("--at", metavar="TIME", help="send at, e.g. 2026-09-10T12:00+02:00")
     cast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cast.add_argument("--wait", action="store_true", help="show progress until it is sent")
+    cast.add_argument("--retry-failed", type=int, metavar="N",
+                      help="queue again the recipients announcement N failed to reach")
     cast.set_defaults(func=broadcast_command)
 
     stats = sub.add_parser("stats", help="subscribers, questions per day, unanswered questions")
@@ -87,8 +116,51 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-faq", help="validate the knowledge base")
     check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
+    check.add_argument("--ui", type=Path, default=UI_FILE, help="the UI strings (faq/ui.toml)")
     check.set_defaults(func=check_faq_command)
     return parser
+
+
+def check_database(path: Path) -> None:
+    """Stop with one line naming `path` when SQLite could not use it (a missing folder, one
+    not writable, a directory, a file that is not a database) instead of a long traceback."""
+    if str(path) == ":memory:":
+        return
+    where = f"field 'database' (IRLF_DB, --db): {path}"
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a directory; name a file in it, e.g. {path / 'irlf-bot.db'}")
+    if not folder.is_dir():
+        raise ConfigError(f"{where}: the folder {folder} does not exist")
+    try:  # SQLite writes the journal (-wal, -shm) beside the file: the folder must be writable
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if path.exists():
+            with open(path, "r+b"):
+                pass
+    except OSError as exc:
+        raise ConfigError(f"{where}: not writable ({exc.strerror})") from None
+    if path.exists() and path.stat().st_size:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            probe.execute("PRAGMA schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        finally:
+            probe.close()
+
+
+def _with_database(config: Config, args: argparse.Namespace) -> Config:
+    """`--db` wins; a rehearsal (`--now`) never writes into the real database, where it
+    would send real reminders and record them as sent."""
+    if getattr(args, "db", None):
+        return config.model_copy(update={"database": args.db})
+    if getattr(args, "now", None) and args.func is run_command and config.database == DEFAULT_DATABASE:
+        raise ConfigError(
+            f"--now rehearses with a shifted clock and would write into the real database "
+            f"{config.database}; give it another one: --db rehearsal.db (or IRLF_DB)"
+        )
+    return config
 
 
 def _clock(now: str | None) -> Clock:
@@ -102,7 +174,7 @@ def _clock(now: str | None) -> Clock:
 
 def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Serve the configured transports; with none, say what to set and serve the console."""
-    setup_logging(config.log_level, _secrets(config))
+    setup_logging(config.log_level, _secrets(config), log_content=config.log_content)
     if not (config.telegram.enabled or config.matrix.enabled):
         variables = ", ".join(ENVIRONMENT)
         print(
@@ -115,11 +187,14 @@ def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
         return chat_command(args, config, clock)
 
     async def go() -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):  # systemd, docker, Ctrl-C
+            loop.add_signal_handler(signum, stopping.set)
         async with open_services(config, clock) as services:
-            await serve(services, build_transports(services))
+            await serve(services, build_transports(services), stopping)
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(go())
+    asyncio.run(go())
     return 0
 
 
@@ -137,12 +212,21 @@ def chat_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 
 def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Answer each question; no network, no token, nothing stored."""
+    """Answer each question; no network, no token, nothing stored.
+
+    Whatever the locale: stdin is read as UTF-8 line by line (invalid bytes become U+FFFD,
+    so every line gets exactly one answer) and the answers are written in UTF-8.
+    """
     questions: Iterable[str]
-    if args.question:
-        questions = [" ".join(args.question)]
+    if args.question:  # undecodable bytes in an argument arrive as lone surrogates
+        questions = [valid_text(" ".join(args.question))]
     else:
-        questions = (line.rstrip("\n") for line in sys.stdin)
+        questions = (
+            line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+            for line in sys.stdin.buffer
+        )
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
     memory = config.model_copy(update={"database": Path(":memory:")})
 
     async def go() -> None:
@@ -160,6 +244,11 @@ def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Preview, confirm and enqueue an announcement; the running bot sends it."""
+    if args.retry_failed is not None:
+        return _retry_failed(args.retry_failed, config, clock)
+    if not args.text_pl:
+        print("irlf-bot: broadcast needs --text-pl (or --retry-failed N)", file=sys.stderr)
+        return EXIT_CONFIG
     transports = [t.strip() for t in args.to.split(",") if t.strip()]
     unknown = set(transports) - set(TRANSPORTS)
     if not transports or unknown:
@@ -206,6 +295,20 @@ def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) ->
     return 0
 
 
+def _retry_failed(broadcast_id: int, config: Config, clock: Clock) -> int:
+    async def go() -> int:
+        async with open_services(config, clock) as services:
+            if await services.outbox.get(broadcast_id) is None:
+                print(f"irlf-bot: there is no announcement #{broadcast_id}", file=sys.stderr)
+                return 1
+            count = await services.outbox.retry_failed(broadcast_id)
+            print(f"Announcement #{broadcast_id}: {count} failed recipient(s) queued again; "
+                  "the running bot sends them.")
+            return 0
+
+    return asyncio.run(go())
+
+
 async def _show_progress(outbox: Outbox, broadcast_id: int) -> None:
     """A progress bar on the terminal until the running bot has sent everything."""
     width = 30
@@ -220,7 +323,7 @@ async def _show_progress(outbox: Outbox, broadcast_id: int) -> None:
             f"failed {progress.failed} ({state})"
         )
         sys.stdout.flush()
-        if state in ("done", "cancelled"):
+        if state in ("done", "cancelled") and not progress.pending:
             print()
             return
         await asyncio.sleep(0.5)
@@ -233,8 +336,12 @@ def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int
         storage = await Storage.open(config.database)
         try:
             figures = await gather_stats(storage)
+            writable = await storage.check_writable()
         finally:
             await storage.close()
+        if not writable:
+            print(f"WARNING: the database {config.database} is not writable: the bot answers "
+                  "but records nothing (no reminders, broadcasts or statistics)", file=sys.stderr)
         if args.csv:
             figures.write_csv(args.csv)
             print(f"wrote {args.csv}")
@@ -246,15 +353,15 @@ def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int
 
 
 def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Validate schema, translations, placeholders and colliding phrasings; exit 1 on any."""
+    """Validate the knowledge base (schema, translations, placeholders, colliding phrasings),
+    the UI strings and the event file; exit 1 on any problem."""
     kb, problems = KnowledgeBase.read(args.data)
     problems += find_collisions(kb)
-    phrases = Phrasebook(Event.load(config.event_file))
-    for entry in kb:
-        for lang in ("pl", "en"):
-            filled = phrases.fill(lang, entry.answer[lang])
-            if "{" in filled or "}" in filled:
-                problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
+    problems += read_ui(args.ui)[1]
+    try:
+        Event.load(config.event_file)
+    except ConfigError as exc:
+        problems.append(str(exc))
     for problem in problems:
         print(problem)
     phrasings = sum(len(e.questions[lang]) for e in kb for lang in ("pl", "en"))
@@ -267,7 +374,7 @@ def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) ->
 
 def _secrets(config: Config) -> list[str]:
     values = [config.telegram.token, config.telegram.webhook_secret,
-              config.matrix.access_token, config.matrix.password]
+              config.matrix.access_token, config.matrix.password, config.matrix.pickle_key]
     return [v.get_secret_value() for v in values if v is not None]
 
 

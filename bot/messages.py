@@ -6,12 +6,26 @@ with the platform's own calls. Nothing here knows about Telegram or Matrix.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from bot.markup import to_html
+from bot.markup import CLOSE, OPEN, Span, to_html, unmark
 
 Transport = Literal["telegram", "matrix", "console"]
+
+# A lone surrogate (a custom client can send one) cannot be encoded: stored, logged or
+# sent, it raises. The markup marks are for the core's own use.
+_INVALID = re.compile(f"[\ud800-\udfff{OPEN}{CLOSE}]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD and no markup marks."""
+    if not _INVALID.search(text):
+        return text
+    return _INVALID.sub(lambda m: "" if m.group() in (OPEN, CLOSE) else "\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,9 @@ class Incoming:
     `command`/`args` are filled when the user gave a command (`/venue`, `!venue`);
     `payload` when they tapped a button. `is_text` is False for stickers, photos, voice...
     `reply_to` is the platform id of the message this one replies to (media desk answers).
+    `update_key` identifies the update on its transport (a Telegram update id, a Matrix event
+    id): an update is answered once, however often a restart replays it. `thread` is the
+    thread the message was written in (Matrix), where the answer goes too.
     """
 
     transport: str
@@ -73,6 +90,15 @@ class Incoming:
     message_id: str | None = None
     reply_to: str | None = None
     is_room_moderator: bool = False
+    update_key: str | None = None
+    thread: str | None = None
+
+    def __post_init__(self) -> None:
+        # The boundary: nothing a user sent may break storing, logging or answering it.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and _INVALID.search(value):
+                object.__setattr__(self, f.name, valid_text(value))
 
     @property
     def chat(self) -> ChatRef:
@@ -84,9 +110,17 @@ class Reply:
     """One message to send.
 
     `text` is plain; `html` is the same content for platforms that render HTML (every
-    piece of user text in it is escaped). `chat` None means "the chat the question came
-    from". `tag` lets the core learn the platform id of the sent message (media desk
-    tickets) through `Sent`.
+    piece of user text in it is escaped). Text marked with `bot.markup.user_text` is
+    unmarked here: `user_spans` says where it is, so no renderer ever makes it a link.
+    `chat` None means "the chat the question came from". `tag` lets the core learn the
+    platform id of the sent message (media desk tickets, broadcast progress).
+    `in_reply_to`, `mention` and `thread` relate an answer to its question where the
+    platform shows that (Matrix). `then` holds replies (as data) to queue once this one was
+    delivered ("sent") or could not be ("failed").
+
+    A reply can take several platform messages (a long text in parts, then a pin, a file).
+    `parts_sent` is how many of them went out before a failure (`DeliveryError.parts_sent`);
+    a retry with it set sends only the rest, so no one gets a part twice.
     """
 
     text: str
@@ -97,8 +131,52 @@ class Reply:
     chat: ChatRef | None = None
     tag: str | None = None
     edit_of: str | None = None
+    in_reply_to: str | None = None
+    mention: str | None = None
+    thread: str | None = None
+    then: dict[str, list[dict[str, Any]]] | None = None
+    user_spans: tuple[Span, ...] = ()
+    parts_sent: int = 0
+
+    def __post_init__(self) -> None:
+        text, spans = unmark(self.text)
+        if text != self.text:
+            self.text, self.user_spans = text, spans
 
     @classmethod
     def of(cls, text: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
-        """A reply with its HTML form made from the plain text (everything escaped)."""
-        return cls(text=text, html=to_html(text), buttons=buttons or [], **fields)  # type: ignore[arg-type]
+        """A reply with its HTML form made from the plain text (escaped; user text never a link)."""
+        reply = cls(text=text, buttons=buttons or [], **fields)  # type: ignore[arg-type]
+        reply.html = to_html(reply.text, reply.user_spans)
+        return reply
+
+    def relate_to(self, origin: Incoming) -> None:
+        """An answer in the question's own chat replies to it, in its thread."""
+        if self.chat in (None, origin.chat):
+            self.in_reply_to = self.in_reply_to or origin.message_id
+            self.mention = self.mention or origin.sender_id
+            self.thread = self.thread or origin.thread
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reply as JSON-ready data (the outbox stores it)."""
+        data = dataclasses.asdict(self)
+        if self.attachment is not None:
+            data["attachment"]["data"] = base64.b64encode(self.attachment.data).decode()
+        if self.chat is not None:
+            data["chat"] = [self.chat.transport, self.chat.chat_id]
+        return {k: v for k, v in data.items() if v is not None and v not in ([], (), 0)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        fields = dict(data)
+        fields["buttons"] = [[Button(**b) for b in row] for row in fields.get("buttons", [])]
+        if fields.get("venue"):
+            fields["venue"] = Venue(**fields["venue"])
+        if fields.get("attachment"):
+            file = dict(fields["attachment"])
+            file["data"] = base64.b64decode(file["data"])
+            fields["attachment"] = Attachment(**file)
+        if fields.get("chat"):
+            fields["chat"] = ChatRef(*fields["chat"])
+        fields["user_spans"] = tuple((start, end) for start, end in fields.get("user_spans", ()))
+        return cls(**fields)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
+import dataclasses
 import logging
 import re
 import secrets
@@ -45,8 +45,9 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError
 from bot.logs import SecretMask
+from bot.markup import spans_within, to_html
 from bot.messages import Button, Incoming, Reply
-from bot.transport import DeliveryError, RecipientGone, RetryLater
+from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
 
 if TYPE_CHECKING:
     from bot.service import Services
@@ -59,7 +60,9 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
 CONCURRENT_UPDATES = 32
-BOOTSTRAP_RETRIES = 5  # deleteWebhook/setWebhook right after a successful getMe
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # UTF-16 code units of the visible text
+BOOTSTRAP_RETRIES = 5  # setWebhook right after a successful getMe
+OFFSET_KEY = "telegram.offset"
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
 # base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
 TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
@@ -79,16 +82,20 @@ class TelegramTransport:
         self._token = self.settings.token.get_secret_value()
         self._mask = SecretMask([self._token])
         self._app: Application | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._handling = False  # answering a fetched batch: finish it on stop
 
     async def start(self) -> None:
         """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).addFilter(self._mask)
-        # Many guests write at once before the doors open: answer up to 32 updates at a
-        # time instead of one after another (PTB's default).
-        builder = Application.builder().token(self._token).concurrent_updates(CONCURRENT_UPDATES)
+        builder = Application.builder().token(self._token)
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)
+        webhook = self.settings.mode == "webhook"
+        if not webhook:
+            builder = builder.updater(None)  # we poll ourselves: see `_poll`
         app = builder.build()
         messages = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL  # not edits, joins...
         app.add_handler(MessageHandler(messages, self.relay_message))
@@ -99,56 +106,141 @@ class TelegramTransport:
             await _retrying("connect to the Bot API", app.initialize)
             await self._register_menu(app.bot)
             self.services.board.attach(self)
-            await app.start()
-            if self.settings.mode == "webhook":
+            if webhook:
+                await app.start()
                 await self._listen_webhook(app)
             else:
-                await app.updater.start_polling(  # type: ignore[union-attr]
-                    poll_interval=self.settings.poll_interval,
-                    timeout=POLL_TIMEOUT,
-                    bootstrap_retries=BOOTSTRAP_RETRIES,
-                    allowed_updates=ALLOWED_UPDATES,
-                    error_callback=_log_polling_error,
-                )
+                await _retrying("remove a webhook", app.bot.delete_webhook)
+                self._stopping = False
+                self._poller = asyncio.create_task(self._poll(app.bot), name="telegram-poll")
         except BaseException:  # cancelled or failed while starting: leave nothing open
             await self.stop()
             raise
         log.info("telegram: serving @%s (%s)", app.bot.username, self.settings.mode)
 
+    async def stop_receiving(self) -> None:
+        """Take no new updates; answer those in hand and save how far we got."""
+        self._stopping = True
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            if not self._handling:
+                poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+        app = self._app
+        if app is not None and app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app is not None and app.running:
+            await app.stop()  # webhook mode: PTB answers the updates it has queued
+
     async def stop(self) -> None:
         """Stop listening and close the connections."""
+        await self.stop_receiving()
         self.services.board.detach(self)
         app, self._app = self._app, None
         if app is not None:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
             await app.shutdown()
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).removeFilter(self._mask)
 
+    async def _poll(self, bot: Bot) -> None:
+        """Long polling that answers every update exactly once across any stop or crash.
+
+        The offset (the first update not yet answered) is stored after the whole batch was
+        answered, and each update is recorded as answered in the transaction that queues
+        its replies; after a crash the batch comes again and answered updates are skipped.
+        (PTB's own updater confirms a batch to Telegram as soon as it fetched it.)
+        """
+        storage = self.services.storage
+        stored = await storage.get_state(OFFSET_KEY)
+        offset = int(stored) if stored else None
+        delay = 1.0
+        while not self._stopping:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+            except asyncio.CancelledError:
+                raise
+            except InvalidToken:
+                log.error("telegram: the Bot API rejected TELEGRAM_BOT_TOKEN; polling stopped")
+                return
+            except TelegramError as exc:
+                log.warning("telegram: polling failed (%s); retrying in %.0f s", exc.message, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            delay = 1.0
+            if not updates:
+                if self.settings.poll_interval:
+                    await asyncio.sleep(self.settings.poll_interval)
+                continue
+            self._handling = True
+            try:
+                await self._answer_batch(updates, bot)
+                offset = updates[-1].update_id + 1
+                await storage.set_state(OFFSET_KEY, str(offset))
+            finally:
+                self._handling = False
+
+    async def _answer_batch(self, updates: tuple[Update, ...], bot: Bot) -> None:
+        """Chats concurrently (a crowd before the doors open), each chat in order."""
+        per_chat: dict[int | None, list[Update]] = {}
+        for update in updates:
+            chat = update.effective_chat
+            per_chat.setdefault(chat.id if chat else None, []).append(update)
+        gate = asyncio.Semaphore(CONCURRENT_UPDATES)
+
+        async def answer_chat(chat_updates: list[Update]) -> None:
+            async with gate:
+                for update in chat_updates:
+                    try:
+                        await self._answer_update(update, bot)
+                    except Exception:
+                        log.exception("telegram: failed to handle an update")
+
+        await asyncio.gather(*(answer_chat(u) for u in per_chat.values()))
+
+    async def _answer_update(self, update: Update, bot: Bot) -> None:
+        if update.message is not None and not filters.StatusUpdate.ALL.check_update(update):
+            incoming = incoming_message(update.message, bot.bot)
+        elif update.callback_query is not None:
+            await self._acknowledge(update.callback_query)
+            incoming = incoming_button(update.callback_query)
+        else:
+            return
+        if incoming is not None:
+            key = str(update.update_id)
+            await self.services.board.dispatch(dataclasses.replace(incoming, update_key=key))
+
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply; return the id of its (first) message."""
         if self._app is None:
-            raise DeliveryError("the telegram transport is not running")
+            raise TransportDown("the telegram transport is not running")
         return await send_reply(self._app.bot, chat_id, reply)
 
     async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand a user's message to the core."""
         if update.message is not None:
-            await self.services.board.dispatch(incoming_message(update.message, context.bot.bot))
+            incoming = incoming_message(update.message, context.bot.bot)
+            key = str(update.update_id)
+            await self.services.board.dispatch(dataclasses.replace(incoming, update_key=key))
 
     async def relay_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Acknowledge a tapped button and hand its payload to the core."""
         query = update.callback_query
         if query is None:
             return
-        with contextlib.suppress(TelegramError):  # a stale query cannot be answered; no matter
-            await query.answer()
+        await self._acknowledge(query)
         incoming = incoming_button(query)
         if incoming is not None:
-            await self.services.board.dispatch(incoming)
+            key = str(update.update_id)
+            await self.services.board.dispatch(dataclasses.replace(incoming, update_key=key))
+
+    @staticmethod
+    async def _acknowledge(query: CallbackQuery) -> None:
+        with contextlib.suppress(TelegramError):  # a stale query cannot be answered; no matter
+            await query.answer()
 
     async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an error raised while handling an update; the bot keeps running."""
@@ -192,11 +284,12 @@ def incoming_message(message: Message, me: User) -> Incoming:
     sender = message.from_user
     text = message.text or message.caption or ""
     command, args, for_me = _command(text, me)
-    entities = {**message.parse_entities(), **message.parse_caption_entities()}
+    entities = [*message.entities, *message.caption_entities]
     mentioned = any(
-        (entity.type == MessageEntity.MENTION and value.lower() == f"@{me.username}".lower())
+        (entity.type == MessageEntity.MENTION
+         and _entity_text(text, entity).lower() == f"@{me.username}".lower())
         or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == me.id)
-        for entity, value in entities.items()
+        for entity in entities
     )
     replied = message.reply_to_message
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == me.id
@@ -250,6 +343,14 @@ def _command(text: str, me: User) -> tuple[str | None, str, bool]:
     return name.lower(), args.strip(), True
 
 
+def _entity_text(text: str, entity: MessageEntity) -> str:
+    """The text an entity covers (offsets in UTF-16 units), even around a lone surrogate,
+    which a custom client can send and PTB's own `parse_entity` cannot encode."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    part = units[entity.offset * 2:(entity.offset + entity.length) * 2]
+    return part.decode("utf-16-le", "replace")
+
+
 def _strip_mention(text: str, username: str) -> str:
     """'@Bot, where is it?' -> 'where is it?'; '/venue@Bot x' -> '/venue x'."""
     text = re.sub(rf"@{re.escape(username)}\b", "", text, flags=re.IGNORECASE)
@@ -260,87 +361,134 @@ def _strip_mention(text: str, username: str) -> str:
 
 
 async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
-    """Send text (HTML, in 4096-character parts, the keyboard on the last), venue, file."""
-    body, mode = (reply.html, ParseMode.HTML) if reply.html else (reply.text, None)
-    parts = split_text(body) if body else []
+    """Send text (in parts of at most 4,096 characters, the keyboard on the last), venue, file.
+
+    Each of those is one step; after `reply.parts_sent` steps went out before, only the rest
+    is sent. A failure raises the delivery error with `parts_sent` saying how many steps have
+    gone out, so a retry never repeats one. Returns the id of the first message sent now.
+    """
     markup = keyboard(reply.buttons)
+    texts = _text_parts(reply)
+    steps: list[Callable[[], Awaitable[Message | str | None]]] = []
+    if reply.edit_of and len(texts) == 1:
+        plain, rendered = texts[0]
+        steps.append(lambda: _edit_or_send(bot, chat_id, reply, plain, rendered, markup))
+    else:
+        for number, (plain, rendered) in enumerate(texts, start=1):
+            keys = markup if number == len(texts) else None
+            steps.append(lambda p=plain, r=rendered, k=keys: _send_text(bot, chat_id, p, r, k))
+    venue = reply.venue
+    if venue and venue.latitude is not None and venue.longitude is not None:
+        lat, lon = venue.latitude, venue.longitude
+        steps.append(lambda: bot.send_venue(chat_id, lat, lon, venue.title, venue.address))
+    if reply.attachment:
+        file = reply.attachment
+        steps.append(lambda: bot.send_document(chat_id, file.data, filename=file.filename))
     first: str | None = None
-    with delivery_errors():
-        if reply.edit_of and len(parts) == 1:
-            first = await _edit(bot, chat_id, reply, parts[0], mode, markup)
-            parts = [] if first else parts
-        for number, part in enumerate(parts, start=1):
-            last = number == len(parts)
-            sent = await _send_text(bot, chat_id, part, mode, markup if last else None)
-            first = first or str(sent.message_id)
-        if reply.venue and reply.venue.latitude is not None and reply.venue.longitude is not None:
-            venue = reply.venue
-            sent = await bot.send_venue(
-                chat_id, venue.latitude, venue.longitude, venue.title, venue.address
-            )
-            first = first or str(sent.message_id)
-        if reply.attachment:
-            file = reply.attachment
-            sent = await bot.send_document(chat_id, file.data, filename=file.filename)
-            first = first or str(sent.message_id)
+    done = reply.parts_sent
+    try:
+        with delivery_errors():
+            for step in steps[done:]:
+                sent = await step()
+                done += 1
+                if first is None and sent is not None:
+                    first = sent if isinstance(sent, str) else str(sent.message_id)
+    except DeliveryError as exc:
+        exc.parts_sent = done
+        raise
     return first
 
 
+def _text_parts(reply: Reply) -> list[tuple[str, str | None]]:
+    """The reply's text as (plain, HTML or None) parts, each within Telegram's limit."""
+    if not reply.text.strip():
+        return []
+    if reply.html is not None and utf16_len(reply.text) <= TEXT_LIMIT:
+        return [(reply.text, reply.html)]  # one message: the HTML exactly as the core made it
+    parts: list[tuple[str, str | None]] = []
+    start = 0
+    for part in split_text(reply.text, TEXT_LIMIT):
+        shown = part.rstrip()  # the separator a part ends with: Telegram would drop it
+        if shown:
+            spans = spans_within(reply.user_spans, start, start + len(shown))
+            parts.append((shown, to_html(shown, spans) if reply.html is not None else None))
+        start += len(part)
+    return parts
+
+
 async def _send_text(
-    bot: Bot, chat_id: str, text: str, mode: ParseMode | None, markup: InlineKeyboardMarkup | None
+    bot: Bot, chat_id: str, plain: str, rendered: str | None, markup: InlineKeyboardMarkup | None
 ) -> Message:
+    mode = ParseMode.HTML if rendered is not None else None
     try:
-        return await bot.send_message(chat_id, text, parse_mode=mode, reply_markup=markup)
+        return await bot.send_message(chat_id, rendered or plain, parse_mode=mode, reply_markup=markup)
     except BadRequest as exc:
         if mode is None or "can't parse entities" not in exc.message.lower():
             raise
         # Never expected (the core escapes its HTML), but a plain answer beats none.
         log.warning("telegram: HTML rejected (%s); sending plain text", exc.message)
-        plain = html.unescape(re.sub(r"<[^>]*>", "", text))
         return await bot.send_message(chat_id, plain, parse_mode=None, reply_markup=markup)
 
 
-async def _edit(
+async def _edit_or_send(
     bot: Bot,
     chat_id: str,
     reply: Reply,
-    text: str,
-    mode: ParseMode | None,
+    plain: str,
+    rendered: str | None,
     markup: InlineKeyboardMarkup | None,
-) -> str | None:
-    """Edit the message `reply.edit_of`; None when it cannot be edited (send anew)."""
+) -> Message | str:
+    """Edit the message `reply.edit_of`; send a new one when it cannot be edited."""
     try:
         await bot.edit_message_text(
-            text, chat_id=chat_id, message_id=int(reply.edit_of or 0),
-            parse_mode=mode, reply_markup=markup,
+            rendered or plain, chat_id=chat_id, message_id=int(reply.edit_of or 0),
+            parse_mode=ParseMode.HTML if rendered is not None else None, reply_markup=markup,
         )
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
-            return None
-    return reply.edit_of
+            return await _send_text(bot, chat_id, plain, rendered, markup)
+    return reply.edit_of or ""
 
 
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut text into parts of at most `limit` characters, at line breaks where possible."""
+def utf16_len(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (a character beyond U+FFFF is two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut plain text into parts of at most `limit` UTF-16 units that join back to `text`.
+
+    A part ends after a blank line, else after a line break, else after a space, in the
+    last half of what fits; a word longer than a whole part is cut where it must be. The
+    separator stays at the end of its part (Telegram drops it when it shows the message).
+    """
     parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # one very long line: cut at a space, else hard
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            candidate = line
-        current = candidate
-    if current.strip():
-        parts.append(current)
-    return [part.strip("\n") for part in parts if part.strip()]
+    rest = text
+    while utf16_len(rest) > limit:
+        fits = _fitting(rest, limit)
+        cut = 0
+        for separator in ("\n\n", "\n", " "):
+            found = rest.rfind(separator, fits // 2, fits)
+            if found >= 0:
+                cut = found + len(separator)
+                break
+        if not cut:
+            cut = fits
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` take at most `limit` UTF-16 units (at least one)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return max(1, index)
+    return len(text)
 
 
 def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -369,7 +517,9 @@ def delivery_errors() -> Iterator[None]:
         if "chat not found" in exc.message.lower():
             raise RecipientGone(exc.message) from exc
         raise DeliveryError(exc.message) from exc
-    except TelegramError as exc:  # NetworkError, TimedOut, ChatMigrated, ...
+    except NetworkError as exc:  # no connection, a timeout, a 5xx: the platform, not the chat
+        raise TransportDown(exc.message) from exc
+    except TelegramError as exc:  # ChatMigrated, ...
         raise DeliveryError(exc.message) from exc
 
 
@@ -396,8 +546,3 @@ async def _retrying(what: str, call: Callable[[], Awaitable[object]]) -> None:
             log.warning("telegram: cannot %s (%s); retrying in %.0f s", what, exc.message, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
-
-
-def _log_polling_error(exc: TelegramError) -> None:
-    """PTB retries polling with backoff by itself; one line per failure is enough."""
-    log.warning("telegram: polling failed (%s); retrying", exc.message)
