@@ -26,7 +26,8 @@ from bot.privacy import mask_personal
 from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
-from faq.normalize import small_talk
+from faq.normalize import fold, small_talk, words
+from faq.premise import Facts
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Answer:
     lang: str
     text: str
     suggestions: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)  # every entry answered, `entry` first
     buttons: list[list[Button]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -90,7 +92,7 @@ class Assistant:
         self.kb = kb
         self.storage = storage
         self.clock = clock or SystemClock()
-        self.matcher = Matcher(kb)
+        self.matcher = Matcher(kb, facts=facts_of(event))
         self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
         self.consultants: list[Consultant] = []
@@ -120,7 +122,7 @@ class Assistant:
         )
         if consulted is not None and consulted.kind == "answer":
             return replace(consulted, question=question)
-        match = self.matcher.match(cleaned)
+        match = self.matcher.match(cleaned, _known(lang))
         if consulted is not None and match.kind != "handoff":
             # The consultant's honest "not here" (no such session), unless it is for the press.
             return replace(consulted, question=question)
@@ -133,6 +135,7 @@ class Assistant:
             lang=reply_lang,
             text=self._answer_text(match, reply_lang, cleaned),
             suggestions=match.suggestions,
+            entries=match.entries or ([match.entry] if match.entry else []),
         )
 
     def _dated(self, text: str, lang: str) -> str:
@@ -145,6 +148,15 @@ class Assistant:
         return f"{text}\n{self.phrases.text(lang, 'countdown_line', countdown=countdown)}"
 
     def _answer_text(self, match: Match, lang: str, question: str) -> str:
+        text = self._matched_text(match, lang, question)
+        if match.claim is not None and match.kind == "answer":
+            holds = match.claim.holds(self.matcher.facts or facts_of(self.event))
+            if holds is not None:
+                verdict = self.phrases.text(lang, "premise_right" if holds else "premise_wrong")
+                text = f"{verdict} {text}"
+        return text
+
+    def _matched_text(self, match: Match, lang: str, question: str) -> str:
         if match.kind == "suggest":
             titles = "\n".join(f"• {self.kb.entries[e].title[lang]}" for e in match.suggestions)
             return f"{self.phrases.text(lang, 'suggest')}\n{titles}"
@@ -155,8 +167,10 @@ class Assistant:
             if chat is not None:
                 return self.phrases.text(lang, "greeting_short" if chat == "greeting" else "thanks")
             return self.phrases.text(lang, "fallback")
-        text = self.entry_answer(match.entry, lang)
-        if match.kind == "handoff":
+        text = self.entries_answer(match.entries or [match.entry], lang)
+        if match.kind == "handoff" or any(
+            self.kb.entries[e].handoff for e in match.entries
+        ):
             media = self.event.contacts.media.email
             if media not in text:
                 text = f"{text}\n{self.phrases.text(lang, 'handoff_contact')}"
@@ -168,10 +182,24 @@ class Assistant:
 
     def entry_answer(self, entry_id: str, lang: str) -> str:
         """An entry's answer as the user reads it today (dated entries carry the countdown)."""
-        text = self.entry_text(entry_id, lang)
-        if entry_id in self.phrases.data["dated"]["entries"]:
+        return self.entries_answer([entry_id], lang)
+
+    def entries_answer(self, entry_ids: list[str], lang: str) -> str:
+        """The answers to one message's questions, in order, as one reply. Before the
+        event the date and time carry a countdown; after it, the date, time, length and
+        place are told in the past tense and what comes next is said once, at the end."""
+        if self.clock.now() >= self.event.end and any(self._has_past(e) for e in entry_ids):
+            texts = [self.phrases.text(lang, f"past_{e}") if self._has_past(e)
+                     else self.entry_text(e, lang) for e in entry_ids]
+            texts.append(self.phrases.text(lang, "past_next" if self.event.next else "past_no_next"))
+            return "\n\n".join(texts)
+        text = "\n\n".join(self.entry_text(e, lang) for e in entry_ids)
+        if any(e in self.phrases.data["dated"]["entries"] for e in entry_ids):
             text = self._dated(text, lang)
         return text
+
+    def _has_past(self, entry_id: str) -> bool:
+        return f"past_{entry_id}" in self.phrases.data["en"]
 
     def follow_up_buttons(self, entry_id: str | None, lang: str) -> list[list[Button]]:
         """"Remind me" and "calendar" under the date and venue answers."""
@@ -385,6 +413,21 @@ class Assistant:
         while recent and now - recent[0] > limits.flood_seconds:
             recent.popleft()
         return len(recent) > limits.flood_messages
+
+
+def facts_of(event: Event) -> Facts:
+    """What a guest's statement is checked against ("forum jest w Krakowie, prawda?")."""
+    start, end = event.local_start, event.local_end
+    places = {fold(event.venue.city)} | {
+        w for lang in ("pl", "en") for w in words(event.venue.name(lang)) if len(w) > 3
+    }
+    organisers = {w for lang in ("pl", "en") for w in words(event.organiser(lang)) if len(w) > 3}
+    organisers |= set(words(event.contacts.programme.name))
+    return Facts(
+        places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
+        start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
+        organisers=frozenset(organisers),
+    )
 
 
 def clean(text: str) -> str:

@@ -107,7 +107,7 @@ async def test_tapped_suggestion_is_answered(telegram: TelegramSession, bot: Any
     entry = payload.removeprefix("show ")
     await user.tap(suggestions, payload)
     answer = await user.reply()  # the emulator keeps the HTML as sent: compare its start
-    assert answer.text[:40] == services.assistant.entry_text(entry, "pl")[:40]
+    assert answer.text[:40] == services.assistant.entry_answer(entry, "pl")[:40]
 
 
 def vague_polish_question(services: Services) -> str:
