@@ -56,6 +56,8 @@ class Incoming:
     `command`/`args` are filled when the user gave a command (`/venue`, `!venue`);
     `payload` when they tapped a button. `is_text` is False for stickers, photos, voice...
     `reply_to` is the platform id of the message this one replies to (media desk answers).
+    `is_room_moderator`: the sender moderates this room or group (Matrix: power level 50 or
+    a creator of a version 12 room; Telegram: the group's owner or an administrator).
     """
 
     transport: str
@@ -77,6 +79,11 @@ class Incoming:
     @property
     def chat(self) -> ChatRef:
         return ChatRef(self.transport, self.chat_id)
+
+    @property
+    def may_change_chat_settings(self) -> bool:
+        """In a private chat anyone decides for themselves; a room's settings need a moderator."""
+        return self.is_private or self.is_room_moderator
 
 
 @dataclass(slots=True)

@@ -41,13 +41,41 @@ const params = (req) => {
   return all;
 };
 
-// Test controls: what was absorbed, and which chat has blocked the bot.
+// Test controls: what was absorbed, and which chat has blocked the bot (who is a group's
+// admin: see getChatMember below).
 shim.get('/_shim/absorbed', (req, res) => {
   res.json(absorbed.filter((call) => call.token === req.query.token));
 });
 shim.post('/_shim/block', (req, res) => {
   blocked.add(`${req.body.token} ${req.body.chat_id}`);
   res.json({ ok: true });
+});
+
+// Gap: no getChatMember. Members answer with the status a test gave them through
+// /_shim/member ("creator", "administrator", ...), anyone else as a plain "member". Each call
+// is recorded with the absorbed ones, so a test can count the lookups.
+const members = new Map(); // "token chat_id user_id" -> status
+shim.post('/_shim/member', (req, res) => {
+  const { token, chat_id: chatId, user_id: userId, status } = req.body;
+  members.set(`${token} ${chatId} ${userId}`, status);
+  res.json({ ok: true });
+});
+const ADMIN_RIGHTS = {
+  can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: true,
+  can_manage_video_chats: true, can_restrict_members: true, can_promote_members: false,
+  can_change_info: true, can_invite_users: true, can_post_stories: false,
+  can_edit_stories: false, can_delete_stories: false,
+};
+shim.all('/bot:token/getChatMember', (req, res) => {
+  const { token } = req.params;
+  const call = params(req);
+  absorbed.push({ token, method: 'getChatMember', params: call });
+  const status = members.get(`${token} ${call.chat_id} ${call.user_id}`) || 'member';
+  const user = { id: Number(call.user_id), is_bot: false, first_name: 'Member' };
+  const result = { status, user };
+  if (status === 'creator') result.is_anonymous = false;
+  if (status === 'administrator') Object.assign(result, ADMIN_RIGHTS);
+  res.json({ ok: true, result });
 });
 
 // Gap: no 403 at all. A blocked chat answers like Telegram does for a user who blocked the bot.

@@ -3,8 +3,9 @@
 `telegram_emulator` starts telegram_emulator.js with node once per session, on a free
 127.0.0.1 port. That launcher puts a small route shim in front of the emulator which fixes
 the gaps python-telegram-bot 22 trips over; each fix is commented there. The shim also
-records the Bot API calls it absorbed (sendVenue, sendDocument, setMyCommands, ...) and can
-answer 403 for a chat, as for a user who blocked the bot.
+records the Bot API calls it absorbed (sendVenue, sendDocument, setMyCommands, ...), can
+answer 403 for a chat, as for a user who blocked the bot, and answers getChatMember with the
+status a test gave a group member (`TelegramSession.make_member`).
 
 `telegram` gives each test its own bot token (the emulator keeps each bot's traffic apart)
 and `TelegramUser`s who send messages, commands, stickers and button taps and read the
@@ -134,6 +135,13 @@ class TelegramSession:
         )
         calls = response.json()
         return [c["params"] for c in calls if method is None or c["method"] == method]
+
+    async def make_member(self, user: TelegramUser, status: str) -> None:
+        """From now on getChatMember says `user` is `status` ("creator", "administrator",
+        "member"...) in their group."""
+        body = {"token": self.token, "chat_id": str(user.chat_id), "user_id": str(user.id),
+                "status": status}
+        await self.post("/_shim/member", body)
 
     async def block(self, chat_id: int) -> None:
         """From now on the Bot API answers 403 'blocked by the user' for this chat."""
