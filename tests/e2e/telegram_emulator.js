@@ -19,7 +19,7 @@ const TelegramServer = requireFromPeers('telegram-test-api');
 // Its express app is mounted below; its own start() (port, clean-up timer) is not used.
 const emulator = new TelegramServer();
 const shim = express();
-shim.use(express.json());
+shim.use(express.json({ limit: '10mb' })); // a benchmark's crowd comes in one request
 shim.use(express.urlencoded({ extended: true }));
 
 // Bot API methods the emulator answers itself (getUpdates is served by the shim below);
@@ -49,6 +49,18 @@ shim.get('/_shim/absorbed', (req, res) => {
 shim.post('/_shim/block', (req, res) => {
   blocked.add(`${req.body.token} ${req.body.chat_id}`);
   res.json({ ok: true });
+});
+
+// Benchmarks: many users' messages in one request, queued in order as if each had been sent
+// on its own (bench/crowd.py: a thousand chats asking at once, without the cost of a
+// thousand client requests). Answers the emulator's time stamp (ms) of their arrival.
+shim.post('/_shim/crowd', async (req, res) => {
+  const time = Date.now();
+  for (const message of req.body.messages) {
+    await (message.entities && message.entities.length
+      ? emulator.addUserCommand(message) : emulator.addUserMessage(message));
+  }
+  res.json({ ok: true, time });
 });
 
 // Gap: no getChatMember. Members answer with the status a test gave them through
