@@ -43,8 +43,8 @@ QUESTIONS = [q["text"] for q in tomllib.loads(
     (ROOT / "tests" / "data" / "questions.toml").read_text(encoding="utf-8"))["q"]]
 # The outbox's Telegram pacing, out of reach of a crowd (the emulator enforces no limit).
 RAISED = (
-    "[broadcast]\ntelegram_rate = 100000.0\ntelegram_per_chat_interval = 0.0\n"
-    "telegram_group_per_minute = 100000\n"
+    "[broadcast]\ntelegram_overall_rate = 100000.0\ntelegram_rate = 100000.0\n"
+    "telegram_per_chat_interval = 0.0\ntelegram_group_per_minute = 100000\n"
 )
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ANSWERED_WITHIN = 120.0  # seconds before the benchmark gives up waiting

@@ -19,8 +19,9 @@ from bot.event import Event
 from bot.flood import FloodGuard, Verdict
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue
 from bot.phrasebook import Phrasebook
+from bot.privacy import mask_personal
 from bot.recent import RecentMap
-from bot.storage import Storage, User
+from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
 from faq.normalize import small_talk
@@ -45,7 +46,7 @@ class MediaHandoff(Protocol):
 
     async def from_desk(self, msg: Incoming) -> list[Reply] | None: ...
 
-    async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None: ...
+    async def withdrawn(self, tickets: list[Ticket]) -> list[Reply]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class Assistant:
             "contacts": self.contacts,
             "lang": self.lang,
             "forget": self.forget,
+            "privacy": self.privacy,
         }
 
     # the pure question -> answer path (no storage, no network): `irlf-bot ask`
@@ -172,7 +174,9 @@ class Assistant:
         lang = self._lang(msg, user)
         if user is None and msg.is_private:
             hint = _known(msg.language_hint)
-            await self.storage.remember_chat(msg.chat, True, self.clock.now(), hint)
+            await self.storage.bookkeeping(
+                "a new chat", lambda: self.storage.remember_chat(msg.chat, True, self.clock.now(), hint)
+            )
         if self.media is not None and self.media.is_desk(msg.chat):
             answered = await self.media.from_desk(msg)
             if answered is not None:
@@ -201,7 +205,7 @@ class Assistant:
         answer = self.ask(text, lang)
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
-        await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        await self.storage.record_question(day, answer.entry, answer.kind, mask_personal(text), now)
         if answer.kind == "handoff" and self.media is not None:
             return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []
@@ -220,18 +224,13 @@ class Assistant:
             Button(self.phrases.text(lang, "button_calendar"), "calendar"),
         ]
 
-    async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
-        """A tagged reply reached its chat as `message_id` (used by the media desk)."""
-        if self.media is not None:
-            await self.media.on_delivered(tag, chat, message_id)
-
     # commands
 
     async def start(self, msg: Incoming, lang: str) -> list[Reply]:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
         greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
-        parts = [greeting, self.phrases.text(lang, "privacy")]
+        parts = [greeting, self.phrases.text(lang, "privacy", p=PREFIX.get(msg.transport, "/"))]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
         text = "\n\n".join(parts)
@@ -294,15 +293,23 @@ class Assistant:
         await self.storage.set_language(msg.chat, choice)
         return [self.say(self.phrases.text(choice, "lang_set"))]
 
+    async def privacy(self, msg: Incoming, lang: str) -> list[Reply]:
+        """What is kept about the user, why, and for how long."""
+        text = self.phrases.text(
+            lang, "privacy_details", days=self.config.privacy.keep_days, p=PREFIX.get(msg.transport, "/")
+        )
+        return [self.say(text)]
+
     async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
         """Erase what is kept about the user, after they confirm."""
         if not msg.may_change_chat_settings:
             return [self._moderators_only(lang)]
         answer = msg.args.strip().lower()
         if answer == "yes":
-            erased = await self.storage.forget(msg.chat)
+            erased, withdrawn = await self.storage.forget(msg.chat)
             key = "forget_done" if erased else "forget_nothing"
-            return [self.say(self.phrases.text(lang, key))]
+            notices = await self.media.withdrawn(withdrawn) if self.media is not None else []
+            return [self.say(self.phrases.text(lang, key)), *notices]
         if answer == "no":
             return [self.say(self.phrases.text(lang, "forget_cancelled"))]
         buttons = [[
@@ -333,6 +340,10 @@ class Assistant:
     def _topic_buttons(self, lang: str) -> list[list[Button]]:
         topics = [Button(self.phrases.topic(lang, c), f"faq {c}") for c in self.kb.categories()]
         return [topics[i:i + 2] for i in range(0, len(topics), 2)]
+
+    def language_hint(self, msg: Incoming) -> str:
+        """The language to use when the user's saved choice cannot be read."""
+        return _known(msg.language_hint) or "pl"
 
     def _lang(self, msg: Incoming, user: User | None) -> str:
         return (user.language if user else None) or _known(msg.language_hint) or "pl"

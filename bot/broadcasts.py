@@ -96,7 +96,8 @@ class BroadcastDesk:
             log.warning("%s:%s tried to %s broadcast #%s of %s", msg.transport, msg.sender_id,
                         msg.command, broadcast.id, broadcast.created_by)
             return [Reply.of(self.phrases.text(lang, "broadcast_not_yours", id=broadcast.id))]
-        await self.outbox.set_state(broadcast.id, state)
+        if not await self.outbox.move(broadcast.id, open_states, state):  # it moved meanwhile
+            return [Reply.of(self.phrases.text(lang, "broadcast_unknown", id=broadcast.id))]
         return [Reply.of(self.phrases.text(lang, said, id=broadcast.id))]
 
     def _allowed(self, msg: Incoming, what: str) -> bool:

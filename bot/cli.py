@@ -6,22 +6,24 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from bot.assistant import clean
 from bot.broadcasts import TRANSPORTS
 from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
-from bot.config import ENVIRONMENT, Config, ConfigError, load_config
+from bot.config import DEFAULT_DATABASE, ENVIRONMENT, Config, ConfigError, load_config
 from bot.event import Event
 from bot.logs import setup_logging
 from bot.outbox import Outbox
 from bot.phrasebook import Phrasebook
 from bot.service import build_transports, open_services, serve
 from bot.stats import gather as gather_stats
-from bot.storage import Storage
+from bot.storage import Storage, StorageUnavailable
 from faq.knowledge import DATA_DIR, KnowledgeBase
 from faq.matcher import find_collisions
 
@@ -36,10 +38,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         config = load_config(args.config)
+        config = _with_database(config, args)
         clock = _clock(getattr(args, "now", None))
         return args.func(args, config, clock)
     except ConfigError as exc:
         print(f"irlf-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StorageUnavailable as exc:
+        print(f"irlf-bot: database: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
@@ -49,13 +55,23 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="irlf-bot", description="The IRLF attendee assistant (Telegram, Matrix, console)."
     )
-    parser.add_argument(
-        "-c", "--config", type=Path, help="config file (default: ./config.toml if present)"
-    )
+    config_help = "config file (default: ./config.toml if present)"
+    parser.add_argument("-c", "--config", type=Path, help=config_help)
+    # `-c` is accepted after the command too (`irlf-bot run -c config.toml`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", type=Path, default=argparse.SUPPRESS, help=config_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     def with_now(p: argparse.ArgumentParser) -> None:
         p.add_argument("--now", metavar="TIME", help="rehearsal clock, e.g. 2026-09-09T14:00+02:00")
+        p.add_argument("--db", type=Path, metavar="FILE",
+                       help="the database (a rehearsal with --now needs its own)")
 
     run = sub.add_parser("run", help="serve every configured transport (console if none)")
     with_now(run)
@@ -73,12 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=ask_command)
 
     cast = sub.add_parser("broadcast", help="enqueue an announcement for the running bot")
-    cast.add_argument("--text-pl", required=True, help="the text (everyone gets it if alone)")
+    cast.add_argument("--text-pl", help="the text (everyone gets it if alone)")
     cast.add_argument("--text-en", help="the English text for English-speaking recipients")
     cast.add_argument("--to", default="telegram,matrix", help="transports, comma-separated")
     cast.add_argument("--at", metavar="TIME", help="send at, e.g. 2026-09-10T12:00+02:00")
     cast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cast.add_argument("--wait", action="store_true", help="show progress until it is sent")
+    cast.add_argument("--retry-failed", type=int, metavar="N",
+                      help="queue again the recipients announcement N failed to reach")
     cast.set_defaults(func=broadcast_command)
 
     stats = sub.add_parser("stats", help="subscribers, questions per day, unanswered questions")
@@ -89,6 +107,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
     check.set_defaults(func=check_faq_command)
     return parser
+
+
+def _with_database(config: Config, args: argparse.Namespace) -> Config:
+    """`--db` wins; a rehearsal (`--now`) never writes into the real database, where it
+    would send real reminders and record them as sent."""
+    if getattr(args, "db", None):
+        return config.model_copy(update={"database": args.db})
+    if getattr(args, "now", None) and args.func is run_command and config.database == DEFAULT_DATABASE:
+        raise ConfigError(
+            f"--now rehearses with a shifted clock and would write into the real database "
+            f"{config.database}; give it another one: --db rehearsal.db (or IRLF_DB)"
+        )
+    return config
 
 
 def _clock(now: str | None) -> Clock:
@@ -115,11 +146,14 @@ def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
         return chat_command(args, config, clock)
 
     async def go() -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):  # systemd, docker, Ctrl-C
+            loop.add_signal_handler(signum, stopping.set)
         async with open_services(config, clock) as services:
-            await serve(services, build_transports(services))
+            await serve(services, build_transports(services), stopping)
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(go())
+    asyncio.run(go())
     return 0
 
 
@@ -160,6 +194,11 @@ def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Preview, confirm and enqueue an announcement; the running bot sends it."""
+    if args.retry_failed is not None:
+        return _retry_failed(args.retry_failed, config, clock)
+    if not args.text_pl:
+        print("irlf-bot: broadcast needs --text-pl (or --retry-failed N)", file=sys.stderr)
+        return EXIT_CONFIG
     transports = [t.strip() for t in args.to.split(",") if t.strip()]
     unknown = set(transports) - set(TRANSPORTS)
     if not transports or unknown:
@@ -206,6 +245,20 @@ def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) ->
     return 0
 
 
+def _retry_failed(broadcast_id: int, config: Config, clock: Clock) -> int:
+    async def go() -> int:
+        async with open_services(config, clock) as services:
+            if await services.outbox.get(broadcast_id) is None:
+                print(f"irlf-bot: there is no announcement #{broadcast_id}", file=sys.stderr)
+                return 1
+            count = await services.outbox.retry_failed(broadcast_id)
+            print(f"Announcement #{broadcast_id}: {count} failed recipient(s) queued again; "
+                  "the running bot sends them.")
+            return 0
+
+    return asyncio.run(go())
+
+
 async def _show_progress(outbox: Outbox, broadcast_id: int) -> None:
     """A progress bar on the terminal until the running bot has sent everything."""
     width = 30
@@ -220,7 +273,7 @@ async def _show_progress(outbox: Outbox, broadcast_id: int) -> None:
             f"failed {progress.failed} ({state})"
         )
         sys.stdout.flush()
-        if state in ("done", "cancelled"):
+        if state in ("done", "cancelled") and not progress.pending:
             print()
             return
         await asyncio.sleep(0.5)
@@ -233,8 +286,12 @@ def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int
         storage = await Storage.open(config.database)
         try:
             figures = await gather_stats(storage)
+            writable = await storage.check_writable()
         finally:
             await storage.close()
+        if not writable:
+            print(f"WARNING: the database {config.database} is not writable: the bot answers "
+                  "but records nothing (no reminders, broadcasts or statistics)", file=sys.stderr)
         if args.csv:
             figures.write_csv(args.csv)
             print(f"wrote {args.csv}")

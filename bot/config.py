@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 DEFAULT_EVENT_FILE = Path(__file__).resolve().parent.parent / "events" / "irlf-2026.toml"
 DEFAULT_CONFIG_FILE = Path("config.toml")
+DEFAULT_DATABASE = Path("irlf-bot.db")
 
 
 class ConfigError(Exception):
@@ -85,15 +86,23 @@ class ReminderSettings(_Section):
 
 
 class BroadcastSettings(_Section):
+    # Overall (every message, replies first) and bulk (broadcasts, reminders) rates.
+    telegram_overall_rate: float = Field(default=30.0, gt=0)
     telegram_rate: float = Field(default=25.0, gt=0)
     telegram_per_chat_interval: float = Field(default=1.0, ge=0)
     telegram_group_per_minute: int = Field(default=20, gt=0)
+    matrix_overall_rate: float = Field(default=10.0, gt=0)
     matrix_rate: float = Field(default=0.5, gt=0)
     max_attempts: int = Field(default=5, ge=1)
 
 
 class MediaSettings(_Section):
     tickets_per_hour: int = Field(default=3, ge=1)
+
+
+class PrivacySettings(_Section):
+    # Unanswered questions (masked, no user ids) and desk tickets are erased after this.
+    keep_days: int = Field(default=30, ge=1, le=3650)
 
 
 class LimitSettings(_Section):
@@ -104,7 +113,7 @@ class LimitSettings(_Section):
 
 class Config(_Section):
     event_file: Path = DEFAULT_EVENT_FILE
-    database: Path = Path("irlf-bot.db")
+    database: Path = DEFAULT_DATABASE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
@@ -112,6 +121,7 @@ class Config(_Section):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     def is_organiser(self, transport: str, sender_id: str) -> bool:
         """The sender is named in their transport's `admins` (wherever they write from)."""

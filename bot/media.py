@@ -9,36 +9,17 @@ chat. Tickets live in SQLite, so a restart between question and answer loses not
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.assistant import PREFIX, Answer, Handler, clean
-from bot.clock import Clock, stamp
+from bot.clock import Clock
 from bot.config import Config
 from bot.messages import ChatRef, Incoming, Reply
 from bot.phrasebook import Phrasebook
-from bot.storage import Storage
+from bot.storage import Storage, Ticket
 
 log = logging.getLogger(__name__)
 TAG = "ticket:"
-
-
-@dataclass(frozen=True, slots=True)
-class MediaTicket:
-    id: int
-    asker: ChatRef
-    asker_name: str
-    lang: str
-    question: str
-    state: str
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, r: object) -> MediaTicket:
-        return cls(
-            r["id"], ChatRef(r["asker_transport"], r["asker_chat"]), r["asker_name"], r["lang"],  # type: ignore[index]
-            r["question"], r["state"], datetime.fromisoformat(r["created_at"]),  # type: ignore[index]
-        )
 
 
 class MediaDesk:
@@ -63,10 +44,6 @@ class MediaDesk:
         else:
             log.info("press questions go to %s", ", ".join(f"{d.transport}:{d.chat_id}" for d in self.desks))
 
-    @property
-    def db(self):
-        return self.storage.db
-
     def commands(self) -> dict[str, Handler]:
         return {"answer": self.answer, "tickets": self.tickets}
 
@@ -81,23 +58,11 @@ class MediaDesk:
         if not self.desks or self.is_desk(msg.chat):
             return [Reply.of(answer.text)]
         now = self.clock.now()
-        async with self.db.execute(
-            "SELECT COUNT(*) FROM tickets WHERE asker_transport = ? AND asker_chat = ? "
-            "AND created_at > ?",
-            (msg.transport, msg.chat_id, stamp(now - timedelta(hours=1))),
-        ) as cur:
-            (recent,) = await cur.fetchone()
-        if recent >= self.per_hour:
+        if await self.storage.tickets_since(msg.chat, now - timedelta(hours=1)) >= self.per_hour:
             return [Reply.of(f"{answer.text}\n\n{self.phrases.text(lang, 'ticket_limit')}")]
         name = clean(msg.sender_name)[:80] or msg.sender_id
         question = clean(msg.text)[:2000]
-        cur = await self.db.execute(
-            "INSERT INTO tickets (asker_transport, asker_chat, asker_name, lang, question, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (msg.transport, msg.chat_id, name, lang, question, stamp(now)),
-        )
-        await self.db.commit()
-        ticket_id = cur.lastrowid
+        ticket_id = await self.storage.open_ticket("media", msg.chat, name, lang, question, now)
         log.info("media ticket #%s opened", ticket_id)
         replies = [Reply.of(f"{answer.text}\n\n{self.phrases.text(lang, 'ticket_passed', id=ticket_id)}")]
         for desk in self.desks:
@@ -111,14 +76,17 @@ class MediaDesk:
 
     async def on_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
         """Remember which desk message carries which ticket, for the desk's replies."""
-        if not tag.startswith(TAG) or message_id is None:
-            return
-        await self.db.execute(
-            "INSERT OR IGNORE INTO ticket_messages (transport, chat_id, message_id, ticket_id) "
-            "VALUES (?, ?, ?, ?)",
-            (chat.transport, chat.chat_id, message_id, int(tag[len(TAG):])),
-        )
-        await self.db.commit()
+        if tag.startswith(TAG) and message_id is not None:
+            await self.storage.add_ticket_message(int(tag[len(TAG):]), chat, message_id)
+
+    async def withdrawn(self, tickets: list[Ticket]) -> list[Reply]:
+        """Tell every desk that the asker of an open ticket erased their data."""
+        replies = []
+        for ticket in tickets:
+            for desk in self.desks:
+                text = self.phrases.text(await self._desk_lang(desk), "desk_withdrawn", id=ticket.id)
+                replies.append(Reply.of(text, chat=desk))
+        return replies
 
     # the desk's side
 
@@ -127,18 +95,13 @@ class MediaDesk:
         if msg.command is not None or msg.reply_to is None or not msg.is_text:
             return None
         lang = await self._desk_lang(msg.chat)
-        async with self.db.execute(
-            "SELECT ticket_id FROM ticket_messages WHERE transport = ? AND chat_id = ? "
-            "AND message_id = ?",
-            (msg.transport, msg.chat_id, msg.reply_to),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        ticket_id = await self.storage.ticket_for_message(msg.chat, msg.reply_to)
+        if ticket_id is None:
             if not msg.addressed:
                 return None
             p = PREFIX.get(msg.transport, "/")
             return [Reply.of(self.phrases.text(lang, "desk_not_ticket", p=p))]
-        return await self._send_answer(row[0], msg.text, lang, msg)
+        return await self._send_answer(ticket_id, msg.text, lang, msg)
 
     async def answer(self, msg: Incoming, lang: str) -> list[Reply]:
         """`/answer N text` from a desk: the asker gets the text."""
@@ -154,10 +117,7 @@ class MediaDesk:
         """`/tickets` in a desk: open tickets with their age and asker."""
         if not self.is_desk(msg.chat):
             return [Reply.of(self.phrases.text(lang, "desk_only"))]
-        async with self.db.execute(
-            "SELECT * FROM tickets WHERE state = 'open' ORDER BY id LIMIT 50"
-        ) as cur:
-            open_tickets = [MediaTicket.from_row(r) for r in await cur.fetchall()]
+        open_tickets = await self.storage.open_tickets()
         if not open_tickets:
             return [Reply.of(self.phrases.text(lang, "desk_tickets_none"))]
         now = self.clock.now()
@@ -172,25 +132,22 @@ class MediaDesk:
 
     async def _send_answer(self, ticket_id: int, text: str, lang: str, msg: Incoming) -> list[Reply]:
         p = PREFIX.get(msg.transport, "/")
-        async with self.db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        ticket = await self.storage.ticket(ticket_id)
+        if ticket is None:
             return [Reply.of(self.phrases.text(lang, "desk_unknown_ticket", id=ticket_id, p=p))]
-        ticket = MediaTicket.from_row(row)
         body = clean(text)[:3500]
-        await self.db.execute(
-            "UPDATE tickets SET state = 'answered', answered_at = ? WHERE id = ?",
-            (stamp(self.clock.now()), ticket.id),
-        )
-        await self.db.commit()
+        await self.storage.mark_ticket_answered(ticket.id, self.clock.now())
         log.info("media ticket #%s answered from %s", ticket.id, msg.transport)
+        # The desk hears "sent" only once the asker really got it (the outbox follows up).
+        sent = Reply.of(self.phrases.text(lang, "desk_sent", id=ticket.id, name=ticket.asker_name),
+                        chat=msg.chat)
+        lost = Reply.of(self.phrases.text(lang, "desk_not_delivered", id=ticket.id,
+                                          name=ticket.asker_name), chat=msg.chat)
         to_asker = Reply.of(
-            self.phrases.text(ticket.lang, "desk_answer", text=body), chat=ticket.asker
+            self.phrases.text(ticket.lang, "desk_answer", text=body), chat=ticket.asker,
+            then={"sent": [sent.to_dict()], "failed": [lost.to_dict()]},
         )
-        confirmation = Reply.of(
-            self.phrases.text(lang, "desk_sent", id=ticket.id, name=ticket.asker_name)
-        )
-        return [to_asker, confirmation]
+        return [to_asker]
 
     async def _desk_lang(self, desk: ChatRef) -> str:
         user = await self.storage.get_user(desk)

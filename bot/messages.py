@@ -6,8 +6,10 @@ with the platform's own calls. Nothing here knows about Telegram or Matrix.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from bot.markup import to_html
 
@@ -56,6 +58,9 @@ class Incoming:
     `command`/`args` are filled when the user gave a command (`/venue`, `!venue`);
     `payload` when they tapped a button. `is_text` is False for stickers, photos, voice...
     `reply_to` is the platform id of the message this one replies to (media desk answers).
+    `update_key` identifies the update on its transport (a Telegram update id, a Matrix event
+    id): an update is answered once, however often a restart replays it. `thread` is the
+    thread the message was written in (Matrix), where the answer goes too.
     `is_room_moderator`: the sender moderates this room or group (Matrix: power level 50 or
     a creator of a version 12 room; Telegram: the group's owner or an administrator).
     """
@@ -75,6 +80,8 @@ class Incoming:
     message_id: str | None = None
     reply_to: str | None = None
     is_room_moderator: bool = False
+    update_key: str | None = None
+    thread: str | None = None
 
     @property
     def chat(self) -> ChatRef:
@@ -93,7 +100,9 @@ class Reply:
     `text` is plain; `html` is the same content for platforms that render HTML (every
     piece of user text in it is escaped). `chat` None means "the chat the question came
     from". `tag` lets the core learn the platform id of the sent message (media desk
-    tickets) through `Sent`.
+    tickets, broadcast progress). `in_reply_to`, `mention` and `thread` relate an answer
+    to its question where the platform shows that (Matrix). `then` holds replies (as
+    data) to queue once this one was delivered ("sent") or could not be ("failed").
     """
 
     text: str
@@ -104,8 +113,42 @@ class Reply:
     chat: ChatRef | None = None
     tag: str | None = None
     edit_of: str | None = None
+    in_reply_to: str | None = None
+    mention: str | None = None
+    thread: str | None = None
+    then: dict[str, list[dict[str, Any]]] | None = None
 
     @classmethod
     def of(cls, text: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
         """A reply with its HTML form made from the plain text (everything escaped)."""
         return cls(text=text, html=to_html(text), buttons=buttons or [], **fields)  # type: ignore[arg-type]
+
+    def relate_to(self, origin: Incoming) -> None:
+        """An answer in the question's own chat replies to it, in its thread."""
+        if self.chat in (None, origin.chat):
+            self.in_reply_to = self.in_reply_to or origin.message_id
+            self.mention = self.mention or origin.sender_id
+            self.thread = self.thread or origin.thread
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reply as JSON-ready data (the outbox stores it)."""
+        data = dataclasses.asdict(self)
+        if self.attachment is not None:
+            data["attachment"]["data"] = base64.b64encode(self.attachment.data).decode()
+        if self.chat is not None:
+            data["chat"] = [self.chat.transport, self.chat.chat_id]
+        return {k: v for k, v in data.items() if v is not None and v != []}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        fields = dict(data)
+        fields["buttons"] = [[Button(**b) for b in row] for row in fields.get("buttons", [])]
+        if fields.get("venue"):
+            fields["venue"] = Venue(**fields["venue"])
+        if fields.get("attachment"):
+            file = dict(fields["attachment"])
+            file["data"] = base64.b64decode(file["data"])
+            fields["attachment"] = Attachment(**file)
+        if fields.get("chat"):
+            fields["chat"] = ChatRef(*fields["chat"])
+        return cls(**fields)

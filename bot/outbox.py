@@ -1,11 +1,21 @@
-"""The persistent, paced outbox: broadcasts and reminders reach everyone, once.
+"""The outbox: the one way anything leaves the bot — replies, desk traffic, reminders,
+broadcasts — each message a row in SQLite, sent exactly once as far as a platform allows.
 
-One row per message and recipient in SQLite. The running bot works the rows: each is
-marked sent right after the platform accepted it, so a `kill -9` loses nothing and
-repeats at most the messages in flight (`CONCURRENCY`). Pacing uses aiolimiter:
-an overall rate per transport, a minimum interval per chat, a per-minute cap per group.
-`RetryAfter` pauses the transport; a recipient who blocked the bot is marked and skipped
-from then on; other errors are retried with backoff, then marked failed.
+- A worker (`Courier`) per transport, each with its own pacing and concurrency, so a slow
+  Matrix homeserver never holds up Telegram.
+- A row is claimed (with a lease) before it is sent; every state change names the state
+  it expects, so a cancel, a crash or a second worker can never double or resurrect a
+  message. After `kill -9` at most the messages in flight (`CONCURRENCY` per transport)
+  can repeat.
+- Replies first: rows are claimed by priority, and only broadcasts and reminders wait on
+  the bulk rate; replies share only the platform's overall rate.
+- One chat gets its messages in order: at most one message per chat is in flight.
+- A cancel takes effect before the next send (the row is re-checked right before it).
+- `RetryLater` pauses the transport; `TransportDown` (network, 5xx) pauses it with a
+  growing backoff and blames no recipient; `RecipientGone` marks the chat blocked; any
+  other failure, of any kind, counts as one attempt of that row only, then `failed`.
+- Time-bound messages (reminders) are rendered when sent and expire when they no longer
+  make sense.
 """
 
 from __future__ import annotations
@@ -14,28 +24,37 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 
-from bot.clock import Clock, stamp
+from bot.clock import Clock
 from bot.config import BroadcastSettings
 from bot.markup import to_html
-from bot.messages import ChatRef, Reply
+from bot.messages import ChatRef, Incoming, Reply
 from bot.phrasebook import Phrasebook
-from bot.storage import Storage
+from bot.storage import DatabaseError, NewMessage, OutboxRow, Storage
 from bot.switchboard import Switchboard
-from bot.transport import DeliveryError, RecipientGone, RetryLater
+from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
 
 log = logging.getLogger(__name__)
 
-CONCURRENCY = 8  # messages in flight at once: the most a kill -9 can repeat
-BATCH = 200
+CONCURRENCY = 8  # messages in flight per transport: the most a kill -9 can repeat
 IDLE_SECONDS = 1.0
 BURST_SECONDS = 0.05
+MAX_OUTAGE_PAUSE = 30.0
+PROGRESS_SECONDS = 3.0
+KEEP_SETTLED = timedelta(days=7)
+
+# Lower first. Replies never wait behind anything; bulk (>= BULK) waits on the bulk rate.
+PRIORITY = {"reply": 0, "desk": 1, "progress": 1, "notice": 1, "reminder": 2, "broadcast": 3}
+BULK = 2
+
+Renderer = Callable[[OutboxRow, datetime], Awaitable[Reply | None]]
+DeliveredHook = Callable[[str, ChatRef, str | None], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +73,7 @@ class Progress:
     blocked: int
     failed: int
     pending: int
+    cancelled: int = 0
 
     @property
     def done(self) -> int:
@@ -61,7 +81,8 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        return 100 if self.total == 0 else int(100 * self.done / self.total)
+        counted = self.total - self.cancelled
+        return 100 if counted <= 0 else int(100 * self.done / counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +104,7 @@ class BroadcastRow:
         return self.text_en if lang == "en" and self.text_en else self.text_pl
 
     @classmethod
-    def from_row(cls, row: object) -> BroadcastRow:
-        r = row  # aiosqlite.Row
+    def from_row(cls, r: Any) -> BroadcastRow:
         origin = ChatRef(r["origin_transport"], r["origin_chat"]) if r["origin_chat"] else None
         return cls(
             r["id"], r["kind"], r["text_pl"], r["text_en"],
@@ -95,37 +115,62 @@ class BroadcastRow:
         )
 
 
-class _Pacer:
-    """How fast one transport may send: overall, per chat, per group."""
+class Pacer:
+    """How fast one transport may send: overall, bulk (broadcasts), per chat, per group."""
 
-    def __init__(self, rate: float, per_chat: float, group_per_minute: int) -> None:
-        # A bucket of 50 ms worth of messages: a late sender can catch up a little, yet no
-        # one-second window ever holds more than 1.05 x the rate (Telegram allows 30/s; we
-        # default to 25/s).
-        burst = max(1.0, rate * BURST_SECONDS)
-        self.overall = AsyncLimiter(burst, burst / rate)
+    def __init__(self, rate: float, bulk_rate: float, per_chat: float, group_per_minute: int) -> None:
+        self.overall = _limiter(rate)
+        self.bulk = _limiter(bulk_rate)
         self.per_chat = per_chat
         self.group_per_minute = group_per_minute
         self._last: dict[str, float] = {}
         self._groups: dict[str, AsyncLimiter] = {}
         self.paused_until = 0.0
+        self.outages = 0
 
-    async def wait(self, chat_id: str, is_private: bool) -> None:
-        while (delay := self.paused_until - time.monotonic()) > 0:
-            await asyncio.sleep(delay)
+    async def wait(self, chat_id: str, is_private: bool, *, bulk: bool) -> None:
+        await self.wait_unpaused()
+        if bulk:
+            await self.bulk.acquire()
         if not is_private:
-            group = self._groups.setdefault(
-                chat_id, AsyncLimiter(1, 60 / self.group_per_minute)
-            )
+            group = self._groups.get(chat_id)
+            if group is None:
+                group = self._groups[chat_id] = AsyncLimiter(1, 60 / self.group_per_minute)
+                if len(self._groups) > 10_000:
+                    self._groups.pop(next(iter(self._groups)))
             await group.acquire()
         last = self._last.get(chat_id)
         if last is not None and (gap := self.per_chat - (time.monotonic() - last)) > 0:
             await asyncio.sleep(gap)
         await self.overall.acquire()
         self._last[chat_id] = time.monotonic()
+        if len(self._last) > 50_000:
+            horizon = time.monotonic() - self.per_chat
+            self._last = {c: t for c, t in self._last.items() if t > horizon}
+
+    async def wait_unpaused(self) -> None:
+        while (delay := self.paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(delay)
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    def outage(self) -> float:
+        """The platform is unreachable: pause 1 s, 2 s, 4 s ... up to MAX_OUTAGE_PAUSE."""
+        self.outages += 1
+        seconds = min(MAX_OUTAGE_PAUSE, 2 ** (self.outages - 1))
+        self.pause(seconds)
+        return seconds
+
+    def reachable(self) -> None:
+        self.outages = 0
+
+
+def _limiter(rate: float) -> AsyncLimiter:
+    # A bucket of 50 ms worth of messages: a late sender can catch up a little, yet no
+    # one-second window ever holds more than 1.05 x the rate.
+    burst = max(1.0, rate * BURST_SECONDS)
+    return AsyncLimiter(burst, burst / rate)
 
 
 class Outbox:
@@ -136,29 +181,62 @@ class Outbox:
         clock: Clock,
         settings: BroadcastSettings,
         phrases: Phrasebook,
+        matrix_rooms: Iterable[str] = (),
+        keep_days: int = 30,
     ) -> None:
+        self.keep_days = keep_days
         self.phrases = phrases
         self.storage = storage
-        self.db = storage.db
         self.board = board
         self.clock = clock
         self.settings = settings
-        self.pacers: dict[str, _Pacer] = {
-            "telegram": _Pacer(
-                settings.telegram_rate, settings.telegram_per_chat_interval,
-                settings.telegram_group_per_minute,
+        self.matrix_rooms = list(matrix_rooms)
+        self.pacers: dict[str, Pacer] = {
+            "telegram": Pacer(
+                settings.telegram_overall_rate, settings.telegram_rate,
+                settings.telegram_per_chat_interval, settings.telegram_group_per_minute,
             ),
-            "matrix": _Pacer(settings.matrix_rate, 0.0, 10_000),
+            "matrix": Pacer(settings.matrix_overall_rate, settings.matrix_rate, 0.0, 10_000),
         }
+        self.couriers = {name: Courier(self, name, pacer) for name, pacer in self.pacers.items()}
+        self.renderers: dict[str, Renderer] = {}
+        self.delivered_hooks: dict[str, DeliveredHook] = {"progress": self._progress_delivered}
         self._wake = asyncio.Event()
-        self._progress_at: dict[int, float] = defaultdict(float)
-        self.progress_interval = 3.0
+        self._progress_at: dict[int, float] = {}
+        self._pruned_at: float | None = None
+        board.outbox = self
 
-    def wake(self) -> None:
+    def wake(self, transport: str | None = None) -> None:
         """New rows are waiting: stop idling."""
         self._wake.set()
+        for name, courier in self.couriers.items():
+            if transport is None or transport == name:
+                courier.wake()
 
-    # creating and scheduling
+    # queueing
+
+    async def queue_replies(self, replies: Iterable[Reply], origin: Incoming | None = None) -> None:
+        """Queue the replies to one message (inside the caller's transaction, if any)."""
+        now = self.clock.now()
+        messages = []
+        for reply in replies:
+            chat = reply.chat or (origin.chat if origin else None)
+            if chat is None:
+                raise ValueError("a reply needs a chat or an origin")
+            if origin is not None:
+                reply.relate_to(origin)
+            kind = "reply" if reply.chat in (None, origin.chat if origin else None) else "desk"
+            messages.append(NewMessage(
+                chat, kind, PRIORITY[kind], {"reply": reply.to_dict()},
+                is_private=origin.is_private if origin and chat == origin.chat else True,
+            ))
+        if messages:
+            await self.storage.enqueue(messages, now)
+
+    async def queue(self, message: NewMessage) -> None:
+        await self.storage.enqueue([message], self.clock.now())
+
+    # broadcasts
 
     async def create(
         self,
@@ -173,59 +251,50 @@ class Outbox:
         not_before: datetime | None = None,
     ) -> int:
         now = self.clock.now()
-        cur = await self.db.execute(
-            "INSERT INTO broadcasts (kind, text_pl, text_en, transports, created_by, "
-            "origin_transport, origin_chat, state, not_before, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                kind, text_pl, text_en, ",".join(transports), created_by,
-                origin.transport if origin else None, origin.chat_id if origin else None,
-                state, stamp(not_before or now), stamp(now),
-            ),
+        broadcast_id = await self.storage.create_broadcast(
+            kind=kind, text_pl=text_pl, text_en=text_en, transports=transports,
+            created_by=created_by, origin=origin, state=state, not_before=not_before or now, now=now,
         )
-        await self.db.commit()
-        assert cur.lastrowid is not None
-        self._wake.set()
-        return cur.lastrowid
+        self.wake()
+        return broadcast_id
 
     async def get(self, broadcast_id: int) -> BroadcastRow | None:
-        async with self.db.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)) as c:
-            row = await c.fetchone()
+        row = await self.storage.broadcast(broadcast_id)
         return BroadcastRow.from_row(row) if row else None
 
-    async def set_state(self, broadcast_id: int, state: str) -> None:
-        await self.db.execute(
-            "UPDATE broadcasts SET state = ? WHERE id = ?", (state, broadcast_id)
-        )
-        if state == "cancelled":
-            await self.db.execute(
-                "UPDATE outbox SET state = 'cancelled' WHERE broadcast_id = ? AND state = 'pending'",
-                (broadcast_id,),
-            )
-        await self.db.commit()
-        self._wake.set()
+    async def move(self, broadcast_id: int, expected: tuple[str, ...], state: str) -> bool:
+        """Change a broadcast's state if it is still in one of `expected` (cancel: every
+        message not yet handed to a platform is cancelled with it)."""
+        moved = await self.storage.move_broadcast(broadcast_id, expected, state, self.clock.now())
+        self.wake()
+        return moved
+
+    async def retry_failed(self, broadcast_id: int) -> int:
+        count = await self.storage.retry_failed(broadcast_id, self.clock.now())
+        self.wake()
+        return count
 
     async def enqueue(
-        self, broadcast_id: int, recipients: Iterable[Recipient], *, commit: bool = True
+        self, broadcast_id: int, recipients: Iterable[Recipient], kind: str = "broadcast"
     ) -> int:
-        """Add recipients to a broadcast (idempotent: a recipient is added once).
-        `commit=False` leaves the transaction open for the caller's own rows (reminders)."""
-        rows = [
-            (broadcast_id, r.transport, r.chat_id, r.lang, int(r.is_private)) for r in recipients
-        ]
-        await self.db.executemany(
-            "INSERT OR IGNORE INTO outbox (broadcast_id, transport, chat_id, lang, is_private) "
-            "VALUES (?, ?, ?, ?, ?)",
-            rows,
+        """Add recipients to a broadcast (idempotent: a recipient is added once)."""
+        count = await self.storage.enqueue(
+            [
+                NewMessage(ChatRef(r.transport, r.chat_id), kind, PRIORITY[kind], None, r.lang,
+                           r.is_private, broadcast_id)
+                for r in recipients
+            ],
+            self.clock.now(),
         )
-        if commit:
-            await self.db.commit()
-            self._wake.set()
-        return len(rows)
+        self.wake()
+        return count
 
-    async def recipients(self, transports: Iterable[str], matrix_rooms: Iterable[str]) -> list[Recipient]:
+    async def recipients(
+        self, transports: Iterable[str], matrix_rooms: Iterable[str] | None = None
+    ) -> list[Recipient]:
         """Everyone a broadcast reaches now: private chats not blocked, opted-in Matrix rooms."""
         wanted = list(transports)
+        rooms = self.matrix_rooms if matrix_rooms is None else list(matrix_rooms)
         found = [
             Recipient(u.transport, u.chat_id, u.language or "pl", u.is_private)
             for u in await self.storage.users(wanted)
@@ -233,154 +302,116 @@ class Outbox:
         ]
         if "matrix" in wanted:
             known = {r.chat_id for r in found if r.transport == "matrix"}
-            found += [
-                Recipient("matrix", room, "pl", False) for room in matrix_rooms if room not in known
-            ]
+            found += [Recipient("matrix", room, "pl", False) for room in rooms if room not in known]
         return found
 
     async def progress(self, broadcast_id: int) -> Progress:
-        async with self.db.execute(
-            "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
-            (broadcast_id,),
-        ) as cur:
-            counts = {state: n async for state, n in cur}
+        counts = await self.storage.broadcast_counts(broadcast_id)
         return Progress(
-            broadcast_id, sum(counts.values()), counts.get("sent", 0),
-            counts.get("blocked", 0), counts.get("failed", 0), counts.get("pending", 0),
+            broadcast_id, sum(counts.values()), counts.get("sent", 0), counts.get("blocked", 0),
+            counts.get("failed", 0), counts.get("pending", 0) + counts.get("claimed", 0),
+            counts.get("cancelled", 0) + counts.get("expired", 0),
         )
+
+    # rendering: what a row says when it is sent
+
+    async def render(self, row: OutboxRow, now: datetime) -> Reply | None:
+        if row.broadcast_id is not None and (row.body is None or "render" not in row.body):
+            broadcast = await self.get(row.broadcast_id)
+            if broadcast is None:
+                return None
+            text = broadcast.text_for(row.lang)
+            return Reply(text=text, html=to_html(text))
+        body = row.body or {}
+        if "reply" in body:
+            return Reply.from_dict(body["reply"])
+        renderer = self.renderers.get(str(body.get("render")))
+        if renderer is None:
+            raise ValueError(f"no renderer for outbox row {row.id} ({body.get('render')!r})")
+        return await renderer(row, now)
+
+    async def delivered(self, reply: Reply, chat: ChatRef, message_id: str | None) -> None:
+        """A sent reply's tag tells who wants to know its platform id (inside the transaction)."""
+        if reply.tag:
+            hook = self.delivered_hooks.get(reply.tag.partition(":")[0])
+            if hook is not None:
+                await hook(reply.tag, chat, message_id)
 
     # working
 
-    async def run(self, matrix_rooms: Iterable[str] = ()) -> None:
-        """Work the outbox until cancelled."""
-        rooms = list(matrix_rooms)
-        while True:
-            try:
-                busy = await self.work_once(rooms)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox: unexpected error; continuing")
-                busy = False
-            if not busy:
+    async def run(self, matrix_rooms: Iterable[str] | None = None) -> None:
+        """Work the outbox until cancelled: a courier per transport, and the scheduler."""
+        if matrix_rooms is not None:
+            self.matrix_rooms = list(matrix_rooms)
+        couriers = [asyncio.create_task(c.run(), name=f"outbox-{n}") for n, c in self.couriers.items()]
+        try:
+            while True:
+                try:
+                    await self.tend()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox: unexpected error while scheduling; continuing")
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+        finally:
+            for task in couriers:
+                task.cancel()
+            await asyncio.gather(*couriers, return_exceptions=True)
+            await asyncio.gather(*(c.abandon(2.0) for c in self.couriers.values()))
 
-    async def work_once(self, matrix_rooms: Iterable[str] = ()) -> bool:
-        """Start due broadcasts, send one batch of due messages; True if anything was sent."""
-        await self._start_due(list(matrix_rooms))
+    async def stop(self, grace: float) -> None:
+        """Let each courier finish the messages in its hands (claims no more)."""
+        await asyncio.gather(*(c.stop(grace) for c in self.couriers.values()))
+
+    async def tend(self) -> None:
+        """Start due broadcasts, expire what is too late, report progress, prune."""
         now = self.clock.now()
-        running = [t for t in self.board.transports if t in self.pacers]
-        if not running:
-            return False
-        marks = ",".join("?" * len(running))
-        async with self.db.execute(
-            "SELECT o.*, b.text_pl, b.text_en FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id "
-            f"WHERE o.state = 'pending' AND b.state = 'sending' AND o.transport IN ({marks}) "
-            "AND o.next_attempt_at <= ? ORDER BY o.broadcast_id, o.rowid LIMIT ?",
-            (*running, stamp(now), BATCH),
-        ) as cur:
-            rows = await cur.fetchall()
-        if rows:
-            gate = asyncio.Semaphore(CONCURRENCY)
-
-            async def send(row: object) -> None:
-                async with gate:
-                    await self._send_one(row)
-
-            await asyncio.gather(*(send(row) for row in rows))
+        await self._start_due(now)
+        await self.storage.expire_due(now)
         await self._report_and_finish()
-        return bool(rows)
+        if self._pruned_at is None or time.monotonic() - self._pruned_at > 3600:
+            self._pruned_at = time.monotonic()
+            await self.storage.prune(now, KEEP_SETTLED, timedelta(days=self.keep_days))
 
-    async def drain(self, timeout: float = 60.0, matrix_rooms: Iterable[str] = ()) -> None:
+    async def work_once(self, matrix_rooms: Iterable[str] | None = None) -> bool:
+        """One round, in the foreground (tests): tend, then send what each transport can
+        claim now; True if anything was sent."""
+        if matrix_rooms is not None:
+            self.matrix_rooms = list(matrix_rooms)
+        await self.tend()
+        busy = any(await asyncio.gather(*(c.round(wait=True) for c in self.couriers.values())))
+        await self._report_and_finish()
+        return busy
+
+    async def drain(self, timeout: float = 60.0, matrix_rooms: Iterable[str] | None = None) -> None:
         """Work until nothing is pending for a running transport (tests, benchmarks)."""
         deadline = time.monotonic() + timeout
-        rooms = list(matrix_rooms)
         while time.monotonic() < deadline:
-            if not await self.work_once(rooms):
-                async with self.db.execute(
-                    "SELECT COUNT(*) FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id "
-                    "WHERE o.state = 'pending' AND b.state IN ('sending', 'scheduled')"
-                ) as cur:
-                    (pending,) = await cur.fetchone()  # type: ignore[misc]
-                if not pending:
+            if not await self.work_once(matrix_rooms):
+                running = [t for t in self.board.transports if t in self.couriers]
+                if not await self.storage.pending_count(running):
                     return
                 await asyncio.sleep(0.05)
 
-    async def _start_due(self, matrix_rooms: list[str]) -> None:
-        now = self.clock.now()
-        async with self.db.execute(
-            "SELECT * FROM broadcasts WHERE state = 'scheduled' AND not_before <= ?",
-            (stamp(now),),
-        ) as cur:
-            due = [BroadcastRow.from_row(r) for r in await cur.fetchall()]
-        for broadcast in due:
+    async def _start_due(self, now: datetime) -> None:
+        for row in await self.storage.due_broadcasts(now):
+            broadcast = BroadcastRow.from_row(row)
             if broadcast.kind == "broadcast":
-                await self.enqueue(
-                    broadcast.id, await self.recipients(broadcast.transports, matrix_rooms)
-                )
-            await self.db.execute(
-                "UPDATE broadcasts SET state = 'sending', started_at = ? WHERE id = ?",
-                (stamp(now), broadcast.id),
-            )
-            await self.db.commit()
-            log.info("broadcast #%s started", broadcast.id)
-
-    async def _send_one(self, row: object) -> None:
-        r = row  # aiosqlite.Row
-        key = (r["broadcast_id"], r["transport"], r["chat_id"])
-        pacer = self.pacers[r["transport"]]
-        await pacer.wait(r["chat_id"], bool(r["is_private"]))
-        text = r["text_en"] if r["lang"] == "en" and r["text_en"] else r["text_pl"]
-        reply = Reply(text=text, html=to_html(text), chat=ChatRef(r["transport"], r["chat_id"]))
-        try:
-            await self.board.deliver(reply)
-        except RecipientGone as exc:
-            log.info("outbox: %s:%s is gone (%s); skipped from now on", *key[1:], exc)
-            await self.storage.mark_blocked(ChatRef(r["transport"], r["chat_id"]))
-            await self._mark(key, "blocked", str(exc))
-        except RetryLater as exc:
-            log.warning("outbox: %s asks to wait %.1fs", r["transport"], exc.retry_after)
-            pacer.pause(exc.retry_after)
-        except DeliveryError as exc:
-            attempts = r["attempts"] + 1
-            if attempts >= self.settings.max_attempts:
-                await self._mark(key, "failed", str(exc), attempts)
-            else:
-                retry = self.clock.now() + timedelta(seconds=min(300, 2 ** attempts))
-                await self.db.execute(
-                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, error = ? "
-                    "WHERE broadcast_id = ? AND transport = ? AND chat_id = ?",
-                    (attempts, stamp(retry), str(exc)[:200], *key),
-                )
-                await self.db.commit()
-        else:
-            await self._mark(key, "sent")
-
-    async def _mark(
-        self, key: tuple[int, str, str], state: str, error: str | None = None,
-        attempts: int | None = None,
-    ) -> None:
-        await self.db.execute(
-            "UPDATE outbox SET state = ?, sent_at = ?, error = ?, attempts = COALESCE(?, attempts) "
-            "WHERE broadcast_id = ? AND transport = ? AND chat_id = ?",
-            (state, stamp(self.clock.now()), error, attempts, *key),
-        )
-        await self.db.commit()
+                await self.enqueue(broadcast.id, await self.recipients(broadcast.transports))
+            if await self.storage.move_broadcast(broadcast.id, ("scheduled",), "sending", now):
+                log.info("broadcast #%s started", broadcast.id)
+                self.wake()
 
     async def _report_and_finish(self) -> None:
-        async with self.db.execute("SELECT * FROM broadcasts WHERE state = 'sending'") as cur:
-            sending = [BroadcastRow.from_row(r) for r in await cur.fetchall()]
-        for broadcast in sending:
+        for row in await self.storage.broadcasts_in("sending"):
+            broadcast = BroadcastRow.from_row(row)
             progress = await self.progress(broadcast.id)
             finished = progress.pending == 0
             if finished:
-                await self.db.execute(
-                    "UPDATE broadcasts SET state = 'done', finished_at = ? WHERE id = ?",
-                    (stamp(self.clock.now()), broadcast.id),
-                )
-                await self.db.commit()
+                if not await self.move(broadcast.id, ("sending",), "done"):
+                    continue
                 log.info(
                     "broadcast #%s done: %s sent, %s blocked, %s failed", broadcast.id,
                     progress.sent, progress.blocked, progress.failed,
@@ -389,12 +420,11 @@ class Outbox:
                 await self._tell_admin(broadcast, progress, finished)
 
     async def _tell_admin(self, broadcast: BroadcastRow, progress: Progress, finished: bool) -> None:
-        """Progress for the admin: an edited message where the platform edits, else milestones."""
+        """Progress for the admin, queued like any message: one edited message where the
+        platform edits, else milestones (25/50/75/100%)."""
         assert broadcast.origin is not None
-        transport = self.board.transports.get(broadcast.origin.transport)
-        if transport is None:
-            return
-        admin = await self.storage.get_user(broadcast.origin)
+        origin = broadcast.origin
+        admin = await self.storage.get_user(origin)
         lang = (admin.language if admin else None) or "pl"
         elapsed = (self.clock.now() - (broadcast.started_at or self.clock.now())).total_seconds()
         key = "broadcast_done" if finished else "broadcast_progress"
@@ -403,28 +433,205 @@ class Outbox:
             total=progress.total, sent=progress.sent, blocked=progress.blocked,
             failed=progress.failed, seconds=round(elapsed),
         )
-        if getattr(transport, "edits_messages", False):
-            due = time.monotonic() - self._progress_at[broadcast.id] >= self.progress_interval
-            if not (finished or due):
+        transport = self.board.transports.get(origin.transport)
+        edits = bool(getattr(transport, "edits_messages", origin.transport == "telegram"))
+        reply = Reply(text=text, html=to_html(text), chat=origin)
+        if edits:
+            last = self._progress_at.get(broadcast.id, 0.0)
+            if not finished and time.monotonic() - last < PROGRESS_SECONDS:
                 return
             self._progress_at[broadcast.id] = time.monotonic()
-            reply = Reply(text=text, html=to_html(text), chat=broadcast.origin,
-                          edit_of=None if finished else broadcast.progress_message)
+            if not finished:
+                reply.edit_of = broadcast.progress_message
+                reply.tag = f"progress:{broadcast.id}"
         else:
             milestone = 100 if finished else (progress.percent // 25) * 25
             if milestone <= broadcast.reported_percent or milestone == 0:
                 return
-            reply = Reply(text=text, html=to_html(text), chat=broadcast.origin)
-            await self.db.execute(
-                "UPDATE broadcasts SET reported_percent = ? WHERE id = ?", (milestone, broadcast.id)
-            )
+        async with self.storage.transaction():
+            if edits:  # an older progress note still queued is superseded by this one
+                await self.storage.cancel_messages(kind="progress", chat=origin)
+            else:
+                await self.storage.set_broadcast_report(broadcast.id, percent=100 if finished else milestone)
+            await self.queue(NewMessage(origin, "progress", PRIORITY["progress"], {"reply": reply.to_dict()}))
+        if finished:
+            self._progress_at.pop(broadcast.id, None)
+        self.wake(origin.transport)
+
+    async def _progress_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
+        if message_id:
+            await self.storage.set_broadcast_report(int(tag.partition(":")[2]), message_id=message_id)
+
+
+class Courier:
+    """Sends one transport's messages: claims due rows, paces them, records each result."""
+
+    def __init__(self, outbox: Outbox, name: str, pacer: Pacer) -> None:
+        self.outbox = outbox
+        self.storage = outbox.storage
+        self.name = name
+        self.pacer = pacer
+        self.in_flight: dict[int, asyncio.Task[None]] = {}
+        self.busy_chats: set[str] = set()
+        self._unsettled: list[tuple[OutboxRow, Reply, str | None]] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                busy = await self.round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox %s: unexpected error; continuing", self.name)
+                busy = False
+            if busy and len(self.in_flight) < CONCURRENCY:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+
+    async def stop(self, grace: float) -> None:
+        self._stopping = True
+        self._wake.set()
+        tasks = list(self.in_flight.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+
+    async def abandon(self, grace: float) -> None:
+        """The worker is going away: finish in-flight sends briefly, then give them back."""
+        await self.stop(grace)
+        for task in list(self.in_flight.values()):
+            task.cancel()
+        await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
+        self._stopping = False
+
+    async def round(self, *, wait: bool = False) -> bool:
+        """Claim what may go now and start sending it; `wait`: until it is all sent."""
+        await self._settle_leftovers()
+        transport = self.outbox.board.transports.get(self.name)
+        if transport is None or self._stopping:
+            return False
+        if self.pacer.paused_until > time.monotonic():
+            if not wait:
+                return False
+            await self.pacer.wait_unpaused()
+        free = CONCURRENCY - len(self.in_flight)
+        if free <= 0:
+            return True
+        rows = await self.storage.claim(self.name, self.outbox.clock.now(), free, self.busy_chats)
+        for row in rows:
+            self.busy_chats.add(row.chat_id)
+            task = asyncio.create_task(self._send(row), name=f"send-{self.name}-{row.id}")
+            self.in_flight[row.id] = task
+            task.add_done_callback(lambda _t, r=row: self._done(r))
+        if wait and rows:
+            await asyncio.gather(*(self.in_flight[r.id] for r in rows if r.id in self.in_flight))
+        return bool(rows)
+
+    def _done(self, row: OutboxRow) -> None:
+        self.in_flight.pop(row.id, None)
+        if not any(r.id == row.id for r, _, _ in self._unsettled):
+            self.busy_chats.discard(row.chat_id)
+        self._wake.set()
+
+    async def _send(self, row: OutboxRow) -> None:
+        clock, settings = self.outbox.clock, self.outbox.settings
         try:
-            message_id = await self.board.deliver(reply)
-        except DeliveryError as exc:
-            log.warning("could not report progress of #%s: %s", broadcast.id, exc)
-            return
-        if reply.edit_of is None and not finished and message_id:
-            await self.db.execute(
-                "UPDATE broadcasts SET progress_message = ? WHERE id = ?", (message_id, broadcast.id)
-            )
-        await self.db.commit()
+            transport = self.outbox.board.transports.get(self.name)
+            if transport is None:
+                await self.storage.release(row.id, clock.now(), count=False)
+                return
+            reply = await self.outbox.render(row, clock.now())
+            if reply is None:
+                await self.storage.settle(row.id, "expired", clock.now())
+                return
+            await self.pacer.wait(row.chat_id, row.is_private, bulk=row.priority >= BULK)
+            if await self.storage.outbox_state(row.id) != "claimed":
+                return  # cancelled (or erased by /forget) while it waited its turn
+            if row.expires_at is not None and clock.now() >= row.expires_at:
+                await self.storage.settle(row.id, "expired", clock.now())
+                return
+            message_id = await transport.send(row.chat_id, reply)
+        except RecipientGone as exc:
+            log.info("outbox: %s:%s is gone (%s); skipped from now on", self.name, row.chat_id, exc)
+            async with self.storage.transaction():
+                await self.storage.mark_blocked(row.chat)
+                if await self.storage.settle(row.id, "blocked", clock.now(), error=str(exc)):
+                    await self._follow_up(row, "failed")
+        except RetryLater as exc:
+            log.warning("outbox: %s asks to wait %.1fs", self.name, exc.retry_after)
+            self.pacer.pause(exc.retry_after)
+            await self.storage.release(row.id, clock.now(), error=str(exc), count=False)
+        except TransportDown as exc:
+            pause = self.pacer.outage()
+            log.warning("outbox: %s unreachable (%s); pausing %.0fs", self.name, exc, pause)
+            await self.storage.release(row.id, clock.now(), error=str(exc), count=False)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.storage.release(row.id, clock.now(), count=False))
+            raise
+        except Exception as exc:  # DeliveryError or anything unexpected: one attempt of this row
+            if not isinstance(exc, DeliveryError):
+                log.exception("outbox: sending message %s to %s failed", row.id, self.name)
+            await self._failed_attempt(row, exc, settings.max_attempts)
+        else:
+            self.pacer.reachable()
+            try:  # shielded: a stop must not turn a sent message back into a pending one
+                await asyncio.shield(self._record_sent(row, reply, message_id))
+            except DatabaseError as exc:
+                # Sent, but not recorded: keep the chat busy and retry the record, so the
+                # lease cannot hand the row to another send.
+                self.storage.failed("a sent message", exc)
+                self._unsettled.append((row, reply, message_id))
+
+    async def _failed_attempt(self, row: OutboxRow, exc: BaseException, max_attempts: int) -> None:
+        clock = self.outbox.clock
+        attempts = row.attempts + 1
+        try:
+            if attempts >= max_attempts:
+                async with self.storage.transaction():
+                    if await self.storage.settle(row.id, "failed", clock.now(), error=str(exc)):
+                        await self._follow_up(row, "failed")
+                log.warning("outbox: message %s to %s:%s failed for good: %s",
+                            row.id, self.name, row.chat_id, exc)
+            else:
+                retry = clock.now() + timedelta(seconds=min(300, 2 ** attempts))
+                await self.storage.release(row.id, retry, error=f"{type(exc).__name__}: {exc}")
+        except DatabaseError as db_exc:
+            self.storage.failed("a delivery result", db_exc)
+
+    async def _record_sent(self, row: OutboxRow, reply: Reply, message_id: str | None) -> None:
+        async with self.storage.transaction():
+            if await self.storage.settle(
+                row.id, "sent", self.outbox.clock.now(), expected=("claimed", "cancelled"),
+                message_id=message_id,
+            ):
+                await self.outbox.delivered(reply, row.chat, message_id)
+                await self._follow_up(row, "sent")
+
+    async def _follow_up(self, row: OutboxRow, outcome: str) -> None:
+        """Messages that wait for this one's outcome (a desk confirmation after the asker
+        got the answer, a notice if they could not)."""
+        follow = (((row.body or {}).get("reply") or {}).get("then") or {}).get(outcome) or []
+        for data in follow:
+            reply = Reply.from_dict(data)
+            if reply.chat is None:
+                continue
+            await self.outbox.queue(NewMessage(reply.chat, "desk", PRIORITY["desk"], {"reply": data}))
+        if follow:
+            self.outbox.wake()
+
+    async def _settle_leftovers(self) -> None:
+        while self._unsettled:
+            row, reply, message_id = self._unsettled[0]
+            try:
+                await self._record_sent(row, reply, message_id)
+            except DatabaseError:
+                return
+            self._unsettled.pop(0)
+            self.busy_chats.discard(row.chat_id)

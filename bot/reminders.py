@@ -1,6 +1,8 @@
 """Reminders before the event, each sent exactly once, through the paced outbox.
 
-The reminders count down to the event, or, once it is over, to the next edition when its
+Each reminder is rendered when it is sent (its countdown is true then) and expires at
+the start: a "2 hours before" reminder held up by anything is never sent after the doors
+open. The reminders count down to the event, or, once it is over, to the next edition when its
 start time is in the event data. Each (subscriber, reminder) is recorded in the same
 transaction that queues the message, so a restart never resends. A reminder missed while
 the bot was down is sent when it comes back, unless a later one is already due (then only
@@ -16,20 +18,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.assistant import PREFIX, Handler
 from bot.calendar import event_calendar
 from bot.clock import Clock, stamp
 from bot.config import ReminderSettings, parse_duration
 from bot.event import Event
-from bot.messages import Attachment, Incoming, Reply
-from bot.outbox import Outbox, Recipient
+from bot.messages import Attachment, ChatRef, Incoming, Reply
+from bot.outbox import PRIORITY, Outbox
 from bot.phrasebook import Phrasebook
-from bot.storage import Storage
+from bot.storage import NewMessage, OutboxRow, Storage
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 30.0
+RENDER = "reminder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +73,8 @@ class ReminderScheduler:
         self.phrases = phrases
         self.clock = clock
         self.settings = settings
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        return self.storage.db
+        if outbox is not None:
+            outbox.renderers[RENDER] = self.render
 
     def due(self, occasion: Occasion, now: datetime) -> list[tuple[str, datetime]]:
         """The reminders whose time has come, earliest first (none once the event started)."""
@@ -103,42 +102,35 @@ class ReminderScheduler:
         if not due:
             return 0
         latest, latest_at = due[-1]
-        async with self.db.execute(
-            "SELECT transport, chat_id, COALESCE(language, 'pl'), is_private, subscribed_at "
-            "FROM users u WHERE reminders = 1 AND blocked = 0 AND subscribed_at <= ? "
-            "AND NOT EXISTS (SELECT 1 FROM sent_reminders s WHERE s.event = ? AND s.reminder = ? "
-            "AND s.transport = u.transport AND s.chat_id = u.chat_id)",
-            (stamp(latest_at), occasion.id, latest),
-        ) as cur:
-            subscribers = await cur.fetchall()
+        subscribers = await self.storage.reminder_subscribers(occasion.id, latest, latest_at)
         if not subscribers:
             return 0
-        texts = {lang: self.text(occasion, lang, now) for lang in ("pl", "en")}
-        broadcast_id = await self.outbox.create(
-            texts["pl"], texts["en"], ["telegram", "matrix"], "reminders",
-            kind="reminder", state="sending",
-        )
         records = []
-        for transport, chat_id, _, _, subscribed_at in subscribers:
+        for row in subscribers:
             for label, at in due:
-                if stamp(at) >= subscribed_at:
+                if stamp(at) >= row["subscribed_at"]:
                     state = "sent" if label == latest else "skipped"
-                    records.append((occasion.id, label, transport, chat_id, state, stamp(now)))
-        recipients = [
-            Recipient(transport, chat_id, lang, bool(is_private))
-            for transport, chat_id, lang, is_private, _ in subscribers
+                    records.append((occasion.id, label, row["transport"], row["chat_id"], state, stamp(now)))
+        # Rendered when sent (the countdown is true then), and never after the doors open.
+        body = {"render": RENDER, "occasion": occasion.id, "reminder": latest}
+        messages = [
+            NewMessage(ChatRef(row["transport"], row["chat_id"]), "reminder", PRIORITY["reminder"],
+                       body, row["lang"], bool(row["is_private"]), expires_at=occasion.start)
+            for row in subscribers
         ]
-        # one transaction: recorded as sent <=> queued in the outbox
-        await self.db.executemany(
-            "INSERT OR IGNORE INTO sent_reminders (event, reminder, transport, chat_id, state, at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            records,
-        )
-        await self.outbox.enqueue(broadcast_id, recipients, commit=False)
-        await self.db.commit()
+        async with self.storage.transaction():  # recorded as sent <=> queued in the outbox
+            await self.storage.record_reminders(records)
+            await self.storage.enqueue(messages, now)
         self.outbox.wake()
         log.info("reminder %s of %s queued for %d subscribers", latest, occasion.id, len(subscribers))
         return len(subscribers)
+
+    async def render(self, row: OutboxRow, now: datetime) -> Reply | None:
+        """A queued reminder as it reads now; None once its occasion has started."""
+        occasion = Occasion.upcoming(self.phrases.event, now)
+        if occasion is None or row.body is None or occasion.id != row.body.get("occasion"):
+            return None
+        return Reply.of(self.text(occasion, row.lang, now))
 
     def text(self, occasion: Occasion, lang: str, now: datetime) -> str:
         end = occasion.end or occasion.start + timedelta(hours=1)

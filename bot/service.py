@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.assistant import Assistant
 from bot.broadcasts import BroadcastDesk
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.event import Event
 from bot.media import MediaDesk
 from bot.outbox import Outbox
@@ -22,6 +23,7 @@ from bot.switchboard import Switchboard
 from faq.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 9.0  # systemd and docker wait 10 s before they kill
 
 
 @dataclass(slots=True)
@@ -46,17 +48,35 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
     try:
         assistant = Assistant(config, event, kb, storage, clock)
         board = Switchboard(assistant)
-        outbox = Outbox(storage, board, clock, config.broadcast, assistant.phrases)
         phrases = assistant.phrases
+        outbox = Outbox(storage, board, clock, config.broadcast, phrases, config.matrix.broadcast_rooms,
+                        config.privacy.keep_days)
         reminders = ReminderScheduler(storage, outbox, phrases, clock, config.reminders)
         assistant.register(BroadcastDesk(config, outbox, phrases, clock).commands())
         assistant.register(RemindersDesk(reminders, storage, phrases, clock).commands())
         media = MediaDesk(config, storage, phrases, clock)
         assistant.media = media
         assistant.register(media.commands())
+        outbox.delivered_hooks["ticket"] = media.on_delivered
         yield Services(config, clock, storage, assistant, board, outbox, reminders, media)
     finally:
         await storage.close()
+
+
+@contextlib.asynccontextmanager
+async def background_work(services: Services) -> AsyncIterator[None]:
+    """The outbox and the reminders working until the block ends (as `serve` runs them)."""
+    workers = [
+        asyncio.create_task(services.outbox.run(), name="outbox"),
+        asyncio.create_task(services.reminders.run(), name="reminders"),
+    ]
+    try:
+        yield
+    finally:
+        await services.outbox.stop(2.0)
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 def build_transports(services: Services) -> list[Any]:
@@ -73,26 +93,80 @@ def build_transports(services: Services) -> list[Any]:
     return transports
 
 
-async def serve(services: Services, transports: list[Any]) -> None:
-    """Run the transports and the background work (outbox) until cancelled; stop cleanly."""
-    started: list[Any] = []
-    workers: list[asyncio.Task[None]] = []
+async def serve(
+    services: Services, transports: list[Any], stopping: asyncio.Event | None = None
+) -> None:
+    """Run the transports and the background work until `stopping` is set (SIGTERM,
+    SIGINT) or the task is cancelled; then stop cleanly within STOP_SECONDS.
+
+    Each transport starts under its own supervisor: one that cannot connect keeps
+    retrying without holding back the others, the outbox or the reminders. A transport
+    whose credentials are refused stops the whole service (`ConfigError`).
+    """
+    stopping = stopping or asyncio.Event()
+    fatal: list[ConfigError] = []
     services.media.announce()
+    if not await services.storage.check_writable():
+        log.error("database %s is not writable: answers still go out, nothing is recorded",
+                  services.config.database)
+    workers = [
+        asyncio.create_task(services.outbox.run(), name="outbox"),
+        asyncio.create_task(services.reminders.run(), name="reminders"),
+    ]
+    supervisors = [
+        asyncio.create_task(_supervise(t, stopping, fatal), name=f"start-{t.name}") for t in transports
+    ]
     try:
-        for transport in transports:
-            await transport.start()
-            started.append(transport)
-            log.info("%s transport running", transport.name)
-        workers.append(asyncio.create_task(
-            services.outbox.run(services.config.matrix.broadcast_rooms), name="outbox"
-        ))
-        workers.append(asyncio.create_task(services.reminders.run(), name="reminders"))
-        await asyncio.gather(*workers)
+        await stopping.wait()
     finally:
-        for worker in workers:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await worker
-        for transport in reversed(started):
-            with contextlib.suppress(Exception):
-                await transport.stop()
+        await _shut_down(services, transports, supervisors, workers)
+    if fatal:
+        raise fatal[0]
+
+
+async def _supervise(transport: Any, stopping: asyncio.Event, fatal: list[ConfigError]) -> None:
+    delay = 1.0
+    while not stopping.is_set():
+        try:
+            await transport.start()
+        except ConfigError as exc:
+            fatal.append(exc)
+            stopping.set()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("%s could not start (%s); retrying in %.0f s", transport.name, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+        else:
+            log.info("%s transport running", transport.name)
+            return
+
+
+async def _shut_down(
+    services: Services, transports: list[Any], supervisors: list[asyncio.Task[None]],
+    workers: list[asyncio.Task[None]],
+) -> None:
+    """Stop receiving, let what is in hand be answered and sent, save positions, close."""
+    deadline = time.monotonic() + STOP_SECONDS
+    for task in supervisors:
+        task.cancel()
+    await asyncio.gather(*supervisors, return_exceptions=True)
+    # 1. no new updates; the updates in hand are answered (queued) and positions saved
+    await asyncio.gather(
+        *(_bounded(t.stop_receiving(), deadline - 2) for t in transports), return_exceptions=True
+    )
+    # 2. the messages in the platforms' hands are finished (the rest waits for next start)
+    await services.outbox.stop(max(0.5, deadline - 1.5 - time.monotonic()))
+    for task in workers:
+        task.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+    # 3. connections closed
+    await asyncio.gather(*(_bounded(t.stop(), deadline) for t in transports), return_exceptions=True)
+    log.info("stopped")
+
+
+async def _bounded(call: Awaitable[None], deadline: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(call, max(0.1, deadline - time.monotonic()))

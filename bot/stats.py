@@ -45,24 +45,9 @@ class Stats:
 
 
 async def gather(storage: Storage, top: int = 10, unanswered: int = 50) -> Stats:
-    db = storage.db
-    stats = Stats()
-    async with db.execute(
-        "SELECT transport, COALESCE(language, '-'), COUNT(*), SUM(reminders) FROM users "
-        "WHERE blocked = 0 GROUP BY 1, 2 ORDER BY 1, 2"
-    ) as cur:
-        stats.subscribers = [(t, lang, n, r or 0) async for t, lang, n, r in cur]
-    async with db.execute(
-        "SELECT day, SUM(count) FROM question_stats GROUP BY day ORDER BY day"
-    ) as cur:
-        stats.per_day = [(day, n) async for day, n in cur]
-    async with db.execute(
-        "SELECT entry, SUM(count) FROM question_stats WHERE entry != '' "
-        "GROUP BY entry ORDER BY 2 DESC, 1 LIMIT ?", (top,)
-    ) as cur:
-        stats.top_entries = [(entry, n) async for entry, n in cur]
-    async with db.execute(
-        "SELECT asked_at, text FROM unanswered ORDER BY id DESC LIMIT ?", (unanswered,)
-    ) as cur:
-        stats.unanswered = [(at, text) async for at, text in cur]
-    return stats
+    return Stats(
+        subscribers=await storage.subscribers_by_language(),
+        per_day=await storage.questions_per_day(),
+        top_entries=await storage.top_entries(top),
+        unanswered=await storage.unanswered(unanswered),
+    )

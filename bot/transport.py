@@ -33,3 +33,7 @@ class Transport(Protocol):
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply to a chat; return the platform's message id (or None)."""
         ...
+
+
+class TransportDown(DeliveryError):
+    """The platform cannot be reached (network, 5xx): pause the transport, blame no one."""

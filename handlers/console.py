@@ -46,9 +46,8 @@ class ConsoleTransport:
     async def converse(self, stdin: TextIO | None = None) -> None:
         """Read lines until end of input (Ctrl-D) and answer each."""
         stdin = stdin or sys.stdin
-        board = self.services.board
-        board.attach(self)
-        await board.dispatch(self.to_incoming("/start"))
+        self.services.board.attach(self)
+        await self.answer(self.to_incoming("/start"))
         loop = asyncio.get_running_loop()
         while True:
             print("> ", end="", file=self.out, flush=True)
@@ -58,4 +57,15 @@ class ConsoleTransport:
                 break
             if line.strip() in ("/quit", "/exit"):
                 break
-            await board.dispatch(self.to_incoming(line))
+            await self.answer(self.to_incoming(line))
+
+    async def answer(self, msg: Incoming) -> None:
+        """Print the replies at once: the terminal needs no outbox (nothing to pace or
+        lose); replies for other chats (a desk) are queued as usual."""
+        replies = await self.services.assistant.handle(msg)
+        for reply in replies:
+            if reply.chat in (None, msg.chat):
+                await self.send(msg.chat_id, reply)
+        elsewhere = [r for r in replies if r.chat not in (None, msg.chat)]
+        if elsewhere:
+            await self.services.outbox.queue_replies(elsewhere, msg)

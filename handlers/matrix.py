@@ -4,9 +4,10 @@ How the bot follows its rooms:
 - One sync loop. nio runs the callbacks below (one per event type) while it parses a
   sync response; they only translate and collect. The loop then answers what was
   collected, and only after that stores the sync token (`next_batch`) in the core's
-  storage: a restart neither replays what was answered nor misses what arrived while
-  the bot was down. The very first start skips history: it syncs once and handles only
-  what comes after.
+  storage: a restart does not miss what arrived while the bot was down. Each event id is
+  recorded as answered in the transaction that queues its replies, so a crash in the
+  middle of a batch replays the batch and answers only what was not answered. The very
+  first start skips history: it syncs once and handles only what comes after.
 - Invites are joined when the inviter (their user id or homeserver) or the room is
   allowed (`allowed_inviters`; default: the bot's own homeserver), else rejected. In a
   room just joined, the messages before our invite are history and are not answered.
@@ -26,7 +27,6 @@ How the bot follows its rooms:
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
 import html
 import io
@@ -68,7 +68,7 @@ from nio.events.room_events import Event
 
 from bot.config import ConfigError
 from bot.messages import Incoming, Reply
-from bot.transport import DeliveryError, RecipientGone, RetryLater
+from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
 
 if TYPE_CHECKING:
     from bot.service import Services
@@ -275,6 +275,8 @@ def to_incoming(
         is_text=is_text,
         message_id=event.event_id,
         reply_to=reply_to,
+        update_key=event.event_id,
+        thread=thread_root(content),
         is_room_moderator=is_moderator(room, sender, creation),
     )
 
@@ -348,6 +350,9 @@ def location_content(reply: Reply) -> dict[str, Any] | None:
 def delivery_error(response: ErrorResponse, what: str) -> DeliveryError:
     """A Matrix error response as the core's delivery error."""
     code = response.status_code
+    status = getattr(getattr(response, "transport_response", None), "status", None)
+    if isinstance(status, int) and status >= 500:
+        return TransportDown(f"{what}: HTTP {status}")
     if code == "M_LIMIT_EXCEEDED":
         return RetryLater((response.retry_after_ms or 5000) / 1000, f"{what}: {response}")
     if code == "M_FORBIDDEN":
@@ -368,21 +373,8 @@ def invite_allowed(inviter: str, room_id: str, allowed: Iterable[str]) -> bool:
 # --- the transport -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
-    """The message being answered, so `send` can reply to it in the same room."""
-
-    room_id: str
-    event_id: str | None
-    sender: str
-    thread: str | None = None
-
-
 class SyncFailed(Exception):
     """The homeserver answered a sync with an error."""
-
-
-_answering: contextvars.ContextVar[Question | None] = contextvars.ContextVar("matrix_answering", default=None)
 
 
 class MatrixTransport:
@@ -441,8 +433,8 @@ class MatrixTransport:
         self._stopping = False
         self._task = asyncio.create_task(self._follow_rooms(), name="matrix-sync")
 
-    async def stop(self) -> None:
-        """Finish the message in hand, stop syncing, detach and close the connection."""
+    async def stop_receiving(self) -> None:
+        """Stop syncing; answer what the last sync brought and save the sync position."""
         self._stopping = True
         task, self._task = self._task, None
         if task is not None:
@@ -452,6 +444,10 @@ class MatrixTransport:
                 await asyncio.wait_for(task, STOP_GRACE)
             except (asyncio.CancelledError, TimeoutError):
                 pass
+
+    async def stop(self) -> None:
+        """Stop receiving, detach and close the connection."""
+        await self.stop_receiving()
         self.services.board.detach(self)
         await self.client.close()
 
@@ -620,12 +616,7 @@ class MatrixTransport:
             incoming = to_incoming(room, event, me, creation=self._creations.get(room.room_id))
             if not incoming.addressed and await self._is_reply_to_bot(room, incoming.reply_to):
                 incoming = dataclasses.replace(incoming, addressed=True)
-            question = Question(room.room_id, event.event_id, event.sender, thread_root(content))
-            token = _answering.set(question)
-            try:
-                await self.services.board.dispatch(incoming)
-            finally:
-                _answering.reset(token)
+            await self.services.board.dispatch(incoming)
         except Exception:
             log.exception("matrix: could not answer %s in %s", event.event_id, room.room_id)
 
@@ -661,16 +652,8 @@ class MatrixTransport:
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply to a room as a notice (then its pin and file); return its event id."""
-        question = _answering.get()
-        content = (
-            notice_content(
-                reply,
-                in_reply_to=question.event_id,
-                mention=question.sender,
-                thread=question.thread,
-            )
-            if question is not None and question.room_id == chat_id
-            else notice_content(reply)
+        content = notice_content(
+            reply, in_reply_to=reply.in_reply_to, mention=reply.mention, thread=reply.thread
         )
         event_id = await self._send_event(chat_id, content)
         location = location_content(reply)
@@ -684,7 +667,7 @@ class MatrixTransport:
         try:
             response = await self.client.room_send(room_id, "m.room.message", content)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"send to {room_id}: {_describe(exc)}") from exc
+            raise TransportDown(f"send to {room_id}: {_describe(exc)}") from exc
         if not isinstance(response, RoomSendResponse):
             raise delivery_error(response, f"send to {room_id}")
         self._remember_sent(response.event_id)
@@ -701,7 +684,7 @@ class MatrixTransport:
                 filesize=len(attachment.data),
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"upload {attachment.filename}: {_describe(exc)}") from exc
+            raise TransportDown(f"upload {attachment.filename}: {_describe(exc)}") from exc
         if not isinstance(uploaded, UploadResponse):
             raise delivery_error(uploaded, f"upload {attachment.filename}")
         await self._send_event(room_id, {

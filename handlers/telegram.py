@@ -50,7 +50,7 @@ from bot.config import ConfigError
 from bot.logs import SecretMask
 from bot.messages import Button, Incoming, Reply
 from bot.recent import RecentMap
-from bot.transport import DeliveryError, RecipientGone, RetryLater
+from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
 from handlers.telegram_http import AiohttpRequest
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
 CONCURRENT_UPDATES = 32
 CONNECTIONS = 16  # to the Bot API: 30 messages/s flow even at 0.5 s a round trip
-BOOTSTRAP_RETRIES = 5  # deleteWebhook/setWebhook right after a successful getMe
+BOOTSTRAP_RETRIES = 5  # setWebhook right after a successful getMe
+OFFSET_KEY = "telegram.offset"
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
 # base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
 TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
@@ -88,23 +89,26 @@ class TelegramTransport:
         self._token = self.settings.token.get_secret_value()
         self._mask = SecretMask([self._token])
         self._app: Application | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._handling = False  # answering a fetched batch: finish it on stop
         self._admins: RecentMap[tuple[str, str], bool] = RecentMap(ADMIN_CACHE_SIZE, ADMIN_CACHE_SECONDS)
 
     async def start(self) -> None:
         """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).addFilter(self._mask)
-        # Many guests write at once before the doors open: answer up to 32 updates at a
-        # time instead of one after another (PTB's default).
         builder = (
             Application.builder()
             .token(self._token)
-            .concurrent_updates(CONCURRENT_UPDATES)
             .request(AiohttpRequest(CONNECTIONS))
             .get_updates_request(AiohttpRequest(1))
         )
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)
+        webhook = self.settings.mode == "webhook"
+        if not webhook:
+            builder = builder.updater(None)  # we poll ourselves: see `_poll`
         app = builder.build()
         messages = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL  # not edits, joins...
         app.add_handler(MessageHandler(messages, self.relay_message))
@@ -115,57 +119,142 @@ class TelegramTransport:
             await _retrying("connect to the Bot API", app.initialize)
             await self._register_menu(app.bot)
             self.services.board.attach(self)
-            await app.start()
-            if self.settings.mode == "webhook":
+            if webhook:
+                await app.start()
                 await self._listen_webhook(app)
             else:
-                await app.updater.start_polling(  # type: ignore[union-attr]
-                    poll_interval=self.settings.poll_interval,
-                    timeout=POLL_TIMEOUT,
-                    bootstrap_retries=BOOTSTRAP_RETRIES,
-                    allowed_updates=ALLOWED_UPDATES,
-                    error_callback=_log_polling_error,
-                )
+                await _retrying("remove a webhook", app.bot.delete_webhook)
+                self._stopping = False
+                self._poller = asyncio.create_task(self._poll(app.bot), name="telegram-poll")
         except BaseException:  # cancelled or failed while starting: leave nothing open
             await self.stop()
             raise
         log.info("telegram: serving @%s (%s)", app.bot.username, self.settings.mode)
 
+    async def stop_receiving(self) -> None:
+        """Take no new updates; answer those in hand and save how far we got."""
+        self._stopping = True
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            if not self._handling:
+                poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+        app = self._app
+        if app is not None and app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app is not None and app.running:
+            await app.stop()  # webhook mode: PTB answers the updates it has queued
+
     async def stop(self) -> None:
         """Stop listening and close the connections."""
+        await self.stop_receiving()
         self.services.board.detach(self)
         app, self._app = self._app, None
         if app is not None:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
             await app.shutdown()
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).removeFilter(self._mask)
 
+    async def _poll(self, bot: Bot) -> None:
+        """Long polling that answers every update exactly once across any stop or crash.
+
+        The offset (the first update not yet answered) is stored after the whole batch was
+        answered, and each update is recorded as answered in the transaction that queues
+        its replies; after a crash the batch comes again and answered updates are skipped.
+        (PTB's own updater confirms a batch to Telegram as soon as it fetched it.)
+        """
+        storage = self.services.storage
+        stored = await storage.get_state(OFFSET_KEY)
+        offset = int(stored) if stored else None
+        delay = 1.0
+        while not self._stopping:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+            except asyncio.CancelledError:
+                raise
+            except InvalidToken:
+                log.error("telegram: the Bot API rejected TELEGRAM_BOT_TOKEN; polling stopped")
+                return
+            except TelegramError as exc:
+                log.warning("telegram: polling failed (%s); retrying in %.0f s", exc.message, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            delay = 1.0
+            if not updates:
+                if self.settings.poll_interval:
+                    await asyncio.sleep(self.settings.poll_interval)
+                continue
+            self._handling = True
+            try:
+                await self._answer_batch(updates, bot)
+                offset = updates[-1].update_id + 1
+                await storage.set_state(OFFSET_KEY, str(offset))
+            finally:
+                self._handling = False
+
+    async def _answer_batch(self, updates: tuple[Update, ...], bot: Bot) -> None:
+        """Chats concurrently (a crowd before the doors open), each chat in order."""
+        per_chat: dict[int | None, list[Update]] = {}
+        for update in updates:
+            chat = update.effective_chat
+            per_chat.setdefault(chat.id if chat else None, []).append(update)
+        gate = asyncio.Semaphore(CONCURRENT_UPDATES)
+
+        async def answer_chat(chat_updates: list[Update]) -> None:
+            async with gate:
+                for update in chat_updates:
+                    try:
+                        await self._answer_update(update, bot)
+                    except Exception:
+                        log.exception("telegram: failed to handle an update")
+
+        await asyncio.gather(*(answer_chat(u) for u in per_chat.values()))
+
+    async def _answer_update(self, update: Update, bot: Bot) -> None:
+        if update.message is not None and not filters.StatusUpdate.ALL.check_update(update):
+            incoming = incoming_message(update.message, bot.bot)
+        elif update.callback_query is not None:
+            await self._acknowledge(update.callback_query)
+            incoming = incoming_button(update.callback_query)
+        else:
+            return
+        if incoming is not None:
+            await self._hand_over(incoming, update)
+
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply; return the id of its (first) message."""
         if self._app is None:
-            raise DeliveryError("the telegram transport is not running")
+            raise TransportDown("the telegram transport is not running")
         return await send_reply(self._app.bot, chat_id, reply)
 
     async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand a user's message to the core."""
         if update.message is not None:
-            incoming = incoming_message(update.message, context.bot.bot)
-            await self.services.board.dispatch(await self._with_moderator(incoming))
+            await self._hand_over(incoming_message(update.message, context.bot.bot), update)
 
     async def relay_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Acknowledge a tapped button and hand its payload to the core."""
         query = update.callback_query
         if query is None:
             return
-        with contextlib.suppress(TelegramError):  # a stale query cannot be answered; no matter
-            await query.answer()
+        await self._acknowledge(query)
         incoming = incoming_button(query)
         if incoming is not None:
-            await self.services.board.dispatch(await self._with_moderator(incoming))
+            await self._hand_over(incoming, update)
+
+    @staticmethod
+    async def _acknowledge(query: CallbackQuery) -> None:
+        with contextlib.suppress(TelegramError):  # a stale query cannot be answered; no matter
+            await query.answer()
+
+    async def _hand_over(self, incoming: Incoming, update: Update) -> None:
+        """To the core, with the update's key and, in a group, whether its sender is an admin."""
+        incoming = dataclasses.replace(incoming, update_key=str(update.update_id))
+        await self.services.board.dispatch(await self._with_moderator(incoming))
 
     async def _with_moderator(self, msg: Incoming) -> Incoming:
         """A command or tap in a group, marked when its sender is one of the group's admins."""
@@ -413,7 +502,9 @@ def delivery_errors() -> Iterator[None]:
         if "chat not found" in exc.message.lower():
             raise RecipientGone(exc.message) from exc
         raise DeliveryError(exc.message) from exc
-    except TelegramError as exc:  # NetworkError, TimedOut, ChatMigrated, ...
+    except NetworkError as exc:  # no connection, a timeout, a 5xx: the platform, not the chat
+        raise TransportDown(exc.message) from exc
+    except TelegramError as exc:  # ChatMigrated, ...
         raise DeliveryError(exc.message) from exc
 
 
@@ -440,8 +531,3 @@ async def _retrying(what: str, call: Callable[[], Awaitable[object]]) -> None:
             log.warning("telegram: cannot %s (%s); retrying in %.0f s", what, exc.message, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
-
-
-def _log_polling_error(exc: TelegramError) -> None:
-    """PTB retries polling with backoff by itself; one line per failure is enough."""
-    log.warning("telegram: polling failed (%s); retrying", exc.message)

@@ -17,14 +17,12 @@ from nio import (
 )
 
 from bot.config import Config, MatrixSettings
-from bot.messages import Button, Reply, Venue
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue
 from bot.transport import DeliveryError, RecipientGone, RetryLater
 from handlers.matrix import (
     BotIdentity,
     MatrixTransport,
-    Question,
     RoomCreation,
-    _answering,
     delivery_error,
     invite_allowed,
     location_content,
@@ -313,11 +311,9 @@ class TestSend:
     async def test_answer_replies_to_the_question_in_its_room(self) -> None:
         client = FakeClient(RoomSendResponse("$answer", "!room:localhost"))
         transport = transport_with(client)
-        token = _answering.set(Question("!room:localhost", "$question", ALICE))
-        try:
-            event_id = await transport.send("!room:localhost", Reply(text="Kielce"))
-        finally:
-            _answering.reset(token)
+        reply = Reply(text="Kielce")
+        reply.relate_to(Incoming("matrix", "!room:localhost", ALICE, message_id="$question"))
+        event_id = await transport.send("!room:localhost", reply)
         assert event_id == "$answer"
         [(room_id, content)] = client.sent
         assert room_id == "!room:localhost"
@@ -326,11 +322,9 @@ class TestSend:
     async def test_reply_to_another_room_has_no_relation(self) -> None:
         client = FakeClient(RoomSendResponse("$ticket", "!desk:localhost"))
         transport = transport_with(client)
-        token = _answering.set(Question("!room:localhost", "$question", ALICE))
-        try:
-            await transport.send("!desk:localhost", Reply(text="press question"))
-        finally:
-            _answering.reset(token)
+        reply = Reply(text="press question", chat=ChatRef("matrix", "!desk:localhost"))
+        reply.relate_to(Incoming("matrix", "!room:localhost", ALICE, message_id="$question"))
+        await transport.send("!desk:localhost", reply)
         assert "m.relates_to" not in client.sent[0][1]
 
     async def test_rate_limit_after_nios_retries_is_retry_later(self) -> None:

@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 
 from bot.config import Config, ConfigError
 from bot.messages import Attachment, Button, Reply, Venue
-from bot.transport import DeliveryError, RecipientGone, RetryLater
+from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
 from handlers.telegram import (
     TelegramTransport,
     _retrying,
@@ -260,8 +260,8 @@ def test_keyboard_is_none_without_buttons() -> None:
         (Forbidden("Forbidden: bot was blocked by the user"), RecipientGone),
         (BadRequest("Bad Request: chat not found"), RecipientGone),
         (BadRequest("Bad Request: message text is empty"), DeliveryError),
-        (NetworkError("httpx.ConnectError: connection refused"), DeliveryError),
-        (TimedOut(), DeliveryError),
+        (NetworkError("httpx.ConnectError: connection refused"), TransportDown),
+        (TimedOut(), TransportDown),
     ],
 )
 async def test_telegram_errors_become_delivery_errors(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.messages import ChatRef
-from bot.service import Services, open_services
+from bot.service import Services, background_work, open_services
 from handlers.matrix import MatrixTransport
 from handlers.telegram import TelegramTransport
 from tests.e2e.synapse_people import Person, direct_chat, room_joined_beforehand
@@ -42,19 +42,15 @@ def make_config(session: TelegramSession, synapse: SynapseServer, bot: Account,
 @contextlib.asynccontextmanager
 async def running(config: Config, clock: ManualClock | None = None) -> AsyncIterator[Services]:
     """Both adapters and the outbox worker on one core, as `irlf-bot run` serves them."""
-    async with open_services(config, clock) as services:
+    async with open_services(config, clock) as services, background_work(services):
         telegram = TelegramTransport(services)
         matrix = MatrixTransport(services, max_backoff=1.0)
         await telegram.start()
         await matrix.start()
         await asyncio.wait_for(matrix.ready.wait(), timeout=20)
-        worker = asyncio.create_task(services.outbox.run(config.matrix.broadcast_rooms))
         try:
             yield services
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
             await matrix.stop()
             await telegram.stop()
 

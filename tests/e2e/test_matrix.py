@@ -16,7 +16,7 @@ from nio import DownloadResponse, RoomMessageFile
 
 from bot.config import Config, MatrixSettings
 from bot.messages import ChatRef
-from bot.service import open_services
+from bot.service import background_work, open_services
 from handlers.matrix import MatrixTransport
 from tests.e2e.synapse_people import Person, direct_chat, notice_from, room_joined_beforehand
 from tests.e2e.synapse_server import Account, SynapseServer
@@ -38,7 +38,7 @@ async def running_bot(
         database=database,
         matrix=MatrixSettings(homeserver=synapse.url, user_id=account.user_id, **login, **settings),
     )
-    async with open_services(config) as services:
+    async with open_services(config) as services, background_work(services):
         bot = MatrixTransport(services, max_backoff=1.0)
         await bot.start()
         try:

@@ -1,0 +1,344 @@
+"""The delivery core: one transactional store, an outbox per transport, answers exactly once.
+
+Each test pins one way an organiser's message used to be doubled, stalled, lost or late
+(issue 10). The fake transports really await and may raise anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.messages import ChatRef, Incoming
+from bot.outbox import CONCURRENCY, Recipient
+from bot.service import Services, open_services
+from bot.storage import MIGRATIONS, Storage
+from bot.transport import DeliveryError, RecipientGone, TransportDown
+from tests.fakes import RecordingTransport
+from tests.test_broadcasts import ADMIN, admin_config, command, confirm_broadcast, from_user, subscribe
+
+
+@contextlib.asynccontextmanager
+async def working(services: Services) -> AsyncIterator[None]:
+    """The outbox running in the background, as in the served bot."""
+    worker = asyncio.create_task(services.outbox.run())
+    try:
+        yield
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.01)
+
+
+async def test_a_slow_matrix_does_not_hold_up_telegram(config: Config, clock: ManualClock) -> None:
+    config = admin_config(config)
+    config.broadcast.matrix_rate = 2.0
+    async with open_services(config, clock) as services:
+        tg, mx = RecordingTransport("telegram"), RecordingTransport("matrix", edits_messages=False)
+        services.board.attach(tg)
+        services.board.attach(mx)
+        broadcast = await services.outbox.create("Zmiana sali", None, ["telegram", "matrix"], "shell",
+                                                 state="sending")
+        await services.outbox.enqueue(broadcast, [Recipient("matrix", f"!r{n}", "pl") for n in range(20)])
+        await services.outbox.enqueue(broadcast, [Recipient("telegram", "1", "pl")])
+        started = time.monotonic()
+        async with working(services):
+            await until(lambda: tg.sent)
+            telegram_after = time.monotonic() - started
+            assert len(mx.sent) < 5  # 20 Matrix rows at 2/s would take 10 s
+    assert telegram_after < 2.0
+
+
+async def test_one_unexpected_exception_neither_doubles_nor_blocks(config: Config,
+                                                                   clock: ManualClock) -> None:
+    config = admin_config(config)
+    config.broadcast.max_attempts = 3
+    chats = [str(100 + n) for n in range(60)]
+    async with open_services(config, clock) as services:
+        tg = RecordingTransport(delay=0.002)
+        tg.failures["130"] = [RuntimeError("a bug in a library")]
+        services.board.attach(tg)
+        await subscribe(services, *chats)
+        broadcast = await confirm_broadcast(services, "Wszyscy")
+        for _ in range(3):
+            await services.outbox.drain(timeout=10)
+            clock.advance(timedelta(minutes=10))  # past every backoff
+        progress = await services.outbox.progress(broadcast)
+        assert (await services.outbox.get(broadcast)).state == "done"
+    announcements = [c for c, r in tg.sent if r.text == "Wszyscy"]
+    assert sorted(announcements) == sorted(c for c in [*chats, ADMIN] if c != "130")
+    assert progress.failed == 1 and progress.sent == 60  # the admin is a recipient too
+
+
+async def test_cancel_stops_a_broadcast_before_the_next_send(config: Config, clock: ManualClock) -> None:
+    config = admin_config(config)
+    config.broadcast.telegram_rate = 50
+    chats = [str(200 + n) for n in range(200)]
+    async with open_services(config, clock) as services:
+        tg = RecordingTransport(delay=0.01)
+        services.board.attach(tg)
+        await subscribe(services, *chats)
+        broadcast = await confirm_broadcast(services, "Odwołane")
+        async with working(services):
+            await until(lambda: len(tg.sent) >= 20)
+            [said] = await services.assistant.handle(command(ADMIN, "cancel", str(broadcast)))
+            at_cancel = len(tg.sent)
+            await asyncio.sleep(1.0)
+        assert "anulowany" in said.text
+        after = len(tg.sent) - at_cancel
+        assert after <= CONCURRENCY
+        assert (await services.outbox.get(broadcast)).state == "cancelled"
+        progress = await services.outbox.progress(broadcast)
+        sent = [c for c, r in tg.sent if r.text == "Odwołane"]
+        assert progress.sent == len(sent)  # nothing sent is marked otherwise, nothing resurrected
+
+
+async def test_an_outage_pauses_the_transport_and_fails_no_one(config: Config, clock: ManualClock) -> None:
+    config = admin_config(config)
+    config.broadcast.max_attempts = 2
+    chats = [str(300 + n) for n in range(30)]
+    async with open_services(config, clock) as services:
+        tg = RecordingTransport()
+        services.board.attach(tg)
+        await subscribe(services, *chats)
+        tg.fail_all = TransportDown("connection refused")
+        broadcast = await confirm_broadcast(services, "Mimo awarii")
+        async with working(services):
+            await asyncio.sleep(2.5)  # several attempts per recipient while the network is gone
+            tg.fail_all = None
+            await until(lambda: len(tg.sent) >= len(chats) + 1, timeout=40)  # and the admin
+            await asyncio.sleep(0.2)
+        progress = await services.outbox.progress(broadcast)
+    assert progress.failed == 0 and progress.pending == 0
+    assert set(chats) <= {c for c, r in tg.sent if r.text == "Mimo awarii"}
+    delivered = [c for c, r in tg.sent if r.text == "Mimo awarii"]
+    assert len(delivered) == len(set(delivered))
+
+
+async def test_failed_recipients_can_be_queued_again(config: Config, clock: ManualClock) -> None:
+    config = admin_config(config)
+    config.broadcast.max_attempts = 1
+    async with open_services(config, clock) as services:
+        tg = RecordingTransport()
+        services.board.attach(tg)
+        await subscribe(services, "1", "2")
+        tg.failures["2"] = [DeliveryError("Bad Request: something odd")]
+        broadcast = await confirm_broadcast(services, "Raz jeszcze")
+        await services.outbox.drain(timeout=10)
+        assert (await services.outbox.progress(broadcast)).failed == 1
+        tg.failures.pop("2")
+        assert await services.outbox.retry_failed(broadcast) == 1
+        await services.outbox.drain(timeout=10)
+        assert (await services.outbox.progress(broadcast)).failed == 0
+    assert tg.texts_to("2") == ["Raz jeszcze"]
+
+
+async def test_a_reply_that_fails_once_is_retried(services: Services, clock: ManualClock) -> None:
+    tg = RecordingTransport()
+    services.board.attach(tg)
+    tg.failures["7"] = [DeliveryError("Bad Gateway")]
+    await services.board.dispatch(from_user("7", "gdzie jest forum", update_key="1"))
+    await services.outbox.drain(timeout=5)
+    assert tg.texts_to("7") == []
+    tg.failures.pop("7")
+    clock.advance(timedelta(seconds=5))
+    await services.outbox.drain(timeout=5)
+    [answer] = tg.texts_to("7")
+    assert "Kielce" in answer
+
+
+async def test_an_update_is_answered_once_however_often_it_comes(services: Services) -> None:
+    tg = RecordingTransport()
+    services.board.attach(tg)
+    question = from_user("8", "kiedy jest forum", update_key="4711")
+    for _ in range(3):  # a restart replays what it had not confirmed
+        await services.board.dispatch(question)
+    await services.outbox.drain(timeout=5)
+    assert len(tg.texts_to("8")) == 1
+
+
+async def test_messages_of_one_chat_are_answered_in_order(services: Services) -> None:
+    tg = RecordingTransport()
+    services.board.attach(tg)
+    await asyncio.gather(
+        services.board.dispatch(from_user("9", "/lang en", command="lang", args="en", update_key="1")),
+        services.board.dispatch(from_user("9", "/venue", command="venue", update_key="2")),
+    )
+    await services.outbox.drain(timeout=5)
+    first, second = tg.texts_to("9")
+    assert "English" in first
+    assert "Kielce" in second and "Address" in second  # in the language just chosen
+
+
+async def test_answers_go_before_a_broadcast(config: Config, clock: ManualClock) -> None:
+    config = admin_config(config)
+    config.broadcast.telegram_rate = 20
+    chats = [str(400 + n) for n in range(100)]
+    async with open_services(config, clock) as services:
+        tg = RecordingTransport()
+        services.board.attach(tg)
+        await subscribe(services, *chats)
+        await confirm_broadcast(services, "Dużo odbiorców")
+        async with working(services):
+            await until(lambda: len(tg.sent) >= 10)
+            asked = time.monotonic()
+            await services.board.dispatch(from_user("999", "kiedy jest forum", update_key="77"))
+            await until(lambda: tg.texts_to("999"))
+            waited = time.monotonic() - asked
+            remaining = 100 - len([c for c, _ in tg.sent if c != "999"])
+    assert remaining > 50  # the broadcast was still going on
+    assert waited < 1.0
+
+
+async def test_a_desk_answer_never_reaches_the_asker_of_a_deleted_ticket(config: Config,
+                                                                        clock: ManualClock) -> None:
+    config.matrix.media_desk_room = "!desk:localhost"
+    async with open_services(config, clock) as services:
+        tg, mx = RecordingTransport(), RecordingTransport("matrix", edits_messages=False)
+        services.board.attach(tg)
+        services.board.attach(mx)
+        press = "Jestem dziennikarzem, proszę o akredytację"
+        await services.board.dispatch(from_user("alice", press, sender_name="Alice"))
+        await services.board.dispatch(from_user("bob", press, sender_name="Bob"))
+        await services.board.dispatch(from_user("bob", "/forget yes", command="forget", args="yes"))
+        await services.board.dispatch(from_user("carol", press, sender_name="Carol"))
+        await services.outbox.drain(timeout=10)
+        desk = mx.texts_to("!desk:localhost")
+        assert any("#2" in text and ("wycofane" in text or "withdrawn" in text) for text in desk)
+        assert any("#3" in text and "Carol" in text for text in desk)
+        answer = Incoming("matrix", "!desk:localhost", "@press:localhost", "!answer 2 potwierdzona",
+                          is_private=False, command="answer", args="2 potwierdzona")
+        await services.board.dispatch(answer)
+        await services.outbox.drain(timeout=10)
+    assert not any("potwierdzona" in t for t in tg.texts_to("carol") + tg.texts_to("bob"))
+
+
+async def test_the_desk_hears_sent_only_after_delivery(config: Config, clock: ManualClock) -> None:
+    config.matrix.media_desk_room = "!desk:localhost"
+    config.broadcast.max_attempts = 1
+    async with open_services(config, clock) as services:
+        tg, mx = RecordingTransport(), RecordingTransport("matrix", edits_messages=False)
+        services.board.attach(tg)
+        services.board.attach(mx)
+        await services.board.dispatch(from_user("alice", "Jestem dziennikarką, wywiad?", sender_name="Alice"))
+        await services.outbox.drain(timeout=10)
+        tg.failures["alice"] = [RecipientGone("Forbidden: bot was blocked by the user")]
+        answer = Incoming("matrix", "!desk:localhost", "@press:localhost", "!answer 1 tak",
+                          is_private=False, command="answer", args="1 tak")
+        await services.board.dispatch(answer)
+        await services.outbox.drain(timeout=10)
+    desk = mx.texts_to("!desk:localhost")
+    assert not any("wysłana" in t for t in desk)
+    assert any("Nie udało się dostarczyć" in t for t in desk)
+
+
+async def test_an_unwritable_database_still_answers(services: Services, caplog) -> None:
+    tg = RecordingTransport()
+    services.board.attach(tg)
+    await services.storage._writer.execute("PRAGMA query_only=ON")  # as a read-only file or full disk
+    caplog.set_level(logging.ERROR)
+    await services.board.dispatch(from_user("5", "gdzie jest forum", update_key="1"))
+    await services.board.dispatch(from_user("5", "kiedy jest forum", update_key="2"))
+    answers = tg.texts_to("5")
+    assert len(answers) == 2 and "Kielce" in answers[0]
+    assert len([r for r in caplog.records if "could not save an answer" in r.getMessage()]) == 1
+    assert not services.storage.writable
+
+
+async def test_a_reminder_held_up_past_the_start_is_never_sent(config: Config, clock: ManualClock) -> None:
+    async with open_services(config, clock) as services:
+        event = services.assistant.event
+        clock.set(event.start - timedelta(hours=2, minutes=-1))
+        tg = RecordingTransport()
+        await services.storage.remember_chat(ChatRef("telegram", "6"), True, clock.now())
+        await services.storage.set_reminders(ChatRef("telegram", "6"), True, event.start - timedelta(days=30))
+        assert await services.reminders.tick() == 1
+        clock.set(event.start + timedelta(minutes=1))  # the transport was down until after the start
+        services.board.attach(tg)
+        await services.outbox.drain(timeout=5)
+    assert not [t for t in tg.texts_to("6") if "przypomnienie" in t.lower() or "Przypominam" in t]
+
+
+async def test_a_reminder_is_worded_when_it_is_sent(config: Config, clock: ManualClock) -> None:
+    async with open_services(config, clock) as services:
+        event = services.assistant.event
+        clock.set(event.start - timedelta(days=7, minutes=-1))
+        await services.storage.remember_chat(ChatRef("telegram", "6"), True, clock.now())
+        await services.storage.set_reminders(ChatRef("telegram", "6"), True, event.start - timedelta(days=30))
+        assert await services.reminders.tick() == 1
+        clock.set(event.start - timedelta(days=1))  # sent a week late (a long outage)
+        tg = RecordingTransport()
+        services.board.attach(tg)
+        await services.outbox.drain(timeout=5)
+    [reminder] = tg.texts_to("6")
+    assert "jutro" in reminder.lower() and "7 dni" not in reminder
+
+
+async def test_a_transaction_never_commits_another_tasks_half_done_work(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "t.db")
+    try:
+        entered = asyncio.Event()
+
+        async def half_done() -> None:
+            async with storage.transaction():
+                await storage.set_state("half", "done")
+                entered.set()
+                await asyncio.sleep(0.1)
+                raise RuntimeError("crashed half way")
+
+        async def other() -> None:
+            await entered.wait()
+            await storage.set_state("other", "committed")
+
+        results = await asyncio.gather(half_done(), other(), return_exceptions=True)
+        assert isinstance(results[0], RuntimeError)
+        assert await storage.get_state("half") is None
+        assert await storage.get_state("other") == "committed"
+    finally:
+        await storage.close()
+
+
+async def test_two_processes_migrating_a_fresh_database_do_not_race(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    opened = await asyncio.gather(*(Storage.open(path) for _ in range(4)))
+    try:
+        assert {await s.schema_version() for s in opened} == {len(MIGRATIONS)}
+    finally:
+        for storage in opened:
+            await storage.close()
+
+
+@pytest.mark.parametrize("argv", [["run", "-c", "CONFIG"], ["-c", "CONFIG", "run"]])
+def test_config_file_is_accepted_before_and_after_the_command(argv: list[str], tmp_path: Path) -> None:
+    from bot.cli import _parser
+
+    config = tmp_path / "c.toml"
+    args = _parser().parse_args([str(config) if a == "CONFIG" else a for a in argv])
+    assert args.config == config
+
+
+def test_a_rehearsal_refuses_the_real_database(tmp_path: Path, capsys, monkeypatch) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("IRLF_DB", raising=False)
+    assert main(["run", "--now", "2026-09-09T12:00+02:00"]) == 2
+    assert "--db" in capsys.readouterr().err
+    assert not (tmp_path / "irlf-bot.db").exists()
