@@ -1,6 +1,6 @@
 """A crowd: 1,000 Telegram chats ask at once, through the emulator, to `irlf-bot run`.
 
-    .venv/bin/python bench/crowd.py [--chats 1000] [--pacing raised|configured|both]
+    .venv/bin/python bench/crowd.py [--chats 1000] [--pacing raised|configured|both] [--log FILE]
 
 Starts telegram-test-api (with the test shim, tests/e2e/telegram_emulator.js) and, for each
 pacing, `irlf-bot run` as its own process pointed at it, exactly as an operator would.
@@ -113,7 +113,9 @@ async def crowd(emulator: Emulator, token: str, chats: int, bot_pid: int) -> Fig
     )
 
 
-def run_bot(folder: Path, emulator: Emulator, token: str, config: str) -> subprocess.Popen[bytes]:
+def run_bot(
+    folder: Path, emulator: Emulator, token: str, config: str, log: Path | None
+) -> subprocess.Popen[bytes]:
     (folder / "config.toml").write_text(config, encoding="utf-8")
     env = {
         **os.environ,
@@ -121,16 +123,18 @@ def run_bot(folder: Path, emulator: Emulator, token: str, config: str) -> subpro
         "TELEGRAM_BASE_URL": emulator.base_url,
         "IRLF_DB": str(folder / "crowd.db"),
     }
+    output = open(log, "ab") if log else subprocess.DEVNULL
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"], cwd=folder, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
     )
 
 
-def measure(emulator: Emulator, chats: int, pacing: str) -> Figures:
+def measure(emulator: Emulator, chats: int, pacing: str, log: Path | None) -> Figures:
     token = new_token()
     with tempfile.TemporaryDirectory() as folder:
-        bot = run_bot(Path(folder), emulator, token, RAISED if pacing == "raised" else "")
+        config = RAISED if pacing == "raised" else ""
+        bot = run_bot(Path(folder), emulator, token, config, log)
         try:
             return asyncio.run(crowd(emulator, token, chats, bot.pid))
         finally:
@@ -154,12 +158,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--pacing", choices=("raised", "configured", "both"), default="both")
+    parser.add_argument("--log", type=Path, help="append the bot's log to this file")
     args = parser.parse_args()
     pacings = ("raised", "configured") if args.pacing == "both" else (args.pacing,)
     emulator = Emulator.start()
     try:
         for pacing in pacings:
-            report(pacing, measure(emulator, args.chats, pacing))
+            report(pacing, measure(emulator, args.chats, pacing, args.log))
     finally:
         emulator.stop()
 
