@@ -17,7 +17,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
 from bot.flood import FloodGuard, Verdict
-from bot.messages import Button, ChatRef, Incoming, Reply, Venue
+from bot.logs import shown
+from bot.markup import user_text
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
 from bot.privacy import mask_personal
 from bot.recent import RecentMap
@@ -187,7 +189,7 @@ class Assistant:
             handler = self._commands.get(msg.command.lower())
             if handler is None:
                 return [self.say(self.phrases.text(
-                    lang, "unknown_command", command=clean(msg.command)[:40],
+                    lang, "unknown_command", command=user_text(clean(msg.command)[:40]),
                     p=PREFIX.get(msg.transport, "/"),
                 ))]
             return await handler(msg, lang)
@@ -203,6 +205,7 @@ class Assistant:
             text = text[:MAX_QUESTION]
             notes.append(self.phrases.text(lang, "too_long"))
         answer = self.ask(text, lang)
+        log.debug("question %s: %s %s (%.2f)", shown(text), answer.kind, answer.entry, answer.score)
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
         await self.storage.record_question(day, answer.entry, answer.kind, mask_personal(text), now)
@@ -229,7 +232,7 @@ class Assistant:
     async def start(self, msg: Incoming, lang: str) -> list[Reply]:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
-        greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
+        greeting = self.phrases.text(lang, "greeting", name=f", {user_text(name)}" if name else "")
         parts = [greeting, self.phrases.text(lang, "privacy", p=PREFIX.get(msg.transport, "/"))]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
@@ -370,8 +373,8 @@ class Assistant:
 
 
 def clean(text: str) -> str:
-    """Drop control and direction characters, collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    """Drop control and direction characters, collapse whitespace, replace lone surrogates."""
+    return " ".join(_CONTROL.sub(" ", valid_text(text or "")).split())
 
 
 def _known(lang: str | None) -> str | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import signal
+import sqlite3
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,15 +22,17 @@ from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
 from bot.config import DEFAULT_DATABASE, ENVIRONMENT, Config, ConfigError, load_config
 from bot.event import Event
 from bot.logs import setup_logging
+from bot.messages import valid_text
 from bot.outbox import Outbox
-from bot.phrasebook import Phrasebook
+from bot.phrasebook import UI_FILE, read_ui
 from bot.service import build_transports, open_services, serve
 from bot.stats import gather as gather_stats
 from bot.storage import Storage, StorageUnavailable
-from faq.knowledge import DATA_DIR, KnowledgeBase
+from faq.knowledge import DATA_DIR, KnowledgeBase, KnowledgeBaseError
 from faq.matcher import find_collisions
 
 EXIT_CONFIG = 2
+USES_DATABASE = ("run", "chat", "broadcast", "stats")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,10 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         config = _with_database(config, args)
+        if args.command in USES_DATABASE:
+            check_database(config.database)
         clock = _clock(getattr(args, "now", None))
         return args.func(args, config, clock)
     except ConfigError as exc:
         print(f"irlf-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KnowledgeBaseError as exc:
+        print(f"irlf-bot: the knowledge base has {len(exc.problems)} problem(s), the first: "
+              f"{exc.problems[0]} (`irlf-bot check-faq` lists them)", file=sys.stderr)
         return EXIT_CONFIG
     except StorageUnavailable as exc:
         print(f"irlf-bot: database: {exc}", file=sys.stderr)
@@ -105,8 +116,38 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-faq", help="validate the knowledge base")
     check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
+    check.add_argument("--ui", type=Path, default=UI_FILE, help="the UI strings (faq/ui.toml)")
     check.set_defaults(func=check_faq_command)
     return parser
+
+
+def check_database(path: Path) -> None:
+    """Stop with one line naming `path` when SQLite could not use it (a missing folder, one
+    not writable, a directory, a file that is not a database) instead of a long traceback."""
+    if str(path) == ":memory:":
+        return
+    where = f"field 'database' (IRLF_DB, --db): {path}"
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a directory; name a file in it, e.g. {path / 'irlf-bot.db'}")
+    if not folder.is_dir():
+        raise ConfigError(f"{where}: the folder {folder} does not exist")
+    try:  # SQLite writes the journal (-wal, -shm) beside the file: the folder must be writable
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if path.exists():
+            with open(path, "r+b"):
+                pass
+    except OSError as exc:
+        raise ConfigError(f"{where}: not writable ({exc.strerror})") from None
+    if path.exists() and path.stat().st_size:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            probe.execute("PRAGMA schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        finally:
+            probe.close()
 
 
 def _with_database(config: Config, args: argparse.Namespace) -> Config:
@@ -133,7 +174,7 @@ def _clock(now: str | None) -> Clock:
 
 def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Serve the configured transports; with none, say what to set and serve the console."""
-    setup_logging(config.log_level, _secrets(config))
+    setup_logging(config.log_level, _secrets(config), log_content=config.log_content)
     if not (config.telegram.enabled or config.matrix.enabled):
         variables = ", ".join(ENVIRONMENT)
         print(
@@ -171,12 +212,21 @@ def chat_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 
 def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Answer each question; no network, no token, nothing stored."""
+    """Answer each question; no network, no token, nothing stored.
+
+    Whatever the locale: stdin is read as UTF-8 line by line (invalid bytes become U+FFFD,
+    so every line gets exactly one answer) and the answers are written in UTF-8.
+    """
     questions: Iterable[str]
-    if args.question:
-        questions = [" ".join(args.question)]
+    if args.question:  # undecodable bytes in an argument arrive as lone surrogates
+        questions = [valid_text(" ".join(args.question))]
     else:
-        questions = (line.rstrip("\n") for line in sys.stdin)
+        questions = (
+            line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+            for line in sys.stdin.buffer
+        )
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
     memory = config.model_copy(update={"database": Path(":memory:")})
 
     async def go() -> None:
@@ -303,15 +353,15 @@ def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int
 
 
 def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Validate schema, translations, placeholders and colliding phrasings; exit 1 on any."""
+    """Validate the knowledge base (schema, translations, placeholders, colliding phrasings),
+    the UI strings and the event file; exit 1 on any problem."""
     kb, problems = KnowledgeBase.read(args.data)
     problems += find_collisions(kb)
-    phrases = Phrasebook(Event.load(config.event_file))
-    for entry in kb:
-        for lang in ("pl", "en"):
-            filled = phrases.fill(lang, entry.answer[lang])
-            if "{" in filled or "}" in filled:
-                problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
+    problems += read_ui(args.ui)[1]
+    try:
+        Event.load(config.event_file)
+    except ConfigError as exc:
+        problems.append(str(exc))
     for problem in problems:
         print(problem)
     phrasings = sum(len(e.questions[lang]) for e in kb for lang in ("pl", "en"))
@@ -324,7 +374,7 @@ def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) ->
 
 def _secrets(config: Config) -> list[str]:
     values = [config.telegram.token, config.telegram.webhook_secret,
-              config.matrix.access_token, config.matrix.password]
+              config.matrix.access_token, config.matrix.password, config.matrix.pickle_key]
     return [v.get_secret_value() for v in values if v is not None]
 
 

@@ -11,9 +11,40 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.config import ConfigError
 from bot.event import Event
+from faq.knowledge import PLACEHOLDERS, placeholders
 
 UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
+LANGS = ("pl", "en")
+# The event facts every string may use: the knowledge base's placeholders and the map link.
+FACTS = PLACEHOLDERS | {"map_url"}
+
+
+def read_ui(path: Path = UI_FILE) -> tuple[dict[str, Any], list[str]]:
+    """The UI strings and their problems: a string missing in a language, a placeholder
+    that is neither an event fact nor listed for its string in [placeholders] (misspelt:
+    it would be shown to users as written)."""
+    try:
+        with open(path, "rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot be read: {exc}"]
+    problems: list[str] = []
+    extras = data.get("placeholders", {})
+    for lang in LANGS:
+        other = LANGS[1 - LANGS.index(lang)]
+        for key, template in data.get(lang, {}).items():
+            if key not in data.get(other, {}):
+                problems.append(f"{path}: [{other}] has no '{key}' (translation of [{lang}])")
+            if not isinstance(template, str):
+                continue
+            allowed = FACTS | set(extras.get(key, []))
+            problems += [
+                f"{path}: [{lang}] {key} uses unknown placeholder {{{name}}}"
+                for name in placeholders(template) if name not in allowed
+            ]
+    return data, problems
 
 
 class _Blank(dict):
@@ -33,8 +64,9 @@ def plural(count: int, forms: list[str]) -> str:
 
 class Phrasebook:
     def __init__(self, event: Event, path: Path = UI_FILE) -> None:
-        with open(path, "rb") as fh:
-            self.data: dict[str, Any] = tomllib.load(fh)
+        self.data, problems = read_ui(path)
+        if problems:
+            raise ConfigError("; ".join(problems))
         self.event = event
         self._facts = {lang: self._make_facts(lang) for lang in ("pl", "en")}
 

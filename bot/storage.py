@@ -505,6 +505,14 @@ class Storage:
                 (chat.transport, chat.chat_id, int(is_private), stamp(now), language),
             )
 
+    async def set_private(self, chat: ChatRef, is_private: bool) -> None:
+        """A chat became a private (direct) chat, or stopped being one."""
+        async with self.transaction():
+            await self._write(
+                "UPDATE users SET is_private = ? WHERE transport = ? AND chat_id = ?",
+                (int(is_private), chat.transport, chat.chat_id),
+            )
+
     async def set_language(self, chat: ChatRef, language: str) -> None:
         async with self.transaction():
             await self._write(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -68,13 +69,13 @@ def text_event(body: str, sender: str = ALICE, **content: Any) -> Event:
     return event
 
 
-def incoming(room: MatrixRoom, body: str, **content: Any):
-    return to_incoming(room, text_event(body, **content), me_in(room))
+def incoming(room: MatrixRoom, body: str, *, direct: bool = False, **content: Any):
+    return to_incoming(room, text_event(body, **content), me_in(room), direct=direct)
 
 
 class TestDirectChat:
     def test_every_message_is_addressed_and_private(self) -> None:
-        msg = incoming(direct_room(), "gdzie jest forum")
+        msg = incoming(direct_room(), "gdzie jest forum", direct=True)
         assert msg.transport == "matrix"
         assert msg.chat_id == "!room:localhost"
         assert msg.sender_id == ALICE
@@ -85,7 +86,7 @@ class TestDirectChat:
         assert msg.command is None
 
     def test_command_is_split_into_name_and_args(self) -> None:
-        msg = incoming(direct_room(), "!lang en")
+        msg = incoming(direct_room(), "!lang en", direct=True)
         assert (msg.command, msg.args) == ("lang", "en")
 
     def test_image_is_not_text(self) -> None:
@@ -94,7 +95,7 @@ class TestDirectChat:
             "type": "m.room.message",
             "content": {"msgtype": "m.image", "body": "cat.png", "url": "mxc://localhost/cat"},
         })  # fmt: skip
-        msg = to_incoming(direct_room(), event, me_in(direct_room()))
+        msg = to_incoming(direct_room(), event, me_in(direct_room()), direct=True)
         assert not msg.is_text and msg.addressed and msg.command is None
 
 
@@ -128,7 +129,7 @@ class TestGroupRoom:
     def test_name_inside_another_word_is_not_a_mention(self) -> None:
         room = group_room()
         me = BotIdentity(BOT, ("bot",))
-        msg = to_incoming(room, text_event("the robots are here"), me)
+        msg = to_incoming(room, text_event("the robots are here"), me, direct=False)
         assert not msg.addressed
 
     def test_command_is_addressed(self) -> None:
@@ -148,33 +149,34 @@ class TestGroupRoom:
 
     def test_replied_to_bot_is_addressed(self) -> None:
         room = group_room()
-        msg = to_incoming(room, text_event("and when?"), me_in(room), replied_to_bot=True)
+        msg = to_incoming(room, text_event("and when?"), me_in(room), direct=False, replied_to_bot=True)
         assert msg.addressed
 
     def test_moderator_flag_follows_power_level(self) -> None:
         room = group_room()
         room.power_levels.users[ALICE] = 100
-        assert to_incoming(room, text_event("hi"), me_in(room)).is_room_moderator
-        assert not to_incoming(room, text_event("hi", sender=BOB), me_in(room)).is_room_moderator
+        me = me_in(room)
+        assert to_incoming(room, text_event("hi"), me, direct=False).is_room_moderator
+        assert not to_incoming(room, text_event("hi", sender=BOB), me, direct=False).is_room_moderator
 
     @pytest.mark.parametrize("version", ["12", "13", "org.matrix.hydra.11"])
     def test_creators_of_a_version_12_room_moderate_it(self, version: str) -> None:
         room = group_room()  # no power levels for anyone: version 12 leaves creators out
         creation = creation_event(ALICE, version, additional_creators=[BOB])
-        for sender in (ALICE, BOB):
-            msg = to_incoming(room, text_event("hi", sender=sender), me_in(room), creation=creation)
-            assert msg.is_room_moderator
-        stranger = to_incoming(
-            room, text_event("hi", sender="@eve:localhost"), me_in(room), creation=creation
-        )
-        assert not stranger.is_room_moderator
+        def moderates(sender: str) -> bool:
+            event = text_event("hi", sender=sender)
+            return to_incoming(room, event, me_in(room), direct=False, creation=creation).is_room_moderator
+
+        assert moderates(ALICE) and moderates(BOB)
+        assert not moderates("@eve:localhost")
 
     def test_creator_of_an_older_room_moderates_by_power_level_only(self) -> None:
         room = group_room()
         creation = creation_event(ALICE, "11")
-        assert not to_incoming(room, text_event("hi"), me_in(room), creation=creation).is_room_moderator
+        me = me_in(room)
+        assert not to_incoming(room, text_event("hi"), me, direct=False, creation=creation).is_room_moderator
         room.power_levels.users[ALICE] = 100
-        assert to_incoming(room, text_event("hi"), me_in(room), creation=creation).is_room_moderator
+        assert to_incoming(room, text_event("hi"), me, direct=False, creation=creation).is_room_moderator
 
 
 def creation_event(sender: str, version: str, **content: Any) -> RoomCreation:
@@ -292,7 +294,8 @@ class FakeClient:
         self.responses = list(responses)
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
-    async def room_send(self, room_id: str, event_type: str, content: dict[str, Any]) -> Any:
+    async def room_send(self, room_id: str, event_type: str, content: dict[str, Any], **options: Any) -> Any:
+        assert options == {"ignore_unverified_devices": True}  # else nio refuses unverified devices
         self.sent.append((room_id, content))
         return self.responses.pop(0)
 
@@ -332,6 +335,23 @@ class TestSend:
         with pytest.raises(RetryLater) as raised:
             await transport.send("!room:localhost", Reply(text="x"))
         assert raised.value.retry_after == 1.2
+
+    async def test_a_failed_pin_is_retried_without_resending_the_notice(self) -> None:
+        client = FakeClient(
+            RoomSendResponse("$notice", "!room:localhost"),
+            RoomSendError("slow", "M_LIMIT_EXCEEDED", 1000),
+            RoomSendResponse("$pin", "!room:localhost"),
+        )
+        transport = transport_with(client)
+        reply = Reply(text="Targi Kielce", venue=Venue("Targi Kielce", "Zakładowa 1", 50.9, 20.6))
+        with pytest.raises(RetryLater) as raised:
+            await transport.send("!room:localhost", reply)
+        assert raised.value.parts_sent == 1
+        retry = dataclasses.replace(reply, parts_sent=raised.value.parts_sent)
+        assert await transport.send("!room:localhost", retry) == "$pin"
+        assert [content["msgtype"] for _, content in client.sent] == [
+            "m.notice", "m.location", "m.location"
+        ]
 
     def test_nio_gives_up_on_429_after_max_retries(self) -> None:
         config = Config(
