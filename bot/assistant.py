@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
@@ -18,11 +16,13 @@ from typing import Any, Protocol
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
+from bot.flood import FloodGuard, Verdict
 from bot.logs import shown
 from bot.markup import user_text
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
 from bot.privacy import mask_personal
+from bot.recent import RecentMap
 from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
@@ -35,6 +35,7 @@ MAX_QUESTION = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 PREFIX = {"telegram": "/", "matrix": "!", "console": "/"}
 NON_TEXT_QUIET = 60.0  # seconds: one "text only" reply per burst of stickers/photos
+MAX_CHATS_REMEMBERED = 10_000  # per-chat memories (the "text only" notice) are bounded
 
 Handler = Callable[[Incoming, str], Awaitable[list[Reply]]]
 
@@ -96,9 +97,9 @@ class Assistant:
         self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
         self.consultants: list[Consultant] = []
-        self._non_text_at: dict[ChatRef, float] = {}
-        self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
-        self._flood_warned: set[ChatRef] = set()
+        self._non_text_at: RecentMap[ChatRef, bool] = RecentMap(MAX_CHATS_REMEMBERED, NON_TEXT_QUIET)
+        limits = config.limits
+        self.flood = FloodGuard(limits.flood_burst, limits.flood_refill_seconds)
         self._commands: dict[str, Handler] = {
             "start": self.start,
             "help": self.help,
@@ -213,14 +214,12 @@ class Assistant:
         """All replies to one incoming message (possibly none)."""
         if not msg.is_private and not msg.addressed:
             return []
-        if self._flooding(msg.chat):
-            if msg.chat in self._flood_warned:
-                return []
-            self._flood_warned.add(msg.chat)
-            user = await self.storage.get_user(msg.chat)
-            return [self.say(self.phrases.text(self._lang(msg, user), "flood"))]
-        self._flood_warned.discard(msg.chat)
+        verdict = self._flood_verdict(msg)
+        if verdict is Verdict.QUIET:
+            return []
         user = await self.storage.get_user(msg.chat)
+        if verdict is Verdict.NOTICE:
+            return [self.say(self.phrases.text(self._lang(msg, user), "flood"))]
         lang = self._lang(msg, user)
         if user is None and msg.is_private:
             hint = _known(msg.language_hint)
@@ -336,6 +335,8 @@ class Assistant:
 
     async def lang(self, msg: Incoming, lang: str) -> list[Reply]:
         """Switch the reply language (remembered), or offer the choice."""
+        if not msg.may_change_chat_settings:
+            return [self._moderators_only(lang)]
         choice = msg.args.strip().lower()[:2]
         if choice not in ("pl", "en"):
             buttons = [[Button("🇵🇱 Polski", "lang pl"), Button("🇬🇧 English", "lang en")]]
@@ -353,6 +354,8 @@ class Assistant:
 
     async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
         """Erase what is kept about the user, after they confirm."""
+        if not msg.may_change_chat_settings:
+            return [self._moderators_only(lang)]
         answer = msg.args.strip().lower()
         if answer == "yes":
             erased, withdrawn = await self.storage.forget(msg.chat)
@@ -398,21 +401,24 @@ class Assistant:
         return (user.language if user else None) or _known(msg.language_hint) or "pl"
 
     def _text_only(self, msg: Incoming, lang: str) -> list[Reply]:
-        now = time.monotonic()
-        last = self._non_text_at.get(msg.chat)
-        self._non_text_at[msg.chat] = now
-        if last is not None and now - last < NON_TEXT_QUIET:
-            return []
-        return [self.say(self.phrases.text(lang, "non_text"))]
+        said = self._non_text_at.get(msg.chat)
+        self._non_text_at.set(msg.chat, True)  # a burst keeps it quiet until 60 s of calm
+        return [] if said else [self.say(self.phrases.text(lang, "non_text"))]
 
-    def _flooding(self, chat: ChatRef) -> bool:
-        now = time.monotonic()
-        recent = self._recent[chat]
-        recent.append(now)
-        limits = self.config.limits
-        while recent and now - recent[0] > limits.flood_seconds:
-            recent.popleft()
-        return len(recent) > limits.flood_messages
+    # permissions and flood control
+
+    def _flood_verdict(self, msg: Incoming) -> Verdict:
+        """Questions are metered per sender; button taps, the desk and organisers are not."""
+        exempt = (
+            msg.payload is not None
+            or self.config.is_organiser(msg.transport, msg.sender_id)
+            or (self.media is not None and self.media.is_desk(msg.chat))
+        )
+        return Verdict.ANSWER if exempt else self.flood.check((msg.transport, msg.sender_id))
+
+    def _moderators_only(self, lang: str) -> Reply:
+        """The polite refusal when a room member who does not moderate it changes its settings."""
+        return self.say(self.phrases.text(lang, "room_settings_moderators"))
 
 
 def facts_of(event: Event) -> Facts:
