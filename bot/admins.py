@@ -1,5 +1,6 @@
-"""Who is an organiser: Telegram user ids in a private chat with the bot, Matrix user ids
-in the management room (both from the config), and whoever sits at the console."""
+"""Who may use the organisers' commands: someone named in their transport's `admins`
+(`Config.is_organiser`), writing from where organisers work — a private chat with the bot
+on Telegram, the management room on Matrix — or whoever sits at the console."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ log = logging.getLogger(__name__)
 
 class Admins:
     def __init__(self, config: Config) -> None:
-        self.telegram = {str(a) for a in config.telegram.admins}
-        self.matrix = set(config.matrix.admins)
-        self.management_room = config.matrix.management_room
+        self.config = config
 
     def include(self, msg: Incoming) -> bool:
+        if not self.config.is_organiser(msg.transport, msg.sender_id):
+            return False
         if msg.transport == "telegram":
-            return msg.is_private and msg.sender_id in self.telegram
+            return msg.is_private
         if msg.transport == "matrix":
-            return msg.sender_id in self.matrix and msg.chat_id == self.management_room
-        return msg.transport == "console"
+            return msg.chat_id == self.config.matrix.management_room
+        return True
 
     def allow(self, msg: Incoming, what: str) -> bool:
         """True for an organiser; anyone else is logged as having tried `what`."""

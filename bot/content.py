@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config, ConfigError
-from bot.event import Event
+from bot.event import Event, facts_of
 from bot.phrasebook import PROGRAMME_FILE, UI_FILE, Phrasebook, read_ui
 from faq.knowledge import DATA_DIR, LANGS, KnowledgeBase
 from faq.matcher import Matcher, find_collisions
@@ -119,7 +119,7 @@ def check(sources: Sources, now: datetime) -> Checked:
                 problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
     if problems:
         return Checked(None, problems, *counts)
-    content = Content(event, kb, Matcher(kb), phrases, sources.version(), now)
+    content = Content(event, kb, Matcher(kb, facts=facts_of(event)), phrases, sources.version(), now)
     return Checked(content, [], *counts)
 
 

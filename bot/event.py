@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 from bot.config import ConfigError, problems
+from faq.normalize import fold, words
+from faq.premise import Facts
 
 LANGS = ("pl", "en")
 
@@ -135,3 +137,18 @@ class Event(_Data):
             return cls.model_validate(data)
         except ValidationError as exc:
             raise ConfigError(f"{path}: {problems(exc)}") from None
+
+
+def facts_of(event: Event) -> Facts:
+    """What a guest's statement is checked against ("forum jest w Krakowie, prawda?")."""
+    start, end = event.local_start, event.local_end
+    places = {fold(event.venue.city)} | {
+        w for lang in ("pl", "en") for w in words(event.venue.name(lang)) if len(w) > 3
+    }
+    organisers = {w for lang in ("pl", "en") for w in words(event.organiser(lang)) if len(w) > 3}
+    organisers |= set(words(event.contacts.programme.name))
+    return Facts(
+        places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
+        start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
+        organisers=frozenset(organisers),
+    )

@@ -20,10 +20,12 @@ from datetime import datetime
 from rapidfuzz import fuzz, process
 
 from faq.matcher import Matcher
-from faq.normalize import QUESTION_WORDS, fold, generic_terms, tokens
+from faq.normalize import fold, generic_terms, lexicon_words, tokens
 
 SIMILAR = 80
 _GENERIC = generic_terms()
+# "gdzie", "kiedy", "is", "can"...: they open a question but say nothing about its topic
+_QUESTION_WORDS = lexicon_words("question_words", "question_starts")
 
 
 @dataclass(slots=True)
@@ -44,7 +46,7 @@ class Group:
 def reduced(text: str) -> str:
     """A question as the matcher compares it, without question words and the event's own
     name: its distinct terms, sorted."""
-    found = {term for term, surface in tokens(text) if surface not in QUESTION_WORDS}
+    found = {term for term, surface in tokens(text) if surface not in _QUESTION_WORDS}
     return " ".join(sorted(found - _GENERIC or found)) or " ".join(fold(text).split())
 
 

@@ -22,7 +22,7 @@ NOW = datetime(2026, 9, 10, 12, 0, tzinfo=WARSAW)
 ASKED = [
     "Czy jest szatnia?", "szatnia", "czy jest szatnia na miejscu", "SZATNIA???",
     "Jaka będzie pogoda", "pogoda w Kielcach", "jaka pogoda",
-    "gdzie jest apteka", "apteka w pobliżu",
+    "gdzie jest bankomat", "czy jest bankomat?",
     "Is there a cloakroom?",
 ]
 
@@ -35,12 +35,12 @@ def matcher() -> Matcher:
 def test_similar_questions_form_one_group_biggest_first(matcher: Matcher) -> None:
     groups = group_questions([(text, NOW) for text in ASKED], matcher)
     assert [g.count for g in groups] == [4, 3, 2, 1]
-    cloakroom, weather, pharmacy, english = groups
+    cloakroom, weather, cash, english = groups
     assert set(cloakroom.wordings) == {"Czy jest szatnia?", "szatnia", "czy jest szatnia na miejscu",
                                        "SZATNIA???"}
     assert "pogoda w Kielcach" in weather.wordings
     assert weather.closest is not None and weather.closest[0] == "off_weather"
-    assert set(pharmacy.wordings) == {"gdzie jest apteka", "apteka w pobliżu"}
+    assert set(cash.wordings) == {"gdzie jest bankomat", "czy jest bankomat?"}
     assert english.examples() == ["Is there a cloakroom?"]
 
 
