@@ -96,6 +96,8 @@ class Reply:
     tickets, broadcast progress). `in_reply_to`, `mention` and `thread` relate an answer
     to its question where the platform shows that (Matrix). `then` holds replies (as
     data) to queue once this one was delivered ("sent") or could not be ("failed").
+    `delivery_key` names one outbox delivery however often it is tried: a platform that
+    deduplicates (Matrix transaction ids) makes a retry after a crash a no-op.
     """
 
     text: str
@@ -110,6 +112,7 @@ class Reply:
     mention: str | None = None
     thread: str | None = None
     then: dict[str, list[dict[str, Any]]] | None = None
+    delivery_key: str | None = None
 
     @classmethod
     def of(cls, text: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:

@@ -23,6 +23,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -220,6 +221,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX inbox_age ON inbox (received_at);
     """,
+    # 5: a random id of this database, so an outbox row id names one delivery among every
+    # database that ever used the same Matrix device (a rehearsal database, a fresh start)
+    """
+    INSERT OR IGNORE INTO state (key, value) VALUES ('database.id', lower(hex(randomblob(8))));
+    """,
 ]
 
 # Outbox states: pending -> claimed -> sent | failed | blocked | pending (retry);
@@ -333,6 +339,7 @@ class Storage:
         self._lock = asyncio.Lock()
         self.writable = True
         self._warned: set[str] = set()
+        self._id: str | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -432,6 +439,13 @@ class Storage:
                     await self._write(statement)
                 await self._write("INSERT INTO schema_version VALUES (?)", (version,))
         await self._writer.execute("PRAGMA foreign_keys=ON")
+
+    async def database_id(self) -> str:
+        """The random id this database got when it was created; it never changes."""
+        if self._id is None:
+            row = await self._one("SELECT value FROM state WHERE key = 'database.id'")
+            self._id = str(row[0]) if row else secrets.token_hex(8)
+        return self._id
 
     async def schema_version(self) -> int:
         row = await self._one("SELECT MAX(version) FROM schema_version")

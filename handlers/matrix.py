@@ -600,21 +600,27 @@ class MatrixTransport:
     # sending
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a room as a notice (then its pin and file); return its event id."""
+        """Send one reply to a room as a notice (then its pin and file); return its event id.
+
+        Each event's transaction id comes from the reply's delivery key: the homeserver
+        answers a repeat (the outbox retrying after a crash) with the event it already
+        has, so nobody sees an answer twice.
+        """
+        key = reply.delivery_key
         content = notice_content(
             reply, in_reply_to=reply.in_reply_to, mention=reply.mention, thread=reply.thread
         )
-        event_id = await self._send_event(chat_id, content)
+        event_id = await self._send_event(chat_id, content, key and f"{key}.text")
         location = location_content(reply)
         if location:
-            await self._send_event(chat_id, location)
+            await self._send_event(chat_id, location, key and f"{key}.pin")
         if reply.attachment:
-            await self._send_file(chat_id, reply)
+            await self._send_file(chat_id, reply, key and f"{key}.file")
         return event_id
 
-    async def _send_event(self, room_id: str, content: dict[str, Any]) -> str:
+    async def _send_event(self, room_id: str, content: dict[str, Any], txn: str | None = None) -> str:
         try:
-            response = await self.client.room_send(room_id, "m.room.message", content)
+            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=txn)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransportDown(f"send to {room_id}: {_describe(exc)}") from exc
         if not isinstance(response, RoomSendResponse):
@@ -622,7 +628,7 @@ class MatrixTransport:
         self._remember_sent(response.event_id)
         return response.event_id
 
-    async def _send_file(self, room_id: str, reply: Reply) -> None:
+    async def _send_file(self, room_id: str, reply: Reply, txn: str | None = None) -> None:
         attachment = reply.attachment
         assert attachment is not None
         try:
@@ -642,7 +648,7 @@ class MatrixTransport:
             "filename": attachment.filename,
             "url": uploaded.content_uri,
             "info": {"mimetype": attachment.mime_type, "size": len(attachment.data)},
-        })  # fmt: skip
+        }, txn)  # fmt: skip
 
     def _remember_sent(self, event_id: str, keep: int = 1000) -> None:
         self._sent[event_id] = True

@@ -132,6 +132,21 @@ async def test_an_outage_pauses_the_transport_and_fails_no_one(config: Config, c
     assert len(delivered) == len(set(delivered))
 
 
+async def test_messages_failing_in_one_outage_pause_the_transport_once(services: Services) -> None:
+    tg = RecordingTransport(delay=0.05)
+    tg.fail_all = TransportDown("Bad Gateway")
+    services.board.attach(tg)
+    for n in range(CONCURRENCY):
+        await services.board.dispatch(from_user(str(500 + n), "kiedy jest forum", update_key=str(n)))
+    pacer = services.outbox.pacers["telegram"]
+    async with working(services):
+        await until(lambda: pacer.outages > 0)
+        await asyncio.sleep(0.5)  # the other replies in hand meet the outage too
+        outages, paused_for = pacer.outages, pacer.paused_until - time.monotonic()
+    # the first step of the backoff, not the eighth: a 4 s blip must not silence the bot 30 s
+    assert outages == 1 and paused_for <= 1.0
+
+
 async def test_failed_recipients_can_be_queued_again(config: Config, clock: ManualClock) -> None:
     config = admin_config(config)
     config.broadcast.max_attempts = 1
