@@ -138,6 +138,7 @@ async def test_matrix_crowd_is_answered_once_across_a_stop_while_answering(
     report(f"after the restart: guests by number of answers {dict(sorted(answers.items()))}")
     assert answers[0] == 0, "somebody was never answered"
     assert set(answers) == {1}, "somebody was answered twice"
+    assert bot.exit_codes == [-signal.SIGKILL if signum == signal.SIGKILL else 0, 0]  # clean stops
 
 
 # --- Telegram: 200 chats at once -----------------------------------------------------------
@@ -199,6 +200,7 @@ async def test_telegram_crowd_is_answered_once_across_a_stop_while_answering(
         assert repeats <= CONCURRENCY  # at most the replies in flight at the kill
     else:
         assert repeats == 0
+        assert bot.exit_codes == [0, 0]  # a clean stop, not death by signal
 
 
 # --- broadcasts ----------------------------------------------------------------------------
