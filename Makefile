@@ -1,5 +1,5 @@
 # make run  — set everything up on a fresh machine and talk to the assistant
-# make test — set up, install the real test peers (Synapse, telegram-test-api), run every test
+# make test — set up, install the real test peers (Synapse, telegram-test-api, matrix-js-sdk), run every test
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,7 +22,14 @@ $(PEERS)/telegram/node_modules/telegram-test-api/package.json:
 	mkdir -p $(PEERS)/telegram
 	cd $(PEERS)/telegram && npm install --silent --no-audit --no-fund telegram-test-api@4.2.1
 
-peers: $(PEERS)/synapse/bin/python $(PEERS)/telegram/node_modules/telegram-test-api/package.json
+# Element's own crypto stack (matrix-js-sdk with its Rust crypto, as WebAssembly): the
+# encryption tests talk to the bot through it (tests/e2e/element_client.mjs).
+$(PEERS)/element/node_modules/matrix-js-sdk/package.json:
+	mkdir -p $(PEERS)/element
+	cd $(PEERS)/element && npm install --silent --no-audit --no-fund matrix-js-sdk@43.0.0
+
+peers: $(PEERS)/synapse/bin/python $(PEERS)/telegram/node_modules/telegram-test-api/package.json \
+	$(PEERS)/element/node_modules/matrix-js-sdk/package.json
 
 run: $(BIN)/irlf-bot
 	$(BIN)/irlf-bot run
@@ -47,7 +54,9 @@ test: $(BIN)/irlf-bot peers lint check-faq
 
 bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/matcher.py
+	$(BIN)/python bench/markup.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/programme.py
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/telegram_roundtrip.py
 	$(BIN)/python bench/matrix_roundtrip.py

@@ -12,14 +12,17 @@ import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
-from bot.messages import Button, ChatRef, Incoming, Reply, Venue
+from bot.logs import shown
+from bot.markup import user_text
+from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
+from bot.privacy import mask_personal
 from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
@@ -49,7 +52,8 @@ class MediaHandoff(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer to one free-text question, as `irlf-bot ask --json` prints it."""
+    """The answer to one free-text question, as `irlf-bot ask --json` prints it
+    (`buttons`, the answer's own buttons, are not printed)."""
 
     question: str
     kind: str
@@ -58,9 +62,18 @@ class Answer:
     lang: str
     text: str
     suggestions: list[str] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["buttons"]
+        return data
+
+
+class Consultant(Protocol):
+    """Answers the questions it knows before the knowledge base does (the programme)."""
+
+    def consult(self, question: str, lang: str | None) -> Answer | None: ...
 
 
 class Assistant:
@@ -80,6 +93,7 @@ class Assistant:
         self.matcher = Matcher(kb)
         self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
+        self.consultants: list[Consultant] = []
         self._non_text_at: dict[ChatRef, float] = {}
         self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
         self._flood_warned: set[ChatRef] = set()
@@ -93,6 +107,7 @@ class Assistant:
             "contacts": self.contacts,
             "lang": self.lang,
             "forget": self.forget,
+            "privacy": self.privacy,
         }
 
     # the pure question -> answer path (no storage, no network): `irlf-bot ask`
@@ -100,7 +115,15 @@ class Assistant:
     def ask(self, question: str, lang: str | None = None) -> Answer:
         """Answer one free-text question; `lang` is the user's choice when the text is neutral."""
         cleaned = clean(question)[:MAX_QUESTION]
+        consulted = next(
+            (a for c in self.consultants if (a := c.consult(cleaned, lang)) is not None), None
+        )
+        if consulted is not None and consulted.kind == "answer":
+            return replace(consulted, question=question)
         match = self.matcher.match(cleaned)
+        if consulted is not None and match.kind != "handoff":
+            # The consultant's honest "not here" (no such session), unless it is for the press.
+            return replace(consulted, question=question)
         reply_lang = match.lang or _known(lang) or "pl"
         return Answer(
             question=question,
@@ -186,7 +209,7 @@ class Assistant:
             handler = self._commands.get(msg.command.lower())
             if handler is None:
                 return [self.say(self.phrases.text(
-                    lang, "unknown_command", command=clean(msg.command)[:40],
+                    lang, "unknown_command", command=user_text(clean(msg.command)[:40]),
                     p=PREFIX.get(msg.transport, "/"),
                 ))]
             return await handler(msg, lang)
@@ -202,13 +225,16 @@ class Assistant:
             text = text[:MAX_QUESTION]
             notes.append(self.phrases.text(lang, "too_long"))
         answer = self.ask(text, lang)
+        log.debug("question %s: %s %s (%.2f)", shown(text), answer.kind, answer.entry, answer.score)
         now = self.clock.now()
         day = now.astimezone(self.event.zone).date().isoformat()
-        await self.storage.record_question(day, answer.entry, answer.kind, text, now)
+        await self.storage.record_question(day, answer.entry, answer.kind, mask_personal(text), now)
         if answer.kind == "handoff" and self.media is not None:
             return await self.media.hand_off(msg, answer)
         buttons: list[list[Button]] = []
-        if answer.kind == "suggest":
+        if answer.buttons:
+            buttons = answer.buttons
+        elif answer.kind == "suggest":
             buttons = [
                 [Button(self.kb.entries[e].title[answer.lang], f"show {e}")]
                 for e in answer.suggestions
@@ -228,8 +254,8 @@ class Assistant:
     async def start(self, msg: Incoming, lang: str) -> list[Reply]:
         """Greet the user in their language and offer the main topics."""
         name = clean(msg.sender_name).split(" ")[0][:40] if msg.sender_name else ""
-        greeting = self.phrases.text(lang, "greeting", name=f", {name}" if name else "")
-        parts = [greeting, self.phrases.text(lang, "privacy")]
+        greeting = self.phrases.text(lang, "greeting", name=f", {user_text(name)}" if name else "")
+        parts = [greeting, self.phrases.text(lang, "privacy", p=PREFIX.get(msg.transport, "/"))]
         if self.clock.now() >= self.event.end:
             parts.insert(1, self._dated("", lang))
         text = "\n\n".join(parts)
@@ -289,6 +315,13 @@ class Assistant:
         await self.storage.remember_chat(msg.chat, msg.is_private, self.clock.now())
         await self.storage.set_language(msg.chat, choice)
         return [self.say(self.phrases.text(choice, "lang_set"))]
+
+    async def privacy(self, msg: Incoming, lang: str) -> list[Reply]:
+        """What is kept about the user, why, and for how long."""
+        text = self.phrases.text(
+            lang, "privacy_details", days=self.config.privacy.keep_days, p=PREFIX.get(msg.transport, "/")
+        )
+        return [self.say(text)]
 
     async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
         """Erase what is kept about the user, after they confirm."""
@@ -355,8 +388,8 @@ class Assistant:
 
 
 def clean(text: str) -> str:
-    """Drop control and direction characters, collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())
+    """Drop control and direction characters, collapse whitespace, replace lone surrogates."""
+    return " ".join(_CONTROL.sub(" ", valid_text(text or "")).split())
 
 
 def _known(lang: str | None) -> str | None:

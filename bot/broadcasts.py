@@ -13,6 +13,7 @@ from collections import Counter
 from bot.assistant import PREFIX, Handler
 from bot.clock import Clock
 from bot.config import Config
+from bot.markup import user_text
 from bot.messages import Button, Incoming, Reply
 from bot.outbox import Outbox
 from bot.phrasebook import Phrasebook
@@ -89,7 +90,8 @@ class BroadcastDesk:
         broadcast = await self.outbox.get(int(arg)) if arg.isdigit() else None
         open_states = ("draft",) if state == "scheduled" else ("draft", "scheduled", "sending")
         if broadcast is None or broadcast.state not in open_states:
-            return [Reply.of(self.phrases.text(lang, "broadcast_unknown", id=arg[:12] or "?"))]
+            unknown = user_text(arg[:12] or "?")
+            return [Reply.of(self.phrases.text(lang, "broadcast_unknown", id=unknown))]
         if broadcast.created_by != f"{msg.transport}:{msg.sender_id}":
             log.warning("%s:%s tried to %s broadcast #%s of %s", msg.transport, msg.sender_id,
                         msg.command, broadcast.id, broadcast.created_by)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import signal
+import sqlite3
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,15 +22,27 @@ from bot.clock import Clock, ShiftedClock, SystemClock, parse_when
 from bot.config import DEFAULT_DATABASE, ENVIRONMENT, Config, ConfigError, load_config
 from bot.event import Event
 from bot.logs import setup_logging
+from bot.messages import valid_text
 from bot.outbox import Outbox
-from bot.phrasebook import Phrasebook
+from bot.phrasebook import PROGRAMME_FILE, UI_FILE, Phrasebook, read_ui
+from bot.programme import (
+    Programme,
+    ProgrammeDiff,
+    Session,
+    compare,
+    programme_path,
+    read_programme,
+    write_programme,
+)
+from bot.programme_import import FORMATS, ScheduleError, read_schedule
 from bot.service import build_transports, open_services, serve
 from bot.stats import gather as gather_stats
 from bot.storage import Storage, StorageUnavailable
-from faq.knowledge import DATA_DIR, KnowledgeBase
+from faq.knowledge import DATA_DIR, KnowledgeBase, KnowledgeBaseError
 from faq.matcher import find_collisions
 
 EXIT_CONFIG = 2
+USES_DATABASE = ("run", "chat", "broadcast", "stats")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,10 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         config = _with_database(config, args)
+        if args.command in USES_DATABASE:
+            check_database(config.database)
         clock = _clock(getattr(args, "now", None))
         return args.func(args, config, clock)
     except ConfigError as exc:
         print(f"irlf-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KnowledgeBaseError as exc:
+        print(f"irlf-bot: the knowledge base has {len(exc.problems)} problem(s), the first: "
+              f"{exc.problems[0]} (`irlf-bot check-faq` lists them)", file=sys.stderr)
         return EXIT_CONFIG
     except StorageUnavailable as exc:
         print(f"irlf-bot: database: {exc}", file=sys.stderr)
@@ -103,10 +124,52 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--csv", type=Path, metavar="FILE", help="write the figures as CSV")
     stats.set_defaults(func=stats_command)
 
+    programme = sub.add_parser("programme", help="import, check and show the event's programme")
+    actions = programme.add_subparsers(dest="action", metavar="ACTION", required=True)
+    formats = "a pretalx/frab schedule JSON, a frab XML or an iCalendar (.ics) file"
+    importing = actions.add_parser("import", help=f"make {formats} the event's programme")
+    checking = actions.add_parser("check", help=f"check {formats} and compare it; write nothing")
+    for action, write in ((importing, True), (checking, False)):
+        action.add_argument("file", type=Path, help="the exported schedule")
+        action.set_defaults(func=programme_import_command, write=write)
+    show = actions.add_parser("show", help="print the programme in use, day by day")
+    show.add_argument("--day", help="one day: 2027-06-11, its number (1, 2...) or a weekday")
+    show.set_defaults(func=programme_show_command)
+
     check = sub.add_parser("check-faq", help="validate the knowledge base")
     check.add_argument("--data", type=Path, default=DATA_DIR, help="knowledge-base folder")
+    check.add_argument("--ui", type=Path, default=UI_FILE, help="the UI strings (faq/ui.toml)")
     check.set_defaults(func=check_faq_command)
     return parser
+
+
+def check_database(path: Path) -> None:
+    """Stop with one line naming `path` when SQLite could not use it (a missing folder, one
+    not writable, a directory, a file that is not a database) instead of a long traceback."""
+    if str(path) == ":memory:":
+        return
+    where = f"field 'database' (IRLF_DB, --db): {path}"
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a directory; name a file in it, e.g. {path / 'irlf-bot.db'}")
+    if not folder.is_dir():
+        raise ConfigError(f"{where}: the folder {folder} does not exist")
+    try:  # SQLite writes the journal (-wal, -shm) beside the file: the folder must be writable
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if path.exists():
+            with open(path, "r+b"):
+                pass
+    except OSError as exc:
+        raise ConfigError(f"{where}: not writable ({exc.strerror})") from None
+    if path.exists() and path.stat().st_size:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            probe.execute("PRAGMA schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        finally:
+            probe.close()
 
 
 def _with_database(config: Config, args: argparse.Namespace) -> Config:
@@ -133,7 +196,7 @@ def _clock(now: str | None) -> Clock:
 
 def run_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     """Serve the configured transports; with none, say what to set and serve the console."""
-    setup_logging(config.log_level, _secrets(config))
+    setup_logging(config.log_level, _secrets(config), log_content=config.log_content)
     if not (config.telegram.enabled or config.matrix.enabled):
         variables = ", ".join(ENVIRONMENT)
         print(
@@ -171,12 +234,21 @@ def chat_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
 
 
 def ask_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Answer each question; no network, no token, nothing stored."""
+    """Answer each question; no network, no token, nothing stored.
+
+    Whatever the locale: stdin is read as UTF-8 line by line (invalid bytes become U+FFFD,
+    so every line gets exactly one answer) and the answers are written in UTF-8.
+    """
     questions: Iterable[str]
-    if args.question:
-        questions = [" ".join(args.question)]
+    if args.question:  # undecodable bytes in an argument arrive as lone surrogates
+        questions = [valid_text(" ".join(args.question))]
     else:
-        questions = (line.rstrip("\n") for line in sys.stdin)
+        questions = (
+            line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+            for line in sys.stdin.buffer
+        )
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
     memory = config.model_copy(update={"database": Path(":memory:")})
 
     async def go() -> None:
@@ -303,15 +375,15 @@ def stats_command(args: argparse.Namespace, config: Config, clock: Clock) -> int
 
 
 def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
-    """Validate schema, translations, placeholders and colliding phrasings; exit 1 on any."""
+    """Validate the knowledge base (schema, translations, placeholders, colliding phrasings),
+    the UI strings and the event file; exit 1 on any problem."""
     kb, problems = KnowledgeBase.read(args.data)
     problems += find_collisions(kb)
-    phrases = Phrasebook(Event.load(config.event_file))
-    for entry in kb:
-        for lang in ("pl", "en"):
-            filled = phrases.fill(lang, entry.answer[lang])
-            if "{" in filled or "}" in filled:
-                problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
+    problems += read_ui(args.ui)[1] + read_ui(PROGRAMME_FILE)[1]
+    try:
+        Event.load(config.event_file)
+    except ConfigError as exc:
+        problems.append(str(exc))
     for problem in problems:
         print(problem)
     phrasings = sum(len(e.questions[lang]) for e in kb for lang in ("pl", "en"))
@@ -322,9 +394,104 @@ def check_faq_command(args: argparse.Namespace, config: Config, clock: Clock) ->
     return 1 if problems else 0
 
 
+def programme_import_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Read an exported schedule, check it, show what changes; with `write`, attach it to
+    the event (the file beside the event file, which a running bot picks up)."""
+    event = Event.load(config.event_file)
+    try:
+        imported = read_schedule(args.file, event.zone)
+    except ScheduleError as exc:
+        for problem in exc.problems:
+            print(f"irlf-bot: {problem}", file=sys.stderr)
+        print("irlf-bot: nothing was written", file=sys.stderr)
+        return EXIT_CONFIG
+    new = imported.programme
+    target = programme_path(config.event_file)
+    try:
+        old = read_programme(event, target)
+    except ConfigError as exc:  # the file in use is broken: this import replaces it
+        print(f"  note: the programme in use cannot be read ({exc}); comparing with none")
+        old = Programme.of_event(event)
+    phrases = Phrasebook(event)
+    first, last = event.local_start.date(), event.local_end.date()
+    notes = imported.notes + [
+        f"{s.name(new.zone)} is outside the event's dates ({first} – {last})"
+        for s in new.sessions if not first <= new.day_of(s) <= last
+    ]
+    days = ", ".join(phrases.day("en", d) for d in new.days())
+    print(f"{args.file}: {FORMATS[imported.format]}, {len(new)} sessions in "
+          f"{len(new.rooms())} rooms on {days}")
+    for note in notes:
+        print(f"  note: {note}")
+    diff = compare(old, new)
+    if old.implicit:
+        print(f"No programme before: the event was a programme of one ({target} did not exist).")
+    elif diff.empty:
+        print(f"Same as the programme in use ({target}).")
+    else:
+        print(f"Compared with the programme in use ({target}): {len(diff.added)} added, "
+              f"{len(diff.removed)} removed, {len(diff.moved)} moved, {len(diff.changed)} changed")
+        for line in describe_diff(diff, new):
+            print(f"  {line}")
+    if not args.write:
+        print("Checked; nothing written (`irlf-bot programme import FILE` makes it the programme).")
+        return 0
+    try:
+        write_programme(new, event, target, source=args.file.name, now=clock.now())
+    except OSError as exc:
+        print(f"irlf-bot: cannot write {target}: {exc.strerror}; nothing was written", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"Wrote {target}. A running bot uses it within a minute, no restart needed; guests "
+          "who starred a moved or cancelled session are told.")
+    return 0
+
+
+def describe_diff(diff: ProgrammeDiff, programme: Programme) -> list[str]:
+    """One line per added (+), removed (-), moved (~) and changed (*) session."""
+    zone = programme.zone
+
+    def where(s: Session) -> str:
+        return f"{s.start.astimezone(zone):%Y-%m-%d %H:%M}–{s.end.astimezone(zone):%H:%M} {s.room}".rstrip()
+
+    def ids(before: Session, after: Session) -> str:
+        return f"id {after.id}" if before.id == after.id else f"id {before.id}, now {after.id}"
+
+    return [
+        *(f"+ {s.name(zone)} {s.room}".rstrip() for s in diff.added),
+        *(f"- {s.name(zone)} {s.room}".rstrip() for s in diff.removed),
+        *(f"~ '{b.title.pl}' ({ids(b, a)}): {where(b)} -> {where(a)}" for b, a in diff.moved),
+        *(f"* '{a.title.pl}' ({ids(b, a)}): details changed" for b, a in diff.changed),
+    ]
+
+
+def programme_show_command(args: argparse.Namespace, config: Config, clock: Clock) -> int:
+    """Print the programme in use, or one day of it."""
+    event = Event.load(config.event_file)
+    programme = read_programme(event, programme_path(config.event_file))
+    phrases = Phrasebook(event)
+    days = programme.days()
+    if args.day:
+        day = programme.pick_day(args.day, clock.now().astimezone(event.zone).date())
+        if day is None:
+            listed = ", ".join(f"{n} = {d}" for n, d in enumerate(days, start=1))
+            print(f"irlf-bot: no programme day '{args.day}'; the days are {listed}", file=sys.stderr)
+            return 1
+        days = [day]
+    source = "the event itself (no programme file)" if programme.implicit else programme.source
+    print(f"{event.name('en')} — {len(programme)} sessions, from {source}")
+    for day in days:
+        print(f"\n{phrases.day('en', day)}")
+        for s in programme.on(day):
+            local = programme.local
+            speakers = f" — {', '.join(s.speakers)}" if s.speakers else ""
+            print(f"  {local(s.start):%H:%M}–{local(s.end):%H:%M}  {s.room or '-':<8} "
+                  f"{s.title.pl}{speakers}  [{s.id}]")
+    return 0
+
+
 def _secrets(config: Config) -> list[str]:
     values = [config.telegram.token, config.telegram.webhook_secret,
-              config.matrix.access_token, config.matrix.password]
+              config.matrix.access_token, config.matrix.password, config.matrix.pickle_key]
     return [v.get_secret_value() for v in values if v is not None]
 
 

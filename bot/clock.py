@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
@@ -58,3 +63,14 @@ def parse_when(text: str) -> datetime:
 def stamp(when: datetime) -> str:
     """A stored time: UTC ISO 8601, so text order is time order."""
     return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+async def every(seconds: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+    """Run `work` now and then every `seconds` (real time) until cancelled; an error is
+    logged and the next round comes anyway."""
+    while True:
+        try:
+            await work()
+        except Exception:
+            log.exception("%s: unexpected error; continuing", what)
+        await asyncio.sleep(seconds)

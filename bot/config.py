@@ -1,8 +1,8 @@
 """Settings: defaults, then an optional TOML file, then the environment (which wins).
 
-Secrets (`TELEGRAM_BOT_TOKEN`, `MATRIX_ACCESS_TOKEN`, `MATRIX_PASSWORD`) are SecretStr so
-they never print. A bad file raises `ConfigError` naming the file, the field and the
-problem; the CLI turns it into exit code 2.
+Secrets (`TELEGRAM_BOT_TOKEN`, `MATRIX_ACCESS_TOKEN`, `MATRIX_PASSWORD`,
+`MATRIX_PICKLE_KEY`) are SecretStr so they never print. A bad file raises `ConfigError`
+naming the file, the field and the problem; the CLI turns it into exit code 2.
 """
 
 from __future__ import annotations
@@ -12,9 +12,18 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 DEFAULT_EVENT_FILE = Path(__file__).resolve().parent.parent / "events" / "irlf-2026.toml"
 DEFAULT_CONFIG_FILE = Path("config.toml")
@@ -25,15 +34,30 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the file and the field."""
 
 
+def _web_address(value: str) -> str:
+    """An http(s) URL with a host; anything else would be retried forever at start."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 — raises on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL like https://example.org")
+    return value
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class TelegramSettings(_Section):
     token: SecretStr | None = None
-    base_url: str | None = None
+    base_url: WebAddress | None = None
     mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = None
+    webhook_url: WebAddress | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
@@ -47,7 +71,7 @@ class TelegramSettings(_Section):
 
 
 class MatrixSettings(_Section):
-    homeserver: str | None = None
+    homeserver: WebAddress | None = None
     user_id: str | None = None
     access_token: SecretStr | None = None
     password: SecretStr | None = None
@@ -59,6 +83,13 @@ class MatrixSettings(_Section):
     media_desk_room: str | None = None
     broadcast_rooms: list[str] = Field(default_factory=list)
     max_retries: int = Field(default=5, ge=0)
+    # End-to-end encryption: the keys live in `store_path` (default: beside the database),
+    # encrypted with `pickle_key` (MATRIX_PICKLE_KEY).
+    encryption: bool = True
+    store_path: Path | None = None
+    pickle_key: SecretStr | None = None
+    # Replace a cross-signing identity the store does not hold (needs the password).
+    reset_cross_signing: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -85,6 +116,21 @@ class ReminderSettings(_Section):
         return sorted((parse_duration(v) for v in self.before), reverse=True)
 
 
+class ProgrammeSettings(_Section):
+    remind_before: str = "15m"
+
+    @field_validator("remind_before")
+    @classmethod
+    def _parse(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def lead(self) -> timedelta:
+        """How long before a starred session its reminder goes out."""
+        return parse_duration(self.remind_before)
+
+
 class BroadcastSettings(_Section):
     # Overall (every message, replies first) and bulk (broadcasts, reminders) rates.
     telegram_overall_rate: float = Field(default=30.0, gt=0)
@@ -100,6 +146,11 @@ class MediaSettings(_Section):
     tickets_per_hour: int = Field(default=3, ge=1)
 
 
+class PrivacySettings(_Section):
+    # Unanswered questions (masked, no user ids) and desk tickets are erased after this.
+    keep_days: int = Field(default=30, ge=1, le=3650)
+
+
 class LimitSettings(_Section):
     flood_messages: int = Field(default=10, ge=1)
     flood_seconds: float = Field(default=10.0, gt=0)
@@ -109,12 +160,22 @@ class Config(_Section):
     event_file: Path = DEFAULT_EVENT_FILE
     database: Path = DEFAULT_DATABASE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_content: bool = False  # names and message texts in our log lines (personal data)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+
+    @property
+    def matrix_store(self) -> Path:
+        """Where the Matrix encryption keys live: `[matrix] store_path`, else beside the database."""
+        if self.matrix.store_path is not None:
+            return self.matrix.store_path
+        return self.database.with_name(f"{self.database.stem}-matrix-store")
 
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -136,16 +197,31 @@ ENVIRONMENT: dict[str, tuple[str | None, str]] = {
     "MATRIX_USER_ID": ("matrix", "user_id"),
     "MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
     "MATRIX_PASSWORD": ("matrix", "password"),
+    "MATRIX_PICKLE_KEY": ("matrix", "pickle_key"),
     "IRLF_DB": (None, "database"),
     "IRLF_EVENT_FILE": (None, "event_file"),
 }
+
+
+def problems(exc: ValidationError, variables: Mapping[tuple[str, ...], str] | None = None) -> str:
+    """A validation error as one line: each field (and its variable, if it came from one)."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        variable = (variables or {}).get(loc)
+        named = f"field '{'.'.join(loc) or '(top)'}'" + (f" ({variable})" if variable else "")
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "timezone_aware":
+            message += " (a UTC offset, e.g. 2026-09-10T14:00:00+02:00)"
+        lines.append(f"{named}: {message}")
+    return "; ".join(lines)
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Build the configuration; `path` None means `config.toml` if it exists."""
     environ = os.environ if environ is None else environ
     data: dict[str, Any] = {}
-    source = "defaults"
+    source = "environment"
     if path is None and DEFAULT_CONFIG_FILE.exists():
         path = DEFAULT_CONFIG_FILE
     if path is not None:
@@ -161,6 +237,11 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         for key in ("event_file", "database"):
             if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
                 data[key] = str(base / data[key])
+        matrix = data.get("matrix")
+        if isinstance(matrix, dict) and isinstance(matrix.get("store_path"), str):
+            if not Path(matrix["store_path"]).is_absolute():
+                matrix["store_path"] = str(base / matrix["store_path"])
+    from_environment: dict[tuple[str, ...], str] = {}
     for variable, (section, name) in ENVIRONMENT.items():
         value = environ.get(variable)
         if value:
@@ -168,11 +249,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             if not isinstance(target, dict):
                 raise ConfigError(f"{source}: [{section}] must be a table")
             target[name] = value
+            from_environment[(section, name) if section else (name,)] = variable
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{source}: {problems}") from None
+        raise ConfigError(f"{source}: {problems(exc, from_environment)}") from None
     return config

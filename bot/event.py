@@ -5,11 +5,19 @@ from __future__ import annotations
 import tomllib
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from bot.config import ConfigError
+from bot.config import ConfigError, problems
 
 LANGS = ("pl", "en")
 
@@ -59,15 +67,25 @@ class NextEdition(_Data):
     city: str
     first_day: date
     last_day: date
-    start: datetime | None = None
+    # Every time in the file carries its UTC offset, e.g. 2027-06-10T10:00:00+02:00: a
+    # naive time cannot be compared with the clock (the scheduler failed on it every 30 s).
+    start: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _check_days(self) -> NextEdition:
+        if self.last_day < self.first_day:
+            raise ValueError("last_day must not be before first_day")
+        if self.start is not None and not self.first_day <= self.start.date() <= self.last_day:
+            raise ValueError("start must fall between first_day and last_day")
+        return self
 
 
 class Event(_Data):
     id: str
     short_name: str
     timezone: str = "Europe/Warsaw"
-    start: datetime
-    end: datetime
+    start: AwareDatetime
+    end: AwareDatetime
     website: str
     name: Text
     host_event: Text
@@ -76,12 +94,17 @@ class Event(_Data):
     contacts: Contacts
     next: NextEdition | None = None
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone like Europe/Warsaw") from None
+        return value
+
     @model_validator(mode="after")
     def _check_times(self) -> Event:
-        ZoneInfo(self.timezone)
-        for label, value in (("start", self.start), ("end", self.end)):
-            if value.tzinfo is None:
-                raise ValueError(f"{label} needs a UTC offset, e.g. 2026-09-10T14:00:00+02:00")
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
@@ -111,8 +134,4 @@ class Event(_Data):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"field '{'.'.join(str(p) for p in e['loc']) or '(top)'}': {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigError(f"{path}: {problems}") from None
+            raise ConfigError(f"{path}: {problems(exc)}") from None

@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot.assistant import PREFIX, Answer, Handler, clean
 from bot.clock import Clock
 from bot.config import Config
+from bot.markup import user_text
 from bot.messages import ChatRef, Incoming, Reply
 from bot.phrasebook import Phrasebook
 from bot.storage import Storage, Ticket
@@ -67,8 +68,8 @@ class MediaDesk:
         replies = [Reply.of(f"{answer.text}\n\n{self.phrases.text(lang, 'ticket_passed', id=ticket_id)}")]
         for desk in self.desks:
             text = self.phrases.text(
-                await self._desk_lang(desk), "desk_ticket", id=ticket_id, name=name,
-                transport=msg.transport, language=lang, question=question,
+                await self._desk_lang(desk), "desk_ticket", id=ticket_id, name=user_text(name),
+                transport=msg.transport, language=lang, question=user_text(question),
                 p=PREFIX.get(desk.transport, "/"),
             )
             replies.append(Reply.of(text, chat=desk, tag=f"{TAG}{ticket_id}"))
@@ -123,8 +124,9 @@ class MediaDesk:
         now = self.clock.now()
         lines = [self.phrases.text(lang, "desk_tickets")] + [
             self.phrases.text(
-                lang, "desk_ticket_line", id=t.id, name=t.asker_name, transport=t.asker.transport,
-                age=self._age(lang, now - t.created_at), question=t.question[:120],
+                lang, "desk_ticket_line", id=t.id, name=user_text(t.asker_name),
+                transport=t.asker.transport, age=self._age(lang, now - t.created_at),
+                question=user_text(t.question[:120]),
             )
             for t in open_tickets
         ]
@@ -139,10 +141,10 @@ class MediaDesk:
         await self.storage.mark_ticket_answered(ticket.id, self.clock.now())
         log.info("media ticket #%s answered from %s", ticket.id, msg.transport)
         # The desk hears "sent" only once the asker really got it (the outbox follows up).
-        sent = Reply.of(self.phrases.text(lang, "desk_sent", id=ticket.id, name=ticket.asker_name),
+        name = user_text(ticket.asker_name)
+        sent = Reply.of(self.phrases.text(lang, "desk_sent", id=ticket.id, name=name), chat=msg.chat)
+        lost = Reply.of(self.phrases.text(lang, "desk_not_delivered", id=ticket.id, name=name),
                         chat=msg.chat)
-        lost = Reply.of(self.phrases.text(lang, "desk_not_delivered", id=ticket.id,
-                                          name=ticket.asker_name), chat=msg.chat)
         to_asker = Reply.of(
             self.phrases.text(ticket.lang, "desk_answer", text=body), chat=ticket.asker,
             then={"sent": [sent.to_dict()], "failed": [lost.to_dict()]},

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.markup import to_html
+from bot.markup import CLOSE, OPEN, Span, to_html, unmark
 
 Transport = Literal["telegram", "matrix", "console"]
+
+# A lone surrogate (a custom client can send one) cannot be encoded: stored, logged or
+# sent, it raises. The markup marks are for the core's own use.
+_INVALID = re.compile(f"[\ud800-\udfff{OPEN}{CLOSE}]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD and no markup marks."""
+    if not _INVALID.search(text):
+        return text
+    return _INVALID.sub(lambda m: "" if m.group() in (OPEN, CLOSE) else "\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +93,13 @@ class Incoming:
     update_key: str | None = None
     thread: str | None = None
 
+    def __post_init__(self) -> None:
+        # The boundary: nothing a user sent may break storing, logging or answering it.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and _INVALID.search(value):
+                object.__setattr__(self, f.name, valid_text(value))
+
     @property
     def chat(self) -> ChatRef:
         return ChatRef(self.transport, self.chat_id)
@@ -91,13 +110,19 @@ class Reply:
     """One message to send.
 
     `text` is plain; `html` is the same content for platforms that render HTML (every
-    piece of user text in it is escaped). `chat` None means "the chat the question came
-    from". `tag` lets the core learn the platform id of the sent message (media desk
-    tickets, broadcast progress). `in_reply_to`, `mention` and `thread` relate an answer
-    to its question where the platform shows that (Matrix). `then` holds replies (as
-    data) to queue once this one was delivered ("sent") or could not be ("failed").
-    `delivery_key` names one outbox delivery however often it is tried: a platform that
-    deduplicates (Matrix transaction ids) makes a retry after a crash a no-op.
+    piece of user text in it is escaped). Text marked with `bot.markup.user_text` is
+    unmarked here: `user_spans` says where it is, so no renderer ever makes it a link.
+    `chat` None means "the chat the question came from". `tag` lets the core learn the
+    platform id of the sent message (media desk tickets, broadcast progress).
+    `in_reply_to`, `mention` and `thread` relate an answer to its question where the
+    platform shows that (Matrix). `then` holds replies (as data) to queue once this one was
+    delivered ("sent") or could not be ("failed").
+
+    A reply can take several platform messages (a long text in parts, then a pin, a file).
+    `parts_sent` is how many of them went out before a failure (`DeliveryError.parts_sent`);
+    a retry with it set sends only the rest, so no one gets a part twice.
+    `delivery_key` names one outbox delivery however often it is tried: a platform
+    that deduplicates (Matrix transaction ids) makes a retry after a crash a no-op.
     """
 
     text: str
@@ -112,12 +137,21 @@ class Reply:
     mention: str | None = None
     thread: str | None = None
     then: dict[str, list[dict[str, Any]]] | None = None
+    user_spans: tuple[Span, ...] = ()
+    parts_sent: int = 0
     delivery_key: str | None = None
+
+    def __post_init__(self) -> None:
+        text, spans = unmark(self.text)
+        if text != self.text:
+            self.text, self.user_spans = text, spans
 
     @classmethod
     def of(cls, text: str, buttons: list[list[Button]] | None = None, **fields: object) -> Reply:
-        """A reply with its HTML form made from the plain text (everything escaped)."""
-        return cls(text=text, html=to_html(text), buttons=buttons or [], **fields)  # type: ignore[arg-type]
+        """A reply with its HTML form made from the plain text (escaped; user text never a link)."""
+        reply = cls(text=text, buttons=buttons or [], **fields)  # type: ignore[arg-type]
+        reply.html = to_html(reply.text, reply.user_spans)
+        return reply
 
     def relate_to(self, origin: Incoming) -> None:
         """An answer in the question's own chat replies to it, in its thread."""
@@ -133,7 +167,7 @@ class Reply:
             data["attachment"]["data"] = base64.b64encode(self.attachment.data).decode()
         if self.chat is not None:
             data["chat"] = [self.chat.transport, self.chat.chat_id]
-        return {k: v for k, v in data.items() if v is not None and v != []}
+        return {k: v for k, v in data.items() if v is not None and v not in ([], (), 0)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
@@ -147,4 +181,5 @@ class Reply:
             fields["attachment"] = Attachment(**file)
         if fields.get("chat"):
             fields["chat"] = ChatRef(*fields["chat"])
+        fields["user_spans"] = tuple((start, end) for start, end in fields.get("user_spans", ()))
         return cls(**fields)

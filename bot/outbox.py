@@ -46,6 +46,7 @@ CONCURRENCY = 8  # messages in flight per transport: the most a kill -9 can repe
 IDLE_SECONDS = 1.0
 BURST_SECONDS = 0.05
 MAX_OUTAGE_PAUSE = 30.0
+OUTAGE_BUDGET = 10  # x max_attempts: tries of one message while the platform seems down
 PROGRESS_SECONDS = 3.0
 KEEP_SETTLED = timedelta(days=7)
 
@@ -127,6 +128,7 @@ class Pacer:
         self._groups: dict[str, AsyncLimiter] = {}
         self.paused_until = 0.0
         self.outages = 0
+        self.last_success = float("-inf")
 
     async def wait(self, chat_id: str, is_private: bool, *, bulk: bool) -> None:
         await self.wait_unpaused()
@@ -175,6 +177,7 @@ class Pacer:
 
     def reachable(self) -> None:
         self.outages = 0
+        self.last_success = time.monotonic()
 
 
 def _limiter(rate: float) -> AsyncLimiter:
@@ -193,7 +196,9 @@ class Outbox:
         settings: BroadcastSettings,
         phrases: Phrasebook,
         matrix_rooms: Iterable[str] = (),
+        keep_days: int = 30,
     ) -> None:
+        self.keep_days = keep_days
         self.phrases = phrases
         self.storage = storage
         self.board = board
@@ -212,7 +217,7 @@ class Outbox:
         self.delivered_hooks: dict[str, DeliveredHook] = {"progress": self._progress_delivered}
         self._wake = asyncio.Event()
         self._progress_at: dict[int, float] = {}
-        self._pruned_at = 0.0
+        self._pruned_at: float | None = None
         board.outbox = self
 
     def wake(self, transport: str | None = None) -> None:
@@ -380,9 +385,9 @@ class Outbox:
         await self._start_due(now)
         await self.storage.expire_due(now)
         await self._report_and_finish()
-        if time.monotonic() - self._pruned_at > 3600:
+        if self._pruned_at is None or time.monotonic() - self._pruned_at > 3600:
             self._pruned_at = time.monotonic()
-            await self.storage.prune(now, KEEP_SETTLED)
+            await self.storage.prune(now, KEEP_SETTLED, timedelta(days=self.keep_days))
 
     async def work_once(self, matrix_rooms: Iterable[str] | None = None) -> bool:
         """One round, in the foreground (tests): tend, then send what each transport can
@@ -550,6 +555,7 @@ class Courier:
 
     async def _send(self, row: OutboxRow) -> None:
         clock, settings = self.outbox.clock, self.outbox.settings
+        started = float("inf")
         try:
             transport = self.outbox.board.transports.get(self.name)
             if transport is None:
@@ -559,6 +565,7 @@ class Courier:
             if reply is None:
                 await self.storage.settle(row.id, "expired", clock.now())
                 return
+            reply.parts_sent = row.parts_sent  # a retry sends only what did not go out
             await self.pacer.wait(row.chat_id, row.is_private, bulk=row.priority >= BULK)
             if await self.storage.outbox_state(row.id) != "claimed":
                 return  # cancelled (or erased by /forget) while it waited its turn
@@ -566,6 +573,7 @@ class Courier:
                 await self.storage.settle(row.id, "expired", clock.now())
                 return
             reply.delivery_key = f"irlf-{await self.storage.database_id()}-{row.id}"
+            started = time.monotonic()
             message_id = await transport.send(row.chat_id, reply)
         except RecipientGone as exc:
             log.info("outbox: %s:%s is gone (%s); skipped from now on", self.name, row.chat_id, exc)
@@ -576,11 +584,20 @@ class Courier:
         except RetryLater as exc:
             log.warning("outbox: %s asks to wait %.1fs", self.name, exc.retry_after)
             self.pacer.pause(exc.retry_after)
-            await self.storage.release(row.id, clock.now(), error=str(exc), count=False)
+            await self.storage.release(row.id, clock.now(), error=str(exc), count=False,
+                                       parts_sent=exc.parts_sent)
         except TransportDown as exc:
+            if self.pacer.last_success > started:  # others got through meanwhile: it is this message
+                await self._failed_attempt(row, exc, settings.max_attempts)
+                return
             pause = self.pacer.outage()
             log.warning("outbox: %s unreachable (%s); pausing %.0fs", self.name, exc, pause)
-            await self.storage.release(row.id, clock.now(), error=str(exc), count=False)
+            # Counted against a far larger budget: an outage of ~20 minutes fails no one, a
+            # message the platform refuses for ever does not retry for ever.
+            if row.attempts + 1 >= settings.max_attempts * OUTAGE_BUDGET:
+                await self._failed_attempt(row, exc, 0)
+            else:
+                await self.storage.release(row.id, clock.now(), error=str(exc), parts_sent=exc.parts_sent)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.storage.release(row.id, clock.now(), count=False))
@@ -613,7 +630,8 @@ class Courier:
                             row.id, self.name, row.chat_id, exc)
             else:
                 retry = clock.now() + timedelta(seconds=min(300, 2 ** attempts))
-                await self.storage.release(row.id, retry, error=f"{type(exc).__name__}: {exc}")
+                await self.storage.release(row.id, retry, error=f"{type(exc).__name__}: {exc}",
+                                           parts_sent=getattr(exc, "parts_sent", 0))
         except DatabaseError as db_exc:
             self.storage.failed("a delivery result", db_exc)
 

@@ -11,9 +11,41 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.config import ConfigError
 from bot.event import Event
+from faq.knowledge import PLACEHOLDERS, placeholders
 
 UI_FILE = Path(__file__).resolve().parent.parent / "faq" / "ui.toml"
+PROGRAMME_FILE = UI_FILE.with_name("programme.toml")  # the programme's strings and words
+LANGS = ("pl", "en")
+# The event facts every string may use: the knowledge base's placeholders and the map link.
+FACTS = PLACEHOLDERS | {"map_url"}
+
+
+def read_ui(path: Path = UI_FILE) -> tuple[dict[str, Any], list[str]]:
+    """The UI strings and their problems: a string missing in a language, a placeholder
+    that is neither an event fact nor listed for its string in [placeholders] (misspelt:
+    it would be shown to users as written)."""
+    try:
+        with open(path, "rb") as fh:
+            data: dict[str, Any] = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: cannot be read: {exc}"]
+    problems: list[str] = []
+    extras = data.get("placeholders", {})
+    for lang in LANGS:
+        other = LANGS[1 - LANGS.index(lang)]
+        for key, template in data.get(lang, {}).items():
+            if key not in data.get(other, {}):
+                problems.append(f"{path}: [{other}] has no '{key}' (translation of [{lang}])")
+            if not isinstance(template, str):
+                continue
+            allowed = FACTS | set(extras.get(key, []))
+            problems += [
+                f"{path}: [{lang}] {key} uses unknown placeholder {{{name}}}"
+                for name in placeholders(template) if name not in allowed
+            ]
+    return data, problems
 
 
 class _Blank(dict):
@@ -32,9 +64,13 @@ def plural(count: int, forms: list[str]) -> str:
 
 
 class Phrasebook:
-    def __init__(self, event: Event, path: Path = UI_FILE) -> None:
-        with open(path, "rb") as fh:
-            self.data: dict[str, Any] = tomllib.load(fh)
+    def __init__(self, event: Event, paths: tuple[Path, ...] = (UI_FILE, PROGRAMME_FILE)) -> None:
+        self.data: dict[str, Any] = {}
+        for path in paths:  # later files add keys to the tables of earlier ones
+            data, problems = read_ui(path)
+            if problems:
+                raise ConfigError("; ".join(problems))
+            _merge(self.data, data)
         self.event = event
         self._facts = {lang: self._make_facts(lang) for lang in ("pl", "en")}
 
@@ -135,7 +171,8 @@ class Phrasebook:
         return {
             "event_name": e.name(lang),
             "event_short": e.short_name,
-            "date": self.day(lang, start.date()),
+            "date": self.day(lang, start.date()) if start.date() == end.date()
+            else self.day_range(lang, start.date(), end.date()),
             "start_time": self.clock(start),
             "end_time": self.clock(end),
             "duration": duration,
@@ -154,6 +191,14 @@ class Phrasebook:
             "next_host": e.next.host if e.next else "",
             "next_dates": self.day_range(lang, e.next.first_day, e.next.last_day) if e.next else "",
         }
+
+
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def _lang(lang: str | None) -> str:

@@ -12,15 +12,13 @@ whose time comes after they subscribed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.assistant import PREFIX, Handler
 from bot.calendar import event_calendar
-from bot.clock import Clock, stamp
+from bot.clock import Clock, every, stamp
 from bot.config import ReminderSettings, parse_duration
 from bot.event import Event
 from bot.messages import Attachment, ChatRef, Incoming, Reply
@@ -149,13 +147,7 @@ class ReminderScheduler:
 
     async def run(self) -> None:
         """Check for due reminders every TICK_SECONDS until cancelled."""
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("reminders: unexpected error; continuing")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(TICK_SECONDS)
+        await every(TICK_SECONDS, self.tick, "reminders")
 
 
 class RemindersDesk:

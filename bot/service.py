@@ -17,7 +17,10 @@ from bot.config import Config, ConfigError
 from bot.event import Event
 from bot.media import MediaDesk
 from bot.outbox import Outbox
+from bot.programme import ProgrammeSource
+from bot.programme_desk import ProgrammeDesk
 from bot.reminders import ReminderScheduler, RemindersDesk
+from bot.session_reminders import SessionReminders
 from bot.storage import Storage
 from bot.switchboard import Switchboard
 from faq.knowledge import KnowledgeBase
@@ -36,6 +39,8 @@ class Services:
     outbox: Outbox
     reminders: ReminderScheduler
     media: MediaDesk
+    programme: ProgrammeSource
+    sessions: SessionReminders
 
 
 @contextlib.asynccontextmanager
@@ -43,13 +48,15 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
     """Everything the transports need, opened and closed together."""
     clock = clock or SystemClock()
     event = Event.load(config.event_file)
+    programme = ProgrammeSource(event, config.event_file)
     kb = KnowledgeBase.load()
     storage = await Storage.open(config.database)
     try:
         assistant = Assistant(config, event, kb, storage, clock)
         board = Switchboard(assistant)
         phrases = assistant.phrases
-        outbox = Outbox(storage, board, clock, config.broadcast, phrases, config.matrix.broadcast_rooms)
+        outbox = Outbox(storage, board, clock, config.broadcast, phrases, config.matrix.broadcast_rooms,
+                        config.privacy.keep_days)
         reminders = ReminderScheduler(storage, outbox, phrases, clock, config.reminders)
         assistant.register(BroadcastDesk(config, outbox, phrases, clock).commands())
         assistant.register(RemindersDesk(reminders, storage, phrases, clock).commands())
@@ -57,7 +64,12 @@ async def open_services(config: Config, clock: Clock | None = None) -> AsyncIter
         assistant.media = media
         assistant.register(media.commands())
         outbox.delivered_hooks["ticket"] = media.on_delivered
-        yield Services(config, clock, storage, assistant, board, outbox, reminders, media)
+        desk = ProgrammeDesk(programme, storage, phrases, clock, config.programme)
+        assistant.register(desk.commands())
+        assistant.consultants.append(desk)
+        sessions = SessionReminders(programme, storage, outbox, desk, clock, config.programme)
+        yield Services(config, clock, storage, assistant, board, outbox, reminders, media, programme,
+                       sessions)
     finally:
         await storage.close()
 
@@ -68,6 +80,7 @@ async def background_work(services: Services) -> AsyncIterator[None]:
     workers = [
         asyncio.create_task(services.outbox.run(), name="outbox"),
         asyncio.create_task(services.reminders.run(), name="reminders"),
+        asyncio.create_task(services.sessions.run(), name="session-reminders"),
     ]
     try:
         yield
@@ -111,6 +124,7 @@ async def serve(
     workers = [
         asyncio.create_task(services.outbox.run(), name="outbox"),
         asyncio.create_task(services.reminders.run(), name="reminders"),
+        asyncio.create_task(services.sessions.run(), name="session-reminders"),
     ]
     supervisors = [
         asyncio.create_task(_supervise(t, stopping, fatal), name=f"start-{t.name}") for t in transports

@@ -221,7 +221,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX inbox_age ON inbox (received_at);
     """,
-    # 5: a random id of this database, so an outbox row id names one delivery among every
+    # 5: sessions of the programme that guests starred, each as the guest last heard of it
+    # (title, times, room; no start = told it is cancelled), and the start a reminder was
+    # queued for
+    """
+    CREATE TABLE stars (
+        event TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        starts_at TEXT,
+        ends_at TEXT,
+        room TEXT NOT NULL DEFAULT '',
+        starred_at TEXT NOT NULL,
+        reminded_for TEXT,
+        PRIMARY KEY (event, transport, chat_id, session_id)
+    );
+    CREATE INDEX stars_session ON stars (event, session_id);
+    """,
+    # 6: how many of a message's parts (a long text is several) went out before a failure,
+    # so a retry sends only the rest
+    """
+    ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 7: a random id of this database, so an outbox row id names one delivery among every
     # database that ever used the same Matrix device (a rehearsal database, a fresh start)
     """
     INSERT OR IGNORE INTO state (key, value) VALUES ('database.id', lower(hex(randomblob(8))));
@@ -271,6 +295,7 @@ class OutboxRow:
     state: str
     attempts: int
     expires_at: datetime | None
+    parts_sent: int = 0
 
     @property
     def chat(self) -> ChatRef:
@@ -283,6 +308,7 @@ class OutboxRow:
             r["lang"], bool(r["is_private"]), json.loads(r["body"]) if r["body"] else None,
             r["state"], r["attempts"],
             datetime.fromisoformat(r["expires_at"]) if r["expires_at"] else None,
+            r["parts_sent"],
         )
 
 
@@ -318,6 +344,30 @@ class Ticket:
             r["id"], r["kind"], ChatRef(r["asker_transport"], r["asker_chat"]), r["asker_name"],
             r["lang"], r["question"], r["state"], datetime.fromisoformat(r["created_at"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Star:
+    """A starred session as its guests last heard of it; `starts_at` None: told cancelled."""
+
+    session_id: str
+    title: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    room: str
+
+    @classmethod
+    def from_row(cls, r: aiosqlite.Row) -> Star:
+        return cls(r["session_id"], r["title"], _time(r["starts_at"]), _time(r["ends_at"]), r["room"])
+
+
+@dataclass(frozen=True, slots=True)
+class StarHolder:
+    """Who starred a session, and how to reach them."""
+
+    chat: ChatRef
+    lang: str
+    is_private: bool
 
 
 class StorageUnavailable(Exception):
@@ -519,6 +569,14 @@ class Storage:
                 (chat.transport, chat.chat_id, int(is_private), stamp(now), language),
             )
 
+    async def set_private(self, chat: ChatRef, is_private: bool) -> None:
+        """A chat became a private (direct) chat, or stopped being one."""
+        async with self.transaction():
+            await self._write(
+                "UPDATE users SET is_private = ? WHERE transport = ? AND chat_id = ?",
+                (int(is_private), chat.transport, chat.chat_id),
+            )
+
     async def set_language(self, chat: ChatRef, language: str) -> None:
         async with self.transaction():
             await self._write(
@@ -565,6 +623,7 @@ class Storage:
                 "DELETE FROM sent_reminders WHERE transport = ? AND chat_id = ?",
                 "DELETE FROM outbox WHERE transport = ? AND chat_id = ?",
                 "DELETE FROM tickets WHERE asker_transport = ? AND asker_chat = ?",
+                "DELETE FROM stars WHERE transport = ? AND chat_id = ?",
             ):
                 cur = await self._write(sql, (chat.transport, chat.chat_id))
                 erased += max(cur.rowcount, 0)
@@ -703,22 +762,26 @@ class Storage:
         marks = ",".join("?" * len(expected))
         async with self.transaction():
             cur = await self._write(
+                # The content is not needed once settled (privacy: desk rows hold questions).
                 f"UPDATE outbox SET state = ?, sent_at = ?, error = ?, message_id = ?, "
-                f"lease_until = NULL WHERE id = ? AND state IN ({marks})",
+                f"lease_until = NULL, body = NULL WHERE id = ? AND state IN ({marks})",
                 (state, stamp(now), error and error[:300], message_id, row_id, *expected),
             )
             return cur.rowcount > 0
 
     async def release(
-        self, row_id: int, not_before: datetime, *, error: str | None = None, count: bool = True
+        self, row_id: int, not_before: datetime, *, error: str | None = None, count: bool = True,
+        parts_sent: int = 0,
     ) -> bool:
         """Put a claimed message back to be tried again later (`count=False`: the attempt
-        was the platform's fault — a pause or an outage — not the recipient's)."""
+        was the platform's fault — a pause or an outage — not the recipient's); the parts
+        that went out are not sent again."""
         async with self.transaction():
             cur = await self._write(
                 "UPDATE outbox SET state = 'pending', not_before = ?, error = ?, lease_until = NULL, "
-                "attempts = attempts - ? WHERE id = ? AND state = 'claimed'",
-                (stamp(not_before), error and error[:300], 0 if count else 1, row_id),
+                "attempts = attempts - ?, parts_sent = MAX(parts_sent, ?) "
+                "WHERE id = ? AND state = 'claimed'",
+                (stamp(not_before), error and error[:300], 0 if count else 1, parts_sent, row_id),
             )
             return cur.rowcount > 0
 
@@ -803,9 +866,10 @@ class Storage:
         )
         return {state: n for state, n in rows}
 
-    async def prune(self, now: datetime, keep: timedelta) -> None:
-        """Forget old bookkeeping: answered update ids and settled outbox rows."""
-        cutoff = stamp(now - keep)
+    async def prune(self, now: datetime, keep: timedelta, keep_personal: timedelta) -> None:
+        """Forget old bookkeeping (answered update ids, settled outbox rows) after `keep`,
+        and what people wrote (unanswered questions, desk tickets) after `keep_personal`."""
+        cutoff, personal = stamp(now - keep), stamp(now - keep_personal)
 
         async def prune() -> None:
             await self._write("DELETE FROM inbox WHERE received_at < ?", (cutoff,))
@@ -813,6 +877,8 @@ class Storage:
                 "DELETE FROM outbox WHERE broadcast_id IS NULL AND state NOT IN ('pending', 'claimed') "
                 "AND created_at < ?", (cutoff,),
             )
+            await self._write("DELETE FROM unanswered WHERE asked_at < ?", (personal,))
+            await self._write("DELETE FROM tickets WHERE created_at < ?", (personal,))
 
         await self.bookkeeping("pruning", prune)
 
@@ -905,6 +971,87 @@ class Storage:
                 list(records),
             )
 
+    # stars (the programme); bot/session_reminders.py decides what they mean
+
+    async def add_star(self, event: str, chat: ChatRef, star: Star, now: datetime) -> bool:
+        """Star a session for a chat; False if it was starred already."""
+        async with self.transaction():
+            cur = await self._write(
+                "INSERT OR IGNORE INTO stars (event, transport, chat_id, session_id, title, "
+                "starts_at, ends_at, room, starred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (event, chat.transport, chat.chat_id, star.session_id, star.title,
+                 _stamp(star.starts_at), _stamp(star.ends_at), star.room, stamp(now)),
+            )
+            return cur.rowcount > 0
+
+    async def remove_star(self, event: str, chat: ChatRef, session_id: str) -> bool:
+        async with self.transaction():
+            cur = await self._write(
+                "DELETE FROM stars WHERE event = ? AND transport = ? AND chat_id = ? AND session_id = ?",
+                (event, chat.transport, chat.chat_id, session_id),
+            )
+            return cur.rowcount > 0
+
+    async def stars_of(self, event: str, chat: ChatRef) -> list[Star]:
+        rows = await self._all(
+            "SELECT * FROM stars WHERE event = ? AND transport = ? AND chat_id = ? "
+            "ORDER BY starts_at IS NULL, starts_at, session_id",
+            (event, chat.transport, chat.chat_id),
+        )
+        return [Star.from_row(r) for r in rows]
+
+    async def starred_sessions(self, event: str) -> list[Star]:
+        """Every version of a starred session that some guest last heard of."""
+        rows = await self._all(
+            "SELECT DISTINCT session_id, title, starts_at, ends_at, room FROM stars WHERE event = ?",
+            (event,),
+        )
+        return [Star.from_row(r) for r in rows]
+
+    async def star_holders(
+        self, event: str, star: Star, *, unreminded_before: datetime | None = None
+    ) -> list[StarHolder]:
+        """Reachable chats that last heard of the session as `star`; with
+        `unreminded_before`, only those who starred it by then and had no reminder for
+        this start yet."""
+        query = (
+            "SELECT s.transport, s.chat_id, COALESCE(u.language, 'pl') AS lang, u.is_private "
+            "FROM stars s JOIN users u ON u.transport = s.transport AND u.chat_id = s.chat_id "
+            "WHERE u.blocked = 0 AND s.event = ? AND s.session_id = ? AND s.starts_at IS ? "
+            "AND s.ends_at IS ? AND s.room = ?"
+        )
+        params: list[Any] = [event, star.session_id, _stamp(star.starts_at), _stamp(star.ends_at),
+                             star.room]
+        if unreminded_before is not None:
+            query += " AND s.starred_at <= ? AND s.reminded_for IS NOT s.starts_at"
+            params.append(stamp(unreminded_before))
+        rows = await self._all(query + " ORDER BY s.transport, s.chat_id", params)
+        return [StarHolder(ChatRef(r["transport"], r["chat_id"]), r["lang"], bool(r["is_private"]))
+                for r in rows]
+
+    async def replace_star(self, event: str, old: Star, new: Star) -> None:
+        """Every guest who knew the session as `old` now knows it as `new` (which may carry
+        another id: the same session exported with other ids)."""
+        where = "WHERE event = ? AND session_id = ? AND starts_at IS ? AND ends_at IS ? AND room = ?"
+        key = (event, old.session_id, _stamp(old.starts_at), _stamp(old.ends_at), old.room)
+        async with self.transaction():
+            await self._write(
+                f"UPDATE OR IGNORE stars SET session_id = ?, title = ?, starts_at = ?, ends_at = ?, "
+                f"room = ? {where}",
+                (new.session_id, new.title, _stamp(new.starts_at), _stamp(new.ends_at), new.room, *key),
+            )
+            if new.session_id != old.session_id:  # left: the guest starred it under the new id too
+                await self._write(f"DELETE FROM stars {where}", key)
+
+    async def mark_reminded(self, event: str, session_id: str, start: datetime,
+                            chats: Iterable[ChatRef]) -> None:
+        async with self.transaction():
+            await self._writer.executemany(
+                "UPDATE stars SET reminded_for = ? "
+                "WHERE event = ? AND session_id = ? AND transport = ? AND chat_id = ?",
+                [(stamp(start), event, session_id, c.transport, c.chat_id) for c in chats],
+            )
+
     # desk tickets
 
     async def open_ticket(
@@ -958,6 +1105,14 @@ class Storage:
                 "UPDATE tickets SET state = 'answered', answered_at = ? WHERE id = ?",
                 (stamp(now), ticket_id),
             )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _stamp(when: datetime | None) -> str | None:
+    return stamp(when) if when is not None else None
 
 
 async def _connect(path: Path | str) -> aiosqlite.Connection:

@@ -12,7 +12,13 @@ from bot.messages import Reply
 
 
 class DeliveryError(Exception):
-    """A message could not be delivered; worth retrying later."""
+    """A message could not be delivered; worth retrying later.
+
+    `parts_sent`: how many of the reply's platform messages went out before the failure
+    (a long text is several); retry with `Reply.parts_sent` set to it to send only the rest.
+    """
+
+    parts_sent: int = 0
 
 
 class RecipientGone(DeliveryError):

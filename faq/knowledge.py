@@ -136,7 +136,7 @@ def _parse_entry(raw: dict, where: str) -> tuple[Entry | None, list[str]]:
     }
     for lang in LANGS:
         answer = per_lang["answer"].get(lang, "")
-        for name in _placeholders(answer):
+        for name in placeholders(answer):
             if name not in PLACEHOLDERS:
                 problems.append(f"{where}: answer.{lang} uses unknown placeholder {{{name}}}")
     keywords = raw.get("keywords", [])
@@ -156,7 +156,8 @@ def _parse_entry(raw: dict, where: str) -> tuple[Entry | None, list[str]]:
     return entry, problems
 
 
-def _placeholders(text: str) -> list[str]:
+def placeholders(text: str) -> list[str]:
+    """The `{names}` in a template (a knowledge-base answer, a UI string)."""
     try:
         return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError:

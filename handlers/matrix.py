@@ -11,15 +11,19 @@ How the bot follows its rooms:
 - Invites are joined when the inviter (their user id or homeserver) or the room is
   allowed (`allowed_inviters`; default: the bot's own homeserver), else rejected. In a
   room just joined, the messages before our invite are history and are not answered.
-- A room of two is a direct chat: every message is addressed. Elsewhere the bot answers
-  a mention (display name, user id, `m.mentions`), a reply to one of its messages, or a
+- A direct chat (the Matrix meaning: `m.direct`, an `is_direct` invite; see
+  matrix_direct.py) has every message addressed. Elsewhere the bot answers a mention
+  (display name, user id, `m.mentions`), a reply to one of its messages, or a
   `!command`. Notices and the bot's own events are never answered.
 - Replies are `m.notice` with an HTML `formatted_body` and a reply relation to the
   question; buttons become lines "• Label — !payload" the user can type.
 - `M_LIMIT_EXCEEDED`: nio waits the server's `retry_after_ms`, at most `max_retries`
   times, then `send` raises `RetryLater`. The homeserver gone: the loop backs off and
   resumes.
-- Encrypted rooms: the bot cannot read them yet (no olm); it says so once per room.
+- End-to-end encryption (on by default; matrix_crypto.py): nio decrypts while it reads
+  a sync, so encrypted messages reach the same callbacks as plain ones; replies and files
+  are encrypted in encrypted rooms. What cannot be decrypted is held and retried after
+  later syncs, then its sender is told once.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import aiohttp
 from nio import (
@@ -42,6 +47,7 @@ from nio import (
     ErrorResponse,
     InviteMemberEvent,
     JoinError,
+    LocalProtocolError,
     MatrixInvitedRoom,
     MatrixRoom,
     MegolmEvent,
@@ -58,14 +64,17 @@ from nio import (
     StickerEvent,
     SyncError,
     SyncResponse,
+    UnknownAccountDataEvent,
     UploadResponse,
     WhoamiError,
 )
 from nio.events.room_events import Event
 
 from bot.config import ConfigError
-from bot.messages import Incoming, Reply
+from bot.messages import ChatRef, Incoming, Reply
 from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
+from handlers.matrix_crypto import GIVE_UP, Encryption, call_api, client_options
+from handlers.matrix_direct import DIRECT_TYPE, DirectChats
 
 if TYPE_CHECKING:
     from bot.service import Services
@@ -74,7 +83,8 @@ log = logging.getLogger(__name__)
 
 TRANSPORT = "matrix"
 SINCE_KEY = "matrix.next_batch"
-ENCRYPTED_NOTICE_KEY = "matrix.encrypted_notice:{room_id}"
+# Set once chats stored under the old "a room of two is a direct chat" rule were sorted out.
+KINDS_MIGRATED_KEY = "matrix.direct_chats_migrated"
 HTML_FORMAT = "org.matrix.custom.html"
 MODERATOR_LEVEL = 50
 
@@ -88,6 +98,9 @@ SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 STOP_GRACE = 10.0
+
+# The events answered as messages (the rest of a timeline is state, reactions, calls...).
+MESSAGE_TYPES = (RoomMessageText, RoomMessageEmote, RoomMessageMedia, RoomMessageUnknown, StickerEvent)
 
 COMMAND = re.compile(r"!([A-Za-z][\w-]*)(?:\s+(.*))?", re.DOTALL)
 REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
@@ -195,11 +208,6 @@ def parse_command(text: str) -> tuple[str, str] | None:
     return found.group(1).lower(), (found.group(2) or "").strip()
 
 
-def is_direct(room: MatrixRoom) -> bool:
-    """A room of exactly two members (joined or invited) is a direct chat."""
-    return room.member_count == 2
-
-
 def message_text(event: Event) -> tuple[str, bool]:
     """The text of a message event and whether it is text at all (stickers, images: no)."""
     if isinstance(event, RoomMessageText | RoomMessageEmote):
@@ -208,14 +216,16 @@ def message_text(event: Event) -> tuple[str, bool]:
     return (body if isinstance(body, str) else ""), False
 
 
-def to_incoming(room: MatrixRoom, event: Event, me: BotIdentity, *, replied_to_bot: bool = False) -> Incoming:
-    """Translate one room message into the core's `Incoming`."""
+def to_incoming(
+    room: MatrixRoom, event: Event, me: BotIdentity, *, direct: bool, replied_to_bot: bool = False
+) -> Incoming:
+    """Translate one room message into the core's `Incoming` (`direct`: a direct chat)."""
     content = content_of(event)
     reply_to = replied_event_id(content)
     text, is_text = message_text(event)
     if reply_to:
         text = strip_reply_fallback(text)
-    private = is_direct(room)
+    private = direct
     mentioned = is_mentioned(content, text, me)
     text = strip_mentions(text, me)
     command = parse_command(text) if is_text else None
@@ -340,30 +350,40 @@ class MatrixTransport:
 
     name = TRANSPORT
 
-    def __init__(self, services: Services, *, max_backoff: float = MAX_BACKOFF) -> None:
+    def __init__(
+        self, services: Services, *, max_backoff: float = MAX_BACKOFF, undecryptable_wait: float = GIVE_UP
+    ) -> None:
         self.services = services
         self.settings = services.config.matrix
         if not (self.settings.homeserver and self.settings.user_id):
             raise ValueError("Matrix needs MATRIX_HOMESERVER and MATRIX_USER_ID")
         self.user_id: str = self.settings.user_id
         self.max_backoff = max_backoff
+        store_path, encryption = client_options(services.config)
         self.client = AsyncClient(
             self.settings.homeserver,
             self.user_id,
             device_id=self.settings.device_id,
+            store_path=store_path,
             config=AsyncClientConfig(
                 max_limit_exceeded=self.settings.max_retries,
                 max_timeouts=2,
                 backoff_factor=0.25,
                 store_sync_tokens=False,
-                encryption_enabled=False,
+                **encryption,
             ),
         )
+        self.crypto = (
+            Encryption(self.client, services.config, give_up=undecryptable_wait)
+            if self.settings.encryption
+            else None
+        )
+        self.direct = DirectChats()
+        self._direct_invites: set[str] = set()  # invites marked is_direct, in this sync
+        self._kinds_changed: set[str] = set()  # rooms that became or stopped being direct chats
         self._since: str | None = None
         self._messages: list[tuple[MatrixRoom, Event]] = []
         self._invites: dict[str, str] = {}  # room id -> inviter
-        self._encrypted_rooms: set[str] = set()
-        self._warned_rooms: set[str] = set()
         self._joined_now: set[str] = set()  # joined by us; their next timeline has history
         self._sent: OrderedDict[str, bool] = OrderedDict()  # event ids we sent (recent)
         self._task: asyncio.Task[None] | None = None
@@ -384,6 +404,9 @@ class MatrixTransport:
             await self._log_in()
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("matrix: homeserver unreachable (%s); will keep trying", _describe(exc))
+        except BaseException:  # refused credentials, or cancelled: leave no session open
+            await self.client.close()
+            raise
         self._add_callbacks()
         self._since = await self.services.storage.get_state(SINCE_KEY)
         self.services.board.attach(self)
@@ -412,23 +435,29 @@ class MatrixTransport:
         """Use the access token (checked with whoami), else log in by password."""
         settings = self.settings
         if settings.access_token and settings.access_token.get_secret_value():
-            # Set directly: nio's restore_login would open an olm store we do not use.
-            self.client.access_token = settings.access_token.get_secret_value()
+            token = settings.access_token.get_secret_value()
+            self.client.access_token = token
             whoami = await self.client.whoami()
             if isinstance(whoami, WhoamiError):
                 raise ConfigError(f"MATRIX_ACCESS_TOKEN refused by the homeserver: {whoami}")
             if whoami.user_id != self.user_id:
                 raise ConfigError(f"MATRIX_ACCESS_TOKEN belongs to {whoami.user_id}, not {self.user_id}")
             self.client.device_id = whoami.device_id or settings.device_id
+            if self.crypto:
+                await self.crypto.restore(token, self.client.device_id)
         elif settings.password and settings.password.get_secret_value():
             # The fixed device id keeps one device however often the bot restarts.
-            response = await self.client.login(
-                settings.password.get_secret_value(), device_name=settings.display_name
-            )
-            if isinstance(response, ErrorResponse):
-                raise ConfigError(f"Matrix login as {self.user_id} failed: {response}")
+            password = settings.password.get_secret_value()
+            if self.crypto:
+                await self.crypto.log_in(password, settings.display_name, settings.device_id)
+            else:
+                response = await self.client.login(password, device_name=settings.display_name)
+                if isinstance(response, ErrorResponse):
+                    raise ConfigError(f"Matrix login as {self.user_id} failed: {response}")
         else:
             raise ConfigError("Matrix needs MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD")
+        if self.crypto:
+            await self.crypto.prepare()
         self._logged_in = True
         log.info("matrix: logged in as %s (device %s)", self.user_id, self.client.device_id)
         await self._show_display_name()
@@ -449,6 +478,8 @@ class MatrixTransport:
         self.client.add_event_callback(self.on_text, (RoomMessageText, RoomMessageEmote))
         self.client.add_event_callback(self.on_non_text, (RoomMessageMedia, RoomMessageUnknown, StickerEvent))
         self.client.add_event_callback(self.on_encrypted, MegolmEvent)
+        self.client.global_account_data_callbacks.clear()
+        self.client.add_global_account_data_callback(self.on_account_data, UnknownAccountDataEvent)
 
     # callbacks: nio calls these while it reads a sync response; they only collect
 
@@ -456,6 +487,8 @@ class MatrixTransport:
         """Note an invite of the bot, to join or reject after the sync."""
         if event.state_key == self.user_id and event.membership == "invite":
             self._invites[room.room_id] = event.sender
+            if event.content.get("is_direct") is True:
+                self._direct_invites.add(room.room_id)
 
     async def on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         """In a room we just joined, what came before our invite is history: forget it."""
@@ -475,9 +508,14 @@ class MatrixTransport:
         self._collect(room, event)
 
     async def on_encrypted(self, room: MatrixRoom, event: MegolmEvent) -> None:
-        """Note a room where people write encrypted messages the bot cannot read."""
-        if event.sender != self.user_id:
-            self._encrypted_rooms.add(room.room_id)
+        """Note a message nio could not decrypt (yet); its key may still come."""
+        if self.crypto:
+            self._collect(room, event)
+
+    async def on_account_data(self, event: UnknownAccountDataEvent) -> None:
+        """Follow the bot's `m.direct`: which rooms are direct chats."""
+        if event.type == DIRECT_TYPE and isinstance(event.content, dict):
+            self._kinds_changed |= self.direct.update(event.content)
 
     def _collect(self, room: MatrixRoom, event: Event) -> None:
         if event.sender != self.user_id:
@@ -510,9 +548,9 @@ class MatrixTransport:
     async def _sync_once(self, *, full_state: bool) -> None:
         """One sync: wait for news, answer it, then remember how far we got."""
         fresh_start = self._since is None
-        self._messages, self._invites, self._encrypted_rooms = [], {}, set()
+        self._messages, self._invites, self._direct_invites = [], {}, set()
         response = await self.client.sync(
-            timeout=0 if full_state else SYNC_TIMEOUT_MS,
+            timeout=0 if full_state else self._sync_timeout(),
             sync_filter=FIRST_SYNC_FILTER if fresh_start else SYNC_FILTER,
             since=self._since,
             full_state=full_state or None,
@@ -524,11 +562,14 @@ class MatrixTransport:
         self._joined_now.clear()
         self._answering_sync = True
         try:
+            messages, unreadable = await self._decrypt_later(messages)
             for room_id, inviter in self._invites.items():
                 await self._answer_invite(room_id, inviter)
+            await self._update_chat_kinds(full_state)
             for room, event in messages:
                 await self._answer(room, event)
-            await self._warn_encrypted_rooms()
+            for room, event in unreadable:
+                await self._say_unreadable(room, event)
             self._since = response.next_batch
             await self.services.storage.set_state(SINCE_KEY, response.next_batch)
         finally:
@@ -548,6 +589,8 @@ class MatrixTransport:
             else:
                 self._joined_now.add(room_id)
                 log.info("matrix: joined %s (invited by %s)", room_id, inviter)
+                if room_id in self._direct_invites:
+                    await self._mark_direct(inviter, room_id)
         else:
             rejected = await self.client.room_leave(room_id)
             if isinstance(rejected, RoomLeaveError):
@@ -562,7 +605,7 @@ class MatrixTransport:
             return
         try:
             me = BotIdentity.in_room(self.user_id, room, [self.settings.display_name])
-            incoming = to_incoming(room, event, me)
+            incoming = to_incoming(room, event, me, direct=room.room_id in self.direct)
             if not incoming.addressed and await self._is_reply_to_bot(room, incoming.reply_to):
                 incoming = dataclasses.replace(incoming, addressed=True)
             await self.services.board.dispatch(incoming)
@@ -580,27 +623,93 @@ class MatrixTransport:
             return False
         return isinstance(response, RoomGetEventResponse) and response.event.sender == self.user_id
 
-    async def _warn_encrypted_rooms(self) -> None:
-        rooms = {r for r, room in self.client.rooms.items() if room.encrypted}
-        for room_id in (rooms | self._encrypted_rooms) - self._warned_rooms:
-            key = ENCRYPTED_NOTICE_KEY.format(room_id=room_id)
-            if await self.services.storage.get_state(key) is None:
-                try:
-                    await self.send(room_id, Reply(text=self._encrypted_room_text()))
-                except DeliveryError as exc:  # not retried before the next start
-                    log.warning("matrix: could not warn %s about encryption: %s", room_id, exc)
-                else:
-                    await self.services.storage.set_state(key, "sent")
-            self._warned_rooms.add(room_id)
+    # encryption and direct chats (matrix_crypto.py, matrix_direct.py)
 
-    def _encrypted_room_text(self) -> str:
-        phrases = self.services.assistant.phrases
-        return "\n\n".join(phrases.text(lang, "encrypted_room") for lang in ("pl", "en"))
+    def _sync_timeout(self) -> int:
+        return self.crypto.sync_timeout(SYNC_TIMEOUT_MS) if self.crypto else SYNC_TIMEOUT_MS
+
+    async def _decrypt_later(
+        self, messages: list[tuple[MatrixRoom, Event]]
+    ) -> tuple[list[tuple[MatrixRoom, Event]], list[tuple[MatrixRoom, MegolmEvent]]]:
+        """Key upkeep; hold what could not be decrypted; add what became readable.
+        Also returns the messages given up on."""
+        if self.crypto is None:
+            return messages, []
+        await self.crypto.after_sync()
+        readable: list[tuple[MatrixRoom, Event]] = []
+        for room, event in messages:
+            if isinstance(event, MegolmEvent):
+                self.crypto.hold(room, event)
+            else:
+                readable.append((room, event))
+        decrypted, unreadable = self.crypto.retry()
+        readable += [
+            (r, e) for r, e in decrypted if isinstance(e, MESSAGE_TYPES) and e.sender != self.user_id
+        ]
+        return readable, unreadable
+
+    async def _say_unreadable(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        """Ask the sender of a message we could not decrypt to send it again (once, queued
+        in the outbox like any answer)."""
+        log.info("matrix: could not decrypt %s from %s in %s", event.event_id, event.sender, room.room_id)
+        storage, outbox = self.services.storage, self.services.outbox
+        try:
+            user = await storage.get_user(ChatRef(TRANSPORT, room.room_id))
+            langs = [user.language] if user and user.language in ("pl", "en") else ["pl", "en"]
+            phrases = self.services.assistant.phrases
+            reply = Reply.of("\n\n".join(phrases.text(lang, "unreadable_message") for lang in langs))
+            origin = Incoming(
+                TRANSPORT, room.room_id, event.sender, is_private=room.room_id in self.direct,
+                is_text=False, message_id=event.event_id, update_key=event.event_id,
+            )  # fmt: skip
+            async with storage.transaction():
+                if await storage.receive(TRANSPORT, event.event_id, self.services.clock.now()):
+                    await outbox.queue_replies([reply], origin)
+            outbox.wake(TRANSPORT)
+        except Exception:
+            log.exception("matrix: could not ask %s to send %s again", event.sender, event.event_id)
+
+    async def _mark_direct(self, user_id: str, room_id: str) -> None:
+        """Record a direct chat in the bot's `m.direct`, as clients do for an is_direct invite."""
+        content = self.direct.add(user_id, room_id)
+        if content is None:
+            return
+        self._kinds_changed.add(room_id)
+        path = f"/user/{quote(self.user_id)}/account_data/{DIRECT_TYPE}"
+        try:
+            status, answer = await call_api(self.client, "PUT", path, content)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            status, answer = 0, {"error": _describe(exc)}
+        if status != 200:
+            log.warning("matrix: could not record %s as a direct chat: %s %s", room_id, status, answer)
+
+    async def _update_chat_kinds(self, first: bool) -> None:
+        """Store a chat's kind (direct or not) when it changed. Once, on the first start with
+        this rule, chats stored as direct by head count are kept direct if still two people."""
+        migrate = first and await self.services.storage.get_state(KINDS_MIGRATED_KEY) is None
+        if not (migrate or self._kinds_changed):
+            return
+        changed, self._kinds_changed = self._kinds_changed, set()
+        for user in await self.services.storage.users([TRANSPORT]):
+            room = self.client.rooms.get(user.chat_id)
+            if migrate and user.is_private and user.chat_id not in self.direct and room is not None:
+                others = [u for u in room.users if u != self.user_id]
+                if len(others) == 1:
+                    await self._mark_direct(others[0], user.chat_id)
+            direct = user.chat_id in self.direct
+            if user.is_private != direct and (migrate or user.chat_id in changed):
+                await self.services.storage.set_private(user.chat, direct)
+                log.info("matrix: %s is %s", user.chat_id, "a direct chat" if direct else "not a direct chat")
+        self._kinds_changed.clear()
+        if migrate:
+            await self.services.storage.set_state(KINDS_MIGRATED_KEY, "done")
 
     # sending
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
-        """Send one reply to a room as a notice (then its pin and file); return its event id.
+        """Send one reply to a room as a notice (then its pin and file); return the id of
+        the first event sent. After `reply.parts_sent` of those went out before, only the
+        rest is sent; a failure says in `DeliveryError.parts_sent` how many have.
 
         Each event's transaction id comes from the reply's delivery key: the homeserver
         answers a repeat (the outbox retrying after a crash) with the event it already
@@ -610,43 +719,64 @@ class MatrixTransport:
         content = notice_content(
             reply, in_reply_to=reply.in_reply_to, mention=reply.mention, thread=reply.thread
         )
-        event_id = await self._send_event(chat_id, content, key and f"{key}.text")
+        steps = [lambda: self._send_event(chat_id, content, key and f"{key}.text")]
         location = location_content(reply)
         if location:
-            await self._send_event(chat_id, location, key and f"{key}.pin")
+            steps.append(lambda: self._send_event(chat_id, location, key and f"{key}.pin"))
         if reply.attachment:
-            await self._send_file(chat_id, reply, key and f"{key}.file")
-        return event_id
+            steps.append(lambda: self._send_file(chat_id, reply, key and f"{key}.file"))
+        first: str | None = None
+        done = reply.parts_sent
+        try:
+            for step in steps[done:]:
+                event_id = await step()
+                done += 1
+                first = first or event_id
+        except DeliveryError as exc:
+            exc.parts_sent = done
+            raise
+        return first
 
     async def _send_event(self, room_id: str, content: dict[str, Any], txn: str | None = None) -> str:
         try:
-            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=txn)
+            response = await self.client.room_send(
+                room_id, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
+            )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransportDown(f"send to {room_id}: {_describe(exc)}") from exc
+        except LocalProtocolError as exc:  # nio encrypts only for rooms a sync has shown it
+            if not self.ready.is_set():  # not synced yet since the start: wait, blame no one
+                raise TransportDown(f"send to {room_id} before the first sync") from exc
+            raise DeliveryError(f"send to {room_id}: {_describe(exc)}") from exc
         if not isinstance(response, RoomSendResponse):
             raise delivery_error(response, f"send to {room_id}")
         self._remember_sent(response.event_id)
         return response.event_id
 
-    async def _send_file(self, room_id: str, reply: Reply, txn: str | None = None) -> None:
+    async def _send_file(self, room_id: str, reply: Reply, txn: str | None = None) -> str:
         attachment = reply.attachment
         assert attachment is not None
+        room = self.client.rooms.get(room_id)
+        encrypted = self.crypto is not None and room is not None and room.encrypted
         try:
-            uploaded, _ = await self.client.upload(
+            uploaded, keys = await self.client.upload(
                 io.BytesIO(attachment.data),
                 content_type=attachment.mime_type,
                 filename=attachment.filename,
                 filesize=len(attachment.data),
+                encrypt=encrypted,
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransportDown(f"upload {attachment.filename}: {_describe(exc)}") from exc
         if not isinstance(uploaded, UploadResponse):
             raise delivery_error(uploaded, f"upload {attachment.filename}")
-        await self._send_event(room_id, {
+        # In an encrypted room the file is uploaded encrypted; its key travels in the event.
+        where = {"file": {**keys, "url": uploaded.content_uri}} if keys else {"url": uploaded.content_uri}
+        return await self._send_event(room_id, {
             "msgtype": "m.file",
             "body": attachment.filename,
             "filename": attachment.filename,
-            "url": uploaded.content_uri,
+            **where,
             "info": {"mimetype": attachment.mime_type, "size": len(attachment.data)},
         }, txn)  # fmt: skip
 

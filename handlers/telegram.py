@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import html
 import logging
 import re
 import secrets
@@ -46,6 +45,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError
 from bot.logs import SecretMask
+from bot.markup import spans_within, to_html
 from bot.messages import Button, Incoming, Reply
 from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
 
@@ -60,6 +60,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
 CONCURRENT_UPDATES = 32
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # UTF-16 code units of the visible text
 BOOTSTRAP_RETRIES = 5  # setWebhook right after a successful getMe
 OFFSET_KEY = "telegram.offset"
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
@@ -283,11 +284,12 @@ def incoming_message(message: Message, me: User) -> Incoming:
     sender = message.from_user
     text = message.text or message.caption or ""
     command, args, for_me = _command(text, me)
-    entities = {**message.parse_entities(), **message.parse_caption_entities()}
+    entities = [*message.entities, *message.caption_entities]
     mentioned = any(
-        (entity.type == MessageEntity.MENTION and value.lower() == f"@{me.username}".lower())
+        (entity.type == MessageEntity.MENTION
+         and _entity_text(text, entity).lower() == f"@{me.username}".lower())
         or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == me.id)
-        for entity, value in entities.items()
+        for entity in entities
     )
     replied = message.reply_to_message
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == me.id
@@ -341,6 +343,14 @@ def _command(text: str, me: User) -> tuple[str | None, str, bool]:
     return name.lower(), args.strip(), True
 
 
+def _entity_text(text: str, entity: MessageEntity) -> str:
+    """The text an entity covers (offsets in UTF-16 units), even around a lone surrogate,
+    which a custom client can send and PTB's own `parse_entity` cannot encode."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    part = units[entity.offset * 2:(entity.offset + entity.length) * 2]
+    return part.decode("utf-16-le", "replace")
+
+
 def _strip_mention(text: str, username: str) -> str:
     """'@Bot, where is it?' -> 'where is it?'; '/venue@Bot x' -> '/venue x'."""
     text = re.sub(rf"@{re.escape(username)}\b", "", text, flags=re.IGNORECASE)
@@ -351,87 +361,134 @@ def _strip_mention(text: str, username: str) -> str:
 
 
 async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> str | None:
-    """Send text (HTML, in 4096-character parts, the keyboard on the last), venue, file."""
-    body, mode = (reply.html, ParseMode.HTML) if reply.html else (reply.text, None)
-    parts = split_text(body) if body else []
+    """Send text (in parts of at most 4,096 characters, the keyboard on the last), venue, file.
+
+    Each of those is one step; after `reply.parts_sent` steps went out before, only the rest
+    is sent. A failure raises the delivery error with `parts_sent` saying how many steps have
+    gone out, so a retry never repeats one. Returns the id of the first message sent now.
+    """
     markup = keyboard(reply.buttons)
+    texts = _text_parts(reply)
+    steps: list[Callable[[], Awaitable[Message | str | None]]] = []
+    if reply.edit_of and len(texts) == 1:
+        plain, rendered = texts[0]
+        steps.append(lambda: _edit_or_send(bot, chat_id, reply, plain, rendered, markup))
+    else:
+        for number, (plain, rendered) in enumerate(texts, start=1):
+            keys = markup if number == len(texts) else None
+            steps.append(lambda p=plain, r=rendered, k=keys: _send_text(bot, chat_id, p, r, k))
+    venue = reply.venue
+    if venue and venue.latitude is not None and venue.longitude is not None:
+        lat, lon = venue.latitude, venue.longitude
+        steps.append(lambda: bot.send_venue(chat_id, lat, lon, venue.title, venue.address))
+    if reply.attachment:
+        file = reply.attachment
+        steps.append(lambda: bot.send_document(chat_id, file.data, filename=file.filename))
     first: str | None = None
-    with delivery_errors():
-        if reply.edit_of and len(parts) == 1:
-            first = await _edit(bot, chat_id, reply, parts[0], mode, markup)
-            parts = [] if first else parts
-        for number, part in enumerate(parts, start=1):
-            last = number == len(parts)
-            sent = await _send_text(bot, chat_id, part, mode, markup if last else None)
-            first = first or str(sent.message_id)
-        if reply.venue and reply.venue.latitude is not None and reply.venue.longitude is not None:
-            venue = reply.venue
-            sent = await bot.send_venue(
-                chat_id, venue.latitude, venue.longitude, venue.title, venue.address
-            )
-            first = first or str(sent.message_id)
-        if reply.attachment:
-            file = reply.attachment
-            sent = await bot.send_document(chat_id, file.data, filename=file.filename)
-            first = first or str(sent.message_id)
+    done = reply.parts_sent
+    try:
+        with delivery_errors():
+            for step in steps[done:]:
+                sent = await step()
+                done += 1
+                if first is None and sent is not None:
+                    first = sent if isinstance(sent, str) else str(sent.message_id)
+    except DeliveryError as exc:
+        exc.parts_sent = done
+        raise
     return first
 
 
+def _text_parts(reply: Reply) -> list[tuple[str, str | None]]:
+    """The reply's text as (plain, HTML or None) parts, each within Telegram's limit."""
+    if not reply.text.strip():
+        return []
+    if reply.html is not None and utf16_len(reply.text) <= TEXT_LIMIT:
+        return [(reply.text, reply.html)]  # one message: the HTML exactly as the core made it
+    parts: list[tuple[str, str | None]] = []
+    start = 0
+    for part in split_text(reply.text, TEXT_LIMIT):
+        shown = part.rstrip()  # the separator a part ends with: Telegram would drop it
+        if shown:
+            spans = spans_within(reply.user_spans, start, start + len(shown))
+            parts.append((shown, to_html(shown, spans) if reply.html is not None else None))
+        start += len(part)
+    return parts
+
+
 async def _send_text(
-    bot: Bot, chat_id: str, text: str, mode: ParseMode | None, markup: InlineKeyboardMarkup | None
+    bot: Bot, chat_id: str, plain: str, rendered: str | None, markup: InlineKeyboardMarkup | None
 ) -> Message:
+    mode = ParseMode.HTML if rendered is not None else None
     try:
-        return await bot.send_message(chat_id, text, parse_mode=mode, reply_markup=markup)
+        return await bot.send_message(chat_id, rendered or plain, parse_mode=mode, reply_markup=markup)
     except BadRequest as exc:
         if mode is None or "can't parse entities" not in exc.message.lower():
             raise
         # Never expected (the core escapes its HTML), but a plain answer beats none.
         log.warning("telegram: HTML rejected (%s); sending plain text", exc.message)
-        plain = html.unescape(re.sub(r"<[^>]*>", "", text))
         return await bot.send_message(chat_id, plain, parse_mode=None, reply_markup=markup)
 
 
-async def _edit(
+async def _edit_or_send(
     bot: Bot,
     chat_id: str,
     reply: Reply,
-    text: str,
-    mode: ParseMode | None,
+    plain: str,
+    rendered: str | None,
     markup: InlineKeyboardMarkup | None,
-) -> str | None:
-    """Edit the message `reply.edit_of`; None when it cannot be edited (send anew)."""
+) -> Message | str:
+    """Edit the message `reply.edit_of`; send a new one when it cannot be edited."""
     try:
         await bot.edit_message_text(
-            text, chat_id=chat_id, message_id=int(reply.edit_of or 0),
-            parse_mode=mode, reply_markup=markup,
+            rendered or plain, chat_id=chat_id, message_id=int(reply.edit_of or 0),
+            parse_mode=ParseMode.HTML if rendered is not None else None, reply_markup=markup,
         )
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
-            return None
-    return reply.edit_of
+            return await _send_text(bot, chat_id, plain, rendered, markup)
+    return reply.edit_of or ""
 
 
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut text into parts of at most `limit` characters, at line breaks where possible."""
+def utf16_len(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units (a character beyond U+FFFF is two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut plain text into parts of at most `limit` UTF-16 units that join back to `text`.
+
+    A part ends after a blank line, else after a line break, else after a space, in the
+    last half of what fits; a word longer than a whole part is cut where it must be. The
+    separator stays at the end of its part (Telegram drops it when it shows the message).
+    """
     parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # one very long line: cut at a space, else hard
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            candidate = line
-        current = candidate
-    if current.strip():
-        parts.append(current)
-    return [part.strip("\n") for part in parts if part.strip()]
+    rest = text
+    while utf16_len(rest) > limit:
+        fits = _fitting(rest, limit)
+        cut = 0
+        for separator in ("\n\n", "\n", " "):
+            found = rest.rfind(separator, fits // 2, fits)
+            if found >= 0:
+                cut = found + len(separator)
+                break
+        if not cut:
+            cut = fits
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of `text` take at most `limit` UTF-16 units (at least one)."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return max(1, index)
+    return len(text)
 
 
 def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:

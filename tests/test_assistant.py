@@ -149,3 +149,18 @@ async def test_command_menu_in_both_languages(assistant: Assistant) -> None:
     en = dict(assistant.command_menu("en"))
     assert set(pl) == set(en) and "venue" in pl
     assert pl["venue"] != en["venue"]
+
+
+async def test_lone_surrogates_in_a_question_or_a_name_still_get_the_answer(
+    assistant: Assistant,
+) -> None:
+    # A custom client can send what no encoder accepts; stored, logged or sent it raised.
+    [answer] = await assistant.handle(private("gdzie jest forum \ud800 czy \udfff"))
+    assert "Kielce" in answer.text
+    [unknown] = await assistant.handle(private("przepis na pierogi \udc80"))  # stored unanswered
+    assert "nie mam tej informacji" in unknown.text.lower()
+    [greeting] = await assistant.handle(command("start", sender_name="Ania\ud83d Nowak"))
+    assert greeting.text.startswith("Dzień dobry, Ania\ufffd!")
+    for reply in (answer, unknown, greeting):
+        reply.text.encode("utf-8")
+        (reply.html or "").encode("utf-8")

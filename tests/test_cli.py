@@ -136,3 +136,22 @@ def test_shell_broadcast_is_queued_for_the_running_bot(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "--to" in refused.stderr
     unconfirmed = run_cli("broadcast", "--text-pl", "x", env=env)
     assert unconfirmed.returncode == 1 and "--yes" in unconfirmed.stderr
+
+
+@pytest.mark.parametrize("utf8_mode", ["0", "1"])
+def test_ask_answers_every_line_of_invalid_utf8_in_a_strict_locale(utf8_mode: str) -> None:
+    lines = [b"gdzie jest forum", b"\xff\xfe kiedy \xc3\x28", b"zwyk\xc5\x82e\r", b"", b"\xed\xa0\x80"]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "MATRIX_", "LC_", "LANG", "PYTHONIOENCODING"))}
+    env.update({"LC_ALL": "C", "PYTHONUTF8": utf8_mode})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"], input=b"\n".join(lines) + b"\n",
+        capture_output=True, cwd=ROOT, env=env, timeout=60,
+    )
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    answers = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert len(answers) == len(lines)
+    assert [a["question"] for a in answers] == [
+        "gdzie jest forum", "\ufffd\ufffd kiedy \ufffd(", "zwykłe", "", "\ufffd\ufffd\ufffd"
+    ]
+    assert answers[0]["entry"] == "venue" and answers[1]["entry"] == "date"

@@ -357,3 +357,53 @@ def test_a_rehearsal_refuses_the_real_database(tmp_path: Path, capsys, monkeypat
     assert main(["run", "--now", "2026-09-09T12:00+02:00"]) == 2
     assert "--db" in capsys.readouterr().err
     assert not (tmp_path / "irlf-bot.db").exists()
+
+
+async def test_a_retry_sends_only_the_parts_that_did_not_go_out(
+    services: Services, clock: ManualClock
+) -> None:
+    class TwoParts(RecordingTransport):
+        """Every reply is two platform messages; the second fails once."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.started_at: list[int] = []
+
+        async def send(self, chat_id: str, reply):  # type: ignore[no-untyped-def]
+            self.started_at.append(reply.parts_sent)
+            if len(self.started_at) == 1:
+                error = DeliveryError("Bad Gateway on part 2")
+                error.parts_sent = 1
+                raise error
+            return await super().send(chat_id, reply)
+
+    tg = TwoParts()
+    services.board.attach(tg)
+    await services.board.dispatch(from_user("3", "gdzie jest forum", update_key="9"))
+    await services.outbox.drain(timeout=5)
+    clock.advance(timedelta(seconds=5))
+    await services.outbox.drain(timeout=5)
+    assert tg.started_at == [0, 1]
+
+
+async def test_a_message_the_platform_always_refuses_does_not_stall_the_rest(
+    config: Config, clock: ManualClock
+) -> None:
+    config = admin_config(config)
+    config.broadcast.max_attempts = 1
+    chats = [str(500 + n) for n in range(20)]
+    async with open_services(config, clock) as services:
+        tg = RecordingTransport(delay=0.01)
+        services.board.attach(tg)
+        await subscribe(services, *chats)
+        tg.failures["505"] = [TransportDown("500 Internal Server Error")]
+        broadcast = await confirm_broadcast(services, "Dla wszystkich")
+        async with working(services):
+            await until(lambda: len([c for c, r in tg.sent if r.text == "Dla wszystkich"]) >= 20, 20)
+            for _ in range(200):
+                clock.advance(timedelta(minutes=5))
+                if (await services.outbox.progress(broadcast)).pending == 0:
+                    break
+                await asyncio.sleep(0.2)
+        progress = await services.outbox.progress(broadcast)
+    assert progress.pending == 0 and progress.failed == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -66,13 +67,13 @@ def text_event(body: str, sender: str = ALICE, **content: Any) -> Event:
     return event
 
 
-def incoming(room: MatrixRoom, body: str, **content: Any):
-    return to_incoming(room, text_event(body, **content), me_in(room))
+def incoming(room: MatrixRoom, body: str, *, direct: bool = False, **content: Any):
+    return to_incoming(room, text_event(body, **content), me_in(room), direct=direct)
 
 
 class TestDirectChat:
     def test_every_message_is_addressed_and_private(self) -> None:
-        msg = incoming(direct_room(), "gdzie jest forum")
+        msg = incoming(direct_room(), "gdzie jest forum", direct=True)
         assert msg.transport == "matrix"
         assert msg.chat_id == "!room:localhost"
         assert msg.sender_id == ALICE
@@ -83,7 +84,7 @@ class TestDirectChat:
         assert msg.command is None
 
     def test_command_is_split_into_name_and_args(self) -> None:
-        msg = incoming(direct_room(), "!lang en")
+        msg = incoming(direct_room(), "!lang en", direct=True)
         assert (msg.command, msg.args) == ("lang", "en")
 
     def test_image_is_not_text(self) -> None:
@@ -92,7 +93,7 @@ class TestDirectChat:
             "type": "m.room.message",
             "content": {"msgtype": "m.image", "body": "cat.png", "url": "mxc://localhost/cat"},
         })  # fmt: skip
-        msg = to_incoming(direct_room(), event, me_in(direct_room()))
+        msg = to_incoming(direct_room(), event, me_in(direct_room()), direct=True)
         assert not msg.is_text and msg.addressed and msg.command is None
 
 
@@ -126,7 +127,7 @@ class TestGroupRoom:
     def test_name_inside_another_word_is_not_a_mention(self) -> None:
         room = group_room()
         me = BotIdentity(BOT, ("bot",))
-        msg = to_incoming(room, text_event("the robots are here"), me)
+        msg = to_incoming(room, text_event("the robots are here"), me, direct=False)
         assert not msg.addressed
 
     def test_command_is_addressed(self) -> None:
@@ -146,14 +147,15 @@ class TestGroupRoom:
 
     def test_replied_to_bot_is_addressed(self) -> None:
         room = group_room()
-        msg = to_incoming(room, text_event("and when?"), me_in(room), replied_to_bot=True)
+        msg = to_incoming(room, text_event("and when?"), me_in(room), direct=False, replied_to_bot=True)
         assert msg.addressed
 
     def test_moderator_flag_follows_power_level(self) -> None:
         room = group_room()
         room.power_levels.users[ALICE] = 100
-        assert to_incoming(room, text_event("hi"), me_in(room)).is_room_moderator
-        assert not to_incoming(room, text_event("hi", sender=BOB), me_in(room)).is_room_moderator
+        me = me_in(room)
+        assert to_incoming(room, text_event("hi"), me, direct=False).is_room_moderator
+        assert not to_incoming(room, text_event("hi", sender=BOB), me, direct=False).is_room_moderator
 
 
 @pytest.mark.parametrize(
@@ -264,8 +266,10 @@ class FakeClient:
         self.transaction_ids: list[str | None] = []
 
     async def room_send(
-        self, room_id: str, event_type: str, content: dict[str, Any], tx_id: str | None = None
+        self, room_id: str, event_type: str, content: dict[str, Any], tx_id: str | None = None,
+        **options: Any,
     ) -> Any:
+        assert options == {"ignore_unverified_devices": True}  # else nio refuses unverified devices
         self.sent.append((room_id, content))
         self.transaction_ids.append(tx_id)
         return self.responses.pop(0)
@@ -315,6 +319,23 @@ class TestSend:
         with pytest.raises(RetryLater) as raised:
             await transport.send("!room:localhost", Reply(text="x"))
         assert raised.value.retry_after == 1.2
+
+    async def test_a_failed_pin_is_retried_without_resending_the_notice(self) -> None:
+        client = FakeClient(
+            RoomSendResponse("$notice", "!room:localhost"),
+            RoomSendError("slow", "M_LIMIT_EXCEEDED", 1000),
+            RoomSendResponse("$pin", "!room:localhost"),
+        )
+        transport = transport_with(client)
+        reply = Reply(text="Targi Kielce", venue=Venue("Targi Kielce", "Zakładowa 1", 50.9, 20.6))
+        with pytest.raises(RetryLater) as raised:
+            await transport.send("!room:localhost", reply)
+        assert raised.value.parts_sent == 1
+        retry = dataclasses.replace(reply, parts_sent=raised.value.parts_sent)
+        assert await transport.send("!room:localhost", retry) == "$pin"
+        assert [content["msgtype"] for _, content in client.sent] == [
+            "m.notice", "m.location", "m.location"
+        ]
 
     def test_nio_gives_up_on_429_after_max_retries(self) -> None:
         config = Config(

@@ -304,3 +304,14 @@ async def test_rejected_token_stops_the_start_without_quoting_the_token() -> Non
     with pytest.raises(ConfigError) as raised:
         await _retrying("connect", initialize)
     assert "secret-token" not in str(raised.value) and raised.value.__suppress_context__
+
+
+def test_lone_surrogate_in_a_command_or_a_name_is_replaced_not_fatal() -> None:
+    text = "/faq \ud800 @IrlfBot"
+    entities = [{"type": "bot_command", "offset": 0, "length": 4}, *mention(text, "@IrlfBot")]
+    group = incoming_message(message(text, GROUP, entities=entities), ME)
+    assert group.addressed  # the mention after the surrogate is found
+    sender = {**ANIA, "first_name": "Ania\udfff"}
+    msg = incoming_message(message(text, entities=entities, **{"from": sender}), ME)
+    assert (msg.command, msg.text) == ("faq", "/faq \ufffd")
+    assert msg.sender_name == "Ania\ufffd Nowak"

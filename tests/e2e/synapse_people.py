@@ -2,13 +2,19 @@
 
 A `Person` keeps its own sync position, so `wait_for` sees only what arrived after the
 person last looked, and it long-polls (no sleeps): an answer is seen as soon as it lands.
+An encrypting person (`encrypting_person`) has a key store and does what an encrypting
+client does after every sync (upload, query and claim keys, send to-device messages);
+nio hands it the decrypted events.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from nio import (
@@ -22,6 +28,7 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
 )
+from nio.store import SqliteStore
 
 from tests.e2e.synapse_server import Account, SynapseServer
 
@@ -35,16 +42,25 @@ ENCRYPTION_STATE = {
 class Person:
     """One Matrix user driven by a test."""
 
-    def __init__(self, server: SynapseServer, account: Account) -> None:
+    def __init__(self, server: SynapseServer, account: Account, store: Path | None = None) -> None:
         self.account = account
         self.user_id = account.user_id
+        self.encrypting = store is not None
+        if store is not None:
+            store.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
             server.url,
             account.user_id,
             device_id=account.device_id,
-            config=AsyncClientConfig(max_timeouts=3, encryption_enabled=False),
+            store_path=str(store or ""),
+            config=AsyncClientConfig(
+                max_timeouts=3, encryption_enabled=self.encrypting, store=SqliteStore
+            ),
         )
-        self.client.access_token = account.access_token
+        if self.encrypting:
+            self.client.restore_login(account.user_id, account.device_id, account.access_token)
+        else:
+            self.client.access_token = account.access_token
         self.seen: list[tuple[str, Event]] = []  # (room id, event) not yet taken by wait_for
 
     async def close(self) -> None:
@@ -79,9 +95,20 @@ class Person:
         return await self.send(room_id, {"msgtype": "m.text", "body": text, **extra})
 
     async def send(self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message") -> str:
-        response = await self.client.room_send(room_id, event_type, content)
+        if self.encrypting and room_id not in self.client.rooms:
+            await self._sync(0)  # nio encrypts only for rooms it has synced
+        response = await self.client.room_send(room_id, event_type, content, ignore_unverified_devices=True)
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
+
+    async def mark_direct(self, other: str, room_id: str) -> None:
+        """Add `room_id` to this person's `m.direct` as the chat with `other` (as clients do)."""
+        path = f"/_matrix/client/v3/user/{quote(self.user_id)}/account_data/m.direct"
+        response = await self.client.send(
+            "PUT", path, json.dumps({other: [room_id]}),
+            headers={"Authorization": f"Bearer {self.account.access_token}"},
+        )  # fmt: skip
+        assert response.status == 200, await response.text()
 
     # listening
 
@@ -123,6 +150,10 @@ class Person:
         assert isinstance(event, RoomMessageNotice)
         return event
 
+    async def ask(self, room_id: str, text: str, bot: str, within: float = 10.0) -> RoomMessageNotice:
+        """Say `text` and wait for `bot`'s notice replying to it."""
+        return await self.wait_for_notice(room_id, bot, await self.say(room_id, text), within)
+
     async def wait_for_membership(
         self, room_id: str, user_id: str, membership: str, within: float = 10.0
     ) -> RoomMemberEvent:
@@ -140,10 +171,24 @@ class Person:
     async def _sync(self, timeout_ms: int) -> None:
         response = await self.client.sync(timeout=timeout_ms)
         assert isinstance(response, SyncResponse), response
+        if self.encrypting:
+            await self.keep_keys()
         for room_id, info in response.rooms.join.items():
             self.seen += [(room_id, event) for event in info.timeline.events]
         for room_id, left in response.rooms.leave.items():
             self.seen += [(room_id, event) for event in left.timeline.events]
+
+
+    async def keep_keys(self) -> None:
+        """What an encrypting client does after each sync."""
+        client = self.client
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+        await client.send_to_device_messages()
 
 
 def notice_from(sender: str, in_reply_to: str | None = None) -> Callable[[Event], bool]:
@@ -177,6 +222,8 @@ async def room_joined_beforehand(
     bot_as_person = Person(synapse, bot)
     try:
         await bot_as_person.join(room_id)
+        if direct:
+            await bot_as_person.mark_direct(owner.user_id, room_id)
     finally:
         await bot_as_person.close()
     return room_id
@@ -193,6 +240,13 @@ async def alice(synapse: SynapseServer) -> AsyncIterator[Person]:
     person = Person(synapse, synapse.register("alice"))
     yield person
     await person.close()
+
+
+async def encrypting_person(synapse: SynapseServer, store: Path, prefix: str) -> Person:
+    """A new user whose client encrypts, its device keys already on the server."""
+    person = Person(synapse, synapse.register(prefix), store=store)
+    await person.catch_up()
+    return person
 
 
 @pytest.fixture

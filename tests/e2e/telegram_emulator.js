@@ -1,5 +1,5 @@
 // Launcher for telegram-test-api 4.2.1 (the npm package has none), with a small route shim
-// in front of it that closes the gaps python-telegram-bot 22 trips over (DESIGN.md, "Real
+// in front of it that closes the gaps python-telegram-bot 22 trips over (docs/DESIGN.md, "Real
 // peers in tests"). Started by tests/e2e/telegram_emulator.py:
 //
 //   node telegram_emulator.js NODE_MODULES_DIR [--port PORT] [--journal FILE]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import secrets
 import select
 import shutil
@@ -150,7 +151,12 @@ class TelegramSession:
         return TelegramUser(self, next(_user_ids), language, chat_id, chat_type, first_name)
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = await self.http.post(f"{self.emulator.url}{path}", json=body)
+        # JSON with \u escapes, as a custom client may send a lone surrogate (httpx's own
+        # encoder writes UTF-8, which cannot hold one).
+        response = await self.http.post(
+            f"{self.emulator.url}{path}", content=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
         response.raise_for_status()
         return response.json()
 

@@ -15,10 +15,12 @@ import pytest
 from nio import DownloadResponse, RoomMessageFile
 
 from bot.config import Config, LimitSettings, MatrixSettings
+from bot.messages import ChatRef
 from bot.service import background_work, open_services
 from handlers.matrix import MatrixTransport
 from tests.e2e.synapse_people import Person, direct_chat, notice_from, room_joined_beforehand
 from tests.e2e.synapse_server import Account, SynapseServer
+from tests.telegram_html import links
 
 QUIET = 1.0  # seconds to listen for an answer that must not come
 
@@ -28,6 +30,7 @@ async def running_bot(
     synapse: SynapseServer, account: Account, database: Path, **settings: Any
 ) -> AsyncIterator[MatrixTransport]:
     """The real core and the Matrix adapter, logged in as `account`, until the block ends."""
+    undecryptable_wait = settings.pop("undecryptable_wait", 1.0)
     login = (
         {"password": account.password}
         if settings.pop("by_password", False)
@@ -39,7 +42,7 @@ async def running_bot(
         limits=LimitSettings(flood_messages=1000),
     )
     async with open_services(config) as services, background_work(services):
-        bot = MatrixTransport(services, max_backoff=1.0)
+        bot = MatrixTransport(services, max_backoff=1.0, undecryptable_wait=undecryptable_wait)
         await bot.start()
         try:
             await asyncio.wait_for(bot.ready.wait(), timeout=20)
@@ -71,17 +74,6 @@ async def group_room(alice: Person, bob: Person, bot: Account) -> str:
 async def start_later(synapse: SynapseServer, delay: float) -> None:
     await asyncio.sleep(delay)
     await asyncio.to_thread(synapse.start)
-
-
-def fake_encrypted_message() -> dict[str, str]:
-    """What an encrypting client sends; the bot cannot (and need not) decrypt it."""
-    return {
-        "algorithm": "m.megolm.v1.aes-sha2",
-        "ciphertext": "AwgAEnB...",
-        "sender_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        "session_id": "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
-        "device_id": "ALICEDEVICE",
-    }
 
 
 async def test_invite_from_own_homeserver_is_joined(
@@ -120,8 +112,7 @@ async def test_calendar_command_uploads_an_ics_file(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await direct_chat(alice, bot_account)
-        question = await alice.say(room_id, "!calendar")
-        await alice.wait_for_notice(room_id, bot_id, question)
+        await alice.ask(room_id, "!calendar", bot_id)
         sent = await alice.wait_for(room_id, lambda e: isinstance(e, RoomMessageFile) and e.sender == bot_id)
     assert isinstance(sent, RoomMessageFile)
     assert sent.body.endswith(".ics")
@@ -162,8 +153,7 @@ async def test_restart_answers_missed_message_once_and_replays_nothing(
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
         room_id = await direct_chat(alice, bot_account)
-        answered = await alice.say(room_id, "gdzie jest forum")
-        await alice.wait_for_notice(room_id, bot_id, answered)
+        await alice.ask(room_id, "gdzie jest forum", bot_id)
 
     missed = await alice.say(room_id, "when is the forum?")
     new_room = await alice.create_room([bot_id], direct=True)  # invited while it is down
@@ -244,19 +234,38 @@ async def test_room_history_before_the_invite_is_not_answered(
         assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
 
 
-async def test_encrypted_room_gets_one_plain_notice(
+async def test_room_of_two_is_not_a_direct_chat_unless_marked_so(
     synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
 ) -> None:
     bot_id = bot_account.user_id
     async with running_bot(synapse, bot_account, database):
-        room_id = await alice.create_room([bot_id], direct=True, encrypted=True)
-        notice = await alice.wait_for_notice(room_id, bot_id)
-        assert "encrypted" in notice.body
-        await alice.send(room_id, fake_encrypted_message(), "m.room.encrypted")
+        room_id = await alice.create_room([bot_id], name="Management")  # two people, no is_direct
+        await alice.wait_for_membership(room_id, bot_id, "join")
+        await alice.say(room_id, "gdzie jest forum")
         assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
-    async with running_bot(synapse, bot_account, database):
-        await alice.send(room_id, fake_encrypted_message(), "m.room.encrypted")
+        await alice.ask(room_id, "IRLF Assistant: gdzie jest forum?", bot_id)
+
+
+async def test_a_direct_chat_removed_from_m_direct_becomes_a_room(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database) as bot:
+        room_id = await direct_chat(alice, bot_account)
+        await alice.ask(room_id, "gdzie jest forum", bot_id)
+        chat = ChatRef("matrix", room_id)
+        assert (await bot.services.storage.get_user(chat)).is_private
+
+        bot_elsewhere = Person(synapse, bot_account)  # the bot's account in another client
+        try:
+            await bot_elsewhere.mark_direct(alice.user_id, "!another:localhost")
+        finally:
+            await bot_elsewhere.close()
+        await alice.say(room_id, "gdzie jest forum")
         assert await alice.collect(room_id, notice_from(bot_id), within=QUIET) == []
+        assert not (await bot.services.storage.get_user(chat)).is_private
+        recipients = await bot.services.outbox.recipients(["matrix"], [])
+        assert room_id not in [r.chat_id for r in recipients]  # broadcasts go to direct chats only
 
 
 async def test_rate_limited_replies_wait_and_arrive(
@@ -285,6 +294,7 @@ async def test_irlf_bot_run_serves_matrix_from_the_environment(
         "MATRIX_HOMESERVER": synapse.url,
         "MATRIX_USER_ID": bot_account.user_id,
         "MATRIX_ACCESS_TOKEN": bot_account.access_token,
+        "MATRIX_PICKLE_KEY": "pickle-key-that-must-not-be-logged",
         "IRLF_DB": str(tmp_path / "bot.db"),
     }
     bot = start_irlf_bot(tmp_path, env)
@@ -299,6 +309,10 @@ async def test_irlf_bot_run_serves_matrix_from_the_environment(
     output_text = (tmp_path / "output.log").read_text(encoding="utf-8")
     assert "logged in as" in output_text  # DEBUG logging was on...
     assert bot_account.access_token not in output_text  # ...with the token masked
+    assert "pickle-key-that-must-not-be-logged" not in output_text
+    store = tmp_path / "bot-matrix-store"  # beside the database
+    assert store.stat().st_mode & 0o777 == 0o700
+    assert (store / "identity.json").stat().st_mode & 0o777 == 0o600
 
 
 def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -309,3 +323,45 @@ def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]
             cwd=folder, env={**os.environ, **env},
             stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+async def test_links_a_user_typed_are_never_posted_back(
+    synapse: SynapseServer, bot_account: Account, database: Path, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    eve = Person(synapse, synapse.register("eve", displayname="a@evil.example"))
+    desk = await room_joined_beforehand(synapse, bob, bot_account, name="Press desk")
+    try:
+        async with running_bot(synapse, bot_account, database, media_desk_room=desk):
+            room_id = await direct_chat(eve, bot_account)
+            start = await eve.say(room_id, "!start")
+            greeting = await eve.wait_for_notice(room_id, bot_id, start)
+            await eve.say(room_id, "Jestem dziennikarzem, akredytacja? http://evil.example/login")
+            ticket = await bob.wait_for_notice(desk, bot_id)
+    finally:
+        await eve.close()
+    assert "a@evil.example" in greeting.body
+    assert "http://evil.example/login" in ticket.body and "a@evil.example" in ticket.body
+    for notice in (greeting, ticket):
+        assert "evil" not in "".join(links(notice.formatted_body or "")), notice.formatted_body
+
+
+def test_wrong_password_is_one_line_and_exit_2(
+    synapse: SynapseServer, bot_account: Account, tmp_path: Path
+) -> None:
+    env = {
+        "MATRIX_HOMESERVER": synapse.url,
+        "MATRIX_USER_ID": bot_account.user_id,
+        "MATRIX_PASSWORD": "not-the-password",
+        "IRLF_DB": str(tmp_path / "bot.db"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env={**os.environ, **env},
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith(f"irlf-bot: configuration error: Matrix login as {bot_account.user_id}")
+    assert "403" in lines[-1] or "M_FORBIDDEN" in lines[-1]
+    assert "Unclosed" not in result.stderr and "Traceback" not in result.stderr
+    assert "not-the-password" not in result.stderr

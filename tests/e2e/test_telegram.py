@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from bot.service import Services, background_work, open_services
 from bot.transport import RecipientGone
 from handlers.telegram import TelegramTransport
 from tests.e2e.telegram_emulator import BOT_USERNAME, TelegramSession
+from tests.telegram_html import links, utf16_units, visible_text
 
 QUIET = 0.5  # seconds to wait for a reply that must not come
 
@@ -216,15 +218,54 @@ async def test_venue_pin_and_file_follow_the_text(
     assert document["document"]["content"].startswith("BEGIN:VCALENDAR")
 
 
-async def test_long_reply_is_split_into_messages(telegram: TelegramSession, bot: Any) -> None:
-    _, transport = bot
-    user = telegram.user()
-    text = "\n".join(f"{n:04d} " + "x" * 95 for n in range(60))  # 6000 characters
-    await transport.send(str(user.chat_id), Reply(text, html=text))
-    parts = await user.replies(2, quiet=QUIET)
+async def test_long_answer_arrives_in_parts_telegram_accepts(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    admin = telegram.user(language="en")
+    config = make_config(telegram, tmp_path / "bot.db", admins=[admin.id])
+    # An announcement as long as Telegram lets a person type, full of what a cut can break:
+    # entities, links, e-mail addresses, characters of two UTF-16 units.
+    line = "Hall A & B <entry> https://www.irif.eu/programme — d.czerw@iccsm.network 😀 "
+    announcement = (line * 53).strip()
+    assert 3900 < utf16_units(announcement) <= 4096
+    async with running(config):
+        await admin.send(f"/broadcast {announcement}")
+        parts = await admin.replies(2, quiet=QUIET)
     assert len(parts) == 2
-    assert all(len(p.text) <= 4096 for p in parts)
-    assert "\n".join(p.text for p in parts) == text
+    shown = [visible_text(part.text) for part in parts]  # AssertionError if not valid HTML
+    assert all(part.parse_mode == "HTML" for part in parts)
+    assert all(utf16_units(text) <= 4096 for text in shown)
+    assert sum(utf16_units(text) for text in shown) > 4096
+    assert re.sub(r"\s", "", announcement) in re.sub(r"\s", "", "".join(shown))
+    assert sum(len(links(part.text)) for part in parts) == 2 * 53  # no link lost at the cut
+    assert [bool(part.buttons) for part in parts] == [False, True]  # confirm under the last
+
+
+async def test_links_a_user_typed_are_never_posted_back(
+    telegram: TelegramSession, bot: Any
+) -> None:
+    user = telegram.user(language="en", first_name="a@evil.example")
+    await user.send("/start")
+    greeting = await user.reply()
+    assert greeting.text.startswith("Hello, a@evil.example!")
+    await user.send("/http://evil.example/login")
+    unknown = await user.reply()
+    assert "http://evil.example/login" in unknown.text
+    for reply in (greeting, unknown):
+        assert reply.parse_mode == "HTML"
+        assert not any("evil" in label for label in links(reply.text)), reply.text
+
+
+async def test_lone_surrogates_from_a_custom_client_still_get_answers(
+    telegram: TelegramSession, bot: Any
+) -> None:
+    user = telegram.user(language="pl", first_name="Ania\ud800")
+    await user.send("/start")
+    assert (await user.reply()).text.startswith("Dzień dobry, Ania\ufffd!")
+    await user.send("gdzie jest forum \udfff")
+    assert "Kielce" in (await user.reply()).text
+    await user.send("/faq \ud83d")
+    assert (await user.reply()).buttons
 
 
 async def test_blocked_user_is_reported_gone(telegram: TelegramSession, bot: Any) -> None:
@@ -299,8 +340,40 @@ async def test_irlf_bot_run_serves_telegram_from_the_environment(
         bot.terminate()
         bot.wait(timeout=10)
     output = (tmp_path / "output.log").read_text(encoding="utf-8")
-    assert "/bot***" in output  # DEBUG logging was on, with the token masked
-    assert telegram.token not in output
+    assert " DEBUG bot.assistant: question" in output  # DEBUG logging was on...
+    assert telegram.token not in output  # ...and the token is in no line
+
+
+async def test_debug_log_holds_no_names_nor_texts_unless_asked(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "IRLF_DB": str(tmp_path / "bot.db"),
+    }
+    logs = []
+    for log_content in ("false", "true"):
+        (tmp_path / "config.toml").write_text(
+            f'log_level = "DEBUG"\nlog_content = {log_content}\n', encoding="utf-8"
+        )
+        bot = start_irlf_bot(tmp_path, env)
+        try:
+            user = telegram.user(language="pl", first_name="Zbyszkowojciech")
+            await user.send("/start")
+            assert "Zbyszkowojciech" in (await user.reply(within=30)).text
+            await user.send("gdzie jest forum Xyzzyplugh")
+            await user.reply()
+        finally:
+            bot.terminate()
+            bot.wait(timeout=10)
+        logs.append((tmp_path / "output.log").read_text(encoding="utf-8"))
+    hidden, shown = logs
+    assert "question <27 characters>" in hidden  # DEBUG was on
+    assert "Zbyszkowojciech" not in hidden and "Xyzzyplugh" not in hidden
+    assert "question 'gdzie jest forum Xyzzyplugh'" in shown
+    for log in logs:  # raw updates and SQL parameters: never
+        assert "getUpdates` finished" not in log and "aiosqlite" not in log
 
 
 def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
