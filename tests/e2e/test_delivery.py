@@ -92,11 +92,9 @@ class Guest:
 
 @pytest.fixture
 async def crowd(synapse: SynapseServer, bot_account: Account) -> AsyncIterator[list[Guest]]:
-    """30 people, each in a direct chat (two members) the bot joined beforehand."""
+    """30 people, each in a direct chat the bot joined beforehand."""
     people = [Person(synapse, synapse.register("guest")) for _ in range(30)]
-    rooms = await asyncio.gather(
-        *(room_joined_beforehand(synapse, p, bot_account, direct=True) for p in people)
-    )
+    rooms = [await room_joined_beforehand(synapse, p, bot_account, direct=True) for p in people]
     yield [Guest(person, room) for person, room in zip(people, rooms, strict=True)]
     for person in people:
         await person.close()
