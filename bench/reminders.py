@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clock import ManualClock, stamp  # noqa: E402
+from bot.clock import ManualClock  # noqa: E402
 from bot.config import Config  # noqa: E402
+from bot.messages import ChatRef  # noqa: E402
 from bot.service import open_services  # noqa: E402
 
 START = datetime(2026, 9, 10, 14, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
@@ -31,15 +32,12 @@ async def run(subscribers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clock = ManualClock(START - timedelta(days=10))
         async with open_services(Config(database=Path(tmp) / "bench.db"), clock) as services:
-            db = services.storage.db
-            since = stamp(clock.now())
-            await db.executemany(
-                "INSERT INTO users (transport, chat_id, language, reminders, created_at, "
-                "subscribed_at) VALUES (?, ?, ?, 1, ?, ?)",
-                [("telegram" if n % 3 else "matrix", str(n), "en" if n % 4 == 0 else "pl",
-                  since, since) for n in range(subscribers)],
-            )
-            await db.commit()
+            storage, since = services.storage, clock.now()
+            async with storage.transaction():  # subscribers, through the store's own API
+                for n in range(subscribers):
+                    chat = ChatRef("telegram" if n % 3 else "matrix", str(n))
+                    await storage.remember_chat(chat, True, since, "en" if n % 4 == 0 else "pl")
+                    await storage.set_reminders(chat, True, since)
             clock.set(START - timedelta(days=7))
             began = time.perf_counter()
             queued = await services.reminders.tick()
@@ -47,7 +45,8 @@ async def run(subscribers: int) -> None:
             again = time.perf_counter()
             repeat = await services.reminders.tick()
             took_again = time.perf_counter() - again
-            pending = (await services.outbox.progress(1)).pending
+            depth = await services.storage.outbox_depth()
+            pending = sum(states.get("pending", 0) for states in depth.values())
     print(f"queued the 7-day reminder for {queued} subscribers in {took * 1000:.0f} ms "
           f"({queued / took:,.0f} per second); outbox rows pending: {pending}")
     print(f"a second tick right after: {repeat} queued, {took_again * 1000:.1f} ms")
