@@ -99,6 +99,7 @@ class FakeBotApi(FakeServer):
     updates: ClassVar[list[dict[str, Any]]] = []
     asked: ClassVar[dict[str, float]] = {}
     answered: ClassVar[dict[str, float]] = {}
+    fetched: ClassVar[dict[str, float]] = {}  # when getUpdates first handed the question out
     too_many = 0
 
     def do_POST(self) -> None:
@@ -122,7 +123,7 @@ class FakeBotApi(FakeServer):
             with self.lock:
                 return 200, {"delivered": dict(self.delivered), "too_many": self.too_many,
                              "accepted": self.accepted, "asked": self.asked,
-                             "answered": self.answered}
+                             "answered": self.answered, "fetched": self.fetched}
         if method != "sendMessage":
             return 200, {"ok": True, "result": True}
         return self.send_message(str(params.get("chat_id")), str(params.get("text", "")))
@@ -133,6 +134,9 @@ class FakeBotApi(FakeServer):
         with self.lock:
             FakeBotApi.updates = [u for u in self.updates if u["update_id"] >= offset]
             self.lock.wait_for(lambda: bool(self.updates), timeout)
+            now = time.monotonic()
+            for update in self.updates:
+                self.fetched.setdefault(str(update["message"]["chat"]["id"]), now)
             return list(self.updates)
 
     def ask(self, chat: str, text: str) -> dict[str, Any]:

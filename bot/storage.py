@@ -469,12 +469,16 @@ class Storage:
         return await self._writer.execute(sql, params)
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db().execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db().execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # Executed and read to the end in one step of the connection's thread. A cursor
+        # read in several steps keeps its statement, and so its read transaction, open
+        # across awaits: other tasks' reads on the shared reader connection then join that
+        # snapshot, and a row claimed a moment ago still reads 'pending' (the send skipped
+        # it, and it waited out its lease: a 10 s late answer).
+        return list(await self._db().execute_fetchall(sql, params))
 
     async def _migrate(self) -> None:
         # foreign_keys cannot change inside a transaction: off while tables are rebuilt.

@@ -330,6 +330,32 @@ async def test_a_transaction_never_commits_another_tasks_half_done_work(tmp_path
         await storage.close()
 
 
+async def test_what_was_just_committed_reads_back_while_other_tasks_read(tmp_path: Path) -> None:
+    # A stale read made a courier skip the row it had just claimed ('pending', it read),
+    # and the row waited out its 10 s lease: an answer during a broadcast came 10 s late.
+    storage = await Storage.open(tmp_path / "t.db")
+    stale, writing = [], True
+
+    async def others_reading() -> None:
+        while writing:
+            await storage.get_state("other")
+
+    async def write_and_read_back() -> None:
+        nonlocal writing
+        for n in range(300):
+            await storage.set_state("k", str(n))
+            if (read := await storage.get_state("k")) != str(n):
+                stale.append((n, read))
+        writing = False
+
+    try:
+        await storage.set_state("other", "a row to read")
+        await asyncio.gather(write_and_read_back(), *(others_reading() for _ in range(4)))
+    finally:
+        await storage.close()
+    assert stale == []
+
+
 async def test_two_processes_migrating_a_fresh_database_do_not_race(tmp_path: Path) -> None:
     path = tmp_path / "fresh.db"
     opened = await asyncio.gather(*(Storage.open(path) for _ in range(4)))
