@@ -126,6 +126,8 @@ class FakeBotApi(FakeServer):
                              "answered": self.answered, "fetched": self.fetched}
         if method != "sendMessage":
             return 200, {"ok": True, "result": True}
+        if "chat_id" not in params:  # a request cut off by a kill -9
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request"}
         return self.send_message(str(params.get("chat_id")), str(params.get("text", "")))
 
     def wait_for_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -178,6 +180,7 @@ class FakeHomeserver(FakeServer):
     """Just enough of the Matrix client API for matrix-nio to log in, sync and send."""
 
     lock = threading.Lock()
+    rooms = 0  # the bot's direct chats: !r0:bench ... (its m.direct)
     events: ClassVar[dict[str, str]] = {}  # transaction id -> room: one event per transaction
     accepted: ClassVar[list[tuple[float, str]]] = []
     attempts = 0
@@ -191,7 +194,9 @@ class FakeHomeserver(FakeServer):
         elif path.endswith("/sync"):
             timeout = int(self.params().get("timeout") or 0)
             time.sleep(min(timeout / 1000, 1.0))
-            self.answer(200, {"next_batch": "s1", "rooms": {"join": {}, "invite": {}, "leave": {}}})
+            direct = {"type": "m.direct", "content": {"@guest:bench": room_ids(self.rooms)}}
+            self.answer(200, {"next_batch": "s1", "rooms": {"join": {}, "invite": {}, "leave": {}},
+                              "account_data": {"events": [direct]}})
         elif path.endswith("/stats"):
             with self.lock:
                 self.answer(200, {"events": self.events, "attempts": self.attempts,
@@ -224,8 +229,13 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve(kind: str, port: int, limit: float) -> None:
+def room_ids(count: int) -> list[str]:
+    return [f"!r{n}:bench" for n in range(count)]
+
+
+def serve(kind: str, port: int, limit: float, rooms: int) -> None:
     FakeBotApi.limit_per_second = limit
+    FakeHomeserver.rooms = rooms
     handler = FakeBotApi if kind == "telegram" else FakeHomeserver
     QuietServer(("127.0.0.1", port), handler).serve_forever()
 
@@ -248,7 +258,7 @@ async def seed(db: Path, telegram: int, matrix: int, *, reminders: bool) -> tupl
     from bot.messages import ChatRef
     from bot.storage import Storage
 
-    chats = [str(10_000_000 + n) for n in range(telegram)], [f"!r{n}:bench" for n in range(matrix)]
+    chats = [str(10_000_000 + n) for n in range(telegram)], room_ids(matrix)
     storage = await Storage.open(db)
     try:
         async with storage.transaction():
@@ -265,20 +275,21 @@ async def seed(db: Path, telegram: int, matrix: int, *, reminders: bool) -> tupl
 class Bench:
     """The fakes, a database and the bot for one case."""
 
-    def __init__(self, folder: Path, rate: float) -> None:
+    def __init__(self, folder: Path, rate: float, matrix_rooms: int = 0) -> None:
         self.folder = folder
         self.rate = rate
         self.db = folder / "bench.db"
         self.tg_port, self.mx_port = free_port(), free_port()
         self.servers = [
             subprocess.Popen([sys.executable, __file__, "--serve", kind, str(port),
-                              "--limit", str(rate * 1.2)])
+                              "--limit", str(rate * 1.2), "--rooms", str(matrix_rooms)])
             for kind, port in (("telegram", self.tg_port), ("matrix", self.mx_port))
         ]
         self.config = folder / "config.toml"
         self.config.write_text(
             f'log_level = "WARNING"\n[broadcast]\ntelegram_rate = {rate}\n'
-            f"telegram_overall_rate = {rate * 1.2}\ntelegram_per_chat_interval = 1.0\n",
+            f"telegram_overall_rate = {rate * 1.2}\ntelegram_per_chat_interval = 1.0\n"
+            "[matrix]\nencryption = false\n",  # the fake homeserver keeps no keys
             encoding="utf-8",
         )
         self.env = {
@@ -389,7 +400,7 @@ def broadcast_case(recipients: int, rate: float, *, kill: bool, questions: int) 
 def reminder_case(telegram: int, matrix: int, rate: float, *, kill: bool) -> float:
     """The 7-day reminder; returns the seconds the Telegram subscribers took."""
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp), rate)
+        bench = Bench(Path(tmp), rate, matrix)
         try:
             if matrix:
                 bench.with_matrix()
@@ -430,9 +441,10 @@ def main() -> None:
     parser.add_argument("--no-kill", action="store_true", help="skip the kill -9 runs")
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--rooms", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.limit)
+        serve(args.serve[0], int(args.serve[1]), args.limit, args.rooms)
         return
     n, rate = args.recipients, args.rate
     broadcast_case(n, rate, kill=False, questions=args.questions)
