@@ -60,6 +60,7 @@ bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/telegram_roundtrip.py
 	$(BIN)/python bench/matrix_roundtrip.py
+	$(BIN)/python bench/crowd.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) .pytest_cache

@@ -1,30 +1,46 @@
-"""Matcher speed: per-question latency (p50, p99) on the real knowledge base and on a
-synthetic one of 10,000 entries, and questions per second through `irlf-bot ask`.
+"""Matcher accuracy and speed.
 
-    .venv/bin/python bench/matcher.py [--entries 10000]
+Accuracy on the labelled sets of tests/data (the clean questions, and the chat-style set by
+split), with a clock before the event and after it, and the confidently wrong answers
+(an answer or handoff stating the wrong facts); per-question latency (p50, p99) on the real
+knowledge base and on a synthetic one of 10,000 entries; questions per second through
+`irlf-bot ask`.
 
-Prints figures; asserts nothing (machines here are noisy).
+    .venv/bin/python bench/matcher.py [--entries 10000] [--failures]
+
+`--failures` lists what the clean set and the chat set's tune split get wrong (never the
+holdout split: it is measured, not studied). Prints figures; asserts nothing about speed
+(machines here are noisy).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.assistant import Assistant  # noqa: E402
+from bot.clock import ManualClock, parse_when  # noqa: E402
+from bot.config import Config  # noqa: E402
+from bot.event import Event  # noqa: E402
+from faq import normalize  # noqa: E402
 from faq.knowledge import Entry, KnowledgeBase  # noqa: E402
 from faq.matcher import Matcher  # noqa: E402
+from tests.labelled import judge, load  # noqa: E402
 
-QUESTIONS = [q["text"] for q in tomllib.loads(
-    (ROOT / "tests" / "data" / "questions.toml").read_text(encoding="utf-8"))["q"]]
+CLEAN = load("questions.toml")
+CHAT = load("chat_questions.toml")
+QUESTIONS = [q["text"] for q in CLEAN]
+CHAT_QUESTIONS = [q["text"] for q in CHAT]
+CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -44,10 +60,18 @@ def latencies(matcher: Matcher, questions: list[str], rounds: int) -> list[float
     return timings
 
 
+def fastest(timings: list[float], questions: int) -> list[float]:
+    """Each question's fastest round: the matcher's own time, without what other processes
+    on a shared machine took from it."""
+    return [min(timings[i::questions]) for i in range(questions)]
+
+
 def cold_latencies(matcher: Matcher, questions: list[str]) -> list[float]:
     timings = []
     for question in questions:
         matcher._lookup.cache_clear()
+        for cached in (normalize.fold, normalize._words, normalize._tokens, normalize.stem):
+            cached.cache_clear()
         start = time.perf_counter()
         matcher.match(question)
         timings.append((time.perf_counter() - start) * 1000)
@@ -80,19 +104,56 @@ def report(label: str, timings: list[float]) -> None:
           f"   mean {statistics.fmean(timings):7.3f} ms   n={len(timings)}")
 
 
+def accuracy(kb: KnowledgeBase, show_failures: bool, holdout: bool = True) -> None:
+    """Right answers per labelled set and clock; confidently wrong ones counted apart."""
+    config = Config()
+    event = Event.load(config.event_file)
+    sets = [("clean", CLEAN), ("chat tune", [q for q in CHAT if q["split"] == "tune"])]
+    if holdout:
+        sets.append(("chat holdout", [q for q in CHAT if q["split"] == "holdout"]))
+    for clock_name, when in CLOCKS.items():
+        assistant = Assistant(config, event, kb, None, ManualClock(parse_when(when)))  # type: ignore[arg-type]
+        for name, cases in sets:
+            verdicts = [(case, assistant.ask(case["text"])) for case in cases]
+            judged = [(case, answer, judge(answer, case)) for case, answer in verdicts]
+            right = sum(v == "right" for _, _, v in judged)
+            sure_wrong = sum(v == "confidently_wrong" for _, _, v in judged)
+            print(f"{name:13} clock {clock_name:6} {right:4}/{len(cases):<4} = "
+                  f"{100 * right / len(cases):5.1f}%   confidently wrong {sure_wrong}")
+            if show_failures and clock_name == "before" and name != "chat holdout":
+                for case, answer, verdict in judged:
+                    if verdict != "right":
+                        print(f"   {verdict[:4]} want {case['kind']} {case['entry']}"
+                              f"{' +' + str(case.get('also')) if case.get('also') else ''}"
+                              f" {case['lang']} got {answer.kind} "
+                              f"{getattr(answer, 'entries', None) or answer.entry} {answer.score}"
+                              f" {answer.lang} {answer.suggestions} | {case['text'][:150]!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--failures", action="store_true", help="list the tune split's failures")
+    parser.add_argument("--accuracy-only", action="store_true", help="skip the speed figures")
+    parser.add_argument("--no-holdout", action="store_true", help="leave the holdout split out")
     args = parser.parse_args()
 
     kb = KnowledgeBase.load()
+    accuracy(kb, args.failures, not args.no_holdout)
+    if args.accuracy_only:
+        return
     start = time.perf_counter()
     real = Matcher(kb)
     built = (time.perf_counter() - start) * 1000
     print(f"real knowledge base: {len(kb)} entries, built in {built:.0f} ms")
-    report("real KB, warm (repeat questions)", latencies(real, QUESTIONS, args.rounds))
-    report("real KB, cold (term cache cleared)", cold_latencies(real, QUESTIONS))
+    for name, questions in (("clean", QUESTIONS), ("chat", CHAT_QUESTIONS)):
+        warm = latencies(real, questions, args.rounds)
+        report(f"real KB, {name} set, warm", warm)
+        report(f"real KB, {name} set, fastest of {args.rounds} rounds",
+               fastest(warm, len(questions)))
+        report(f"real KB, {name} set, cold (cache cleared)", cold_latencies(real, questions))
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     big_kb = synthetic(args.entries)
     start = time.perf_counter()

@@ -32,12 +32,12 @@ async def run(subscribers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clock = ManualClock(START - timedelta(days=10))
         async with open_services(Config(database=Path(tmp) / "bench.db"), clock) as services:
-            storage, since = services.storage, clock.now()
-            async with storage.transaction():  # subscribers, through the store's own API
+            storage, now = services.storage, clock.now()
+            async with storage.transaction():  # one transaction for the whole set-up
                 for n in range(subscribers):
                     chat = ChatRef("telegram" if n % 3 else "matrix", str(n))
-                    await storage.remember_chat(chat, True, since, "en" if n % 4 == 0 else "pl")
-                    await storage.set_reminders(chat, True, since)
+                    await storage.remember_chat(chat, True, now, "en" if n % 4 == 0 else "pl")
+                    await storage.set_reminders(chat, True, now)
             clock.set(START - timedelta(days=7))
             began = time.perf_counter()
             queued = await services.reminders.tick()
@@ -45,8 +45,7 @@ async def run(subscribers: int) -> None:
             again = time.perf_counter()
             repeat = await services.reminders.tick()
             took_again = time.perf_counter() - again
-            depth = await services.storage.outbox_depth()
-            pending = sum(states.get("pending", 0) for states in depth.values())
+            pending = await services.storage.pending_count()
     print(f"queued the 7-day reminder for {queued} subscribers in {took * 1000:.0f} ms "
           f"({queued / took:,.0f} per second); outbox rows pending: {pending}")
     print(f"a second tick right after: {repeat} queued, {took_again * 1000:.1f} ms")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
@@ -18,15 +16,18 @@ from typing import Any, Protocol
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.event import Event
+from bot.flood import FloodGuard, Verdict
 from bot.logs import shown
 from bot.markup import user_text
 from bot.messages import Button, ChatRef, Incoming, Reply, Venue, valid_text
 from bot.phrasebook import Phrasebook
 from bot.privacy import mask_personal
+from bot.recent import RecentMap
 from bot.storage import Storage, Ticket, User
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher
-from faq.normalize import small_talk
+from faq.normalize import fold, small_talk, words
+from faq.premise import Facts
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ MAX_QUESTION = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 PREFIX = {"telegram": "/", "matrix": "!", "console": "/"}
 NON_TEXT_QUIET = 60.0  # seconds: one "text only" reply per burst of stickers/photos
+MAX_CHATS_REMEMBERED = 10_000  # per-chat memories (the "text only" notice) are bounded
 
 Handler = Callable[[Incoming, str], Awaitable[list[Reply]]]
 
@@ -62,6 +64,7 @@ class Answer:
     lang: str
     text: str
     suggestions: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)  # every entry answered, `entry` first
     buttons: list[list[Button]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -90,13 +93,13 @@ class Assistant:
         self.kb = kb
         self.storage = storage
         self.clock = clock or SystemClock()
-        self.matcher = Matcher(kb)
+        self.matcher = Matcher(kb, facts=facts_of(event))
         self.phrases = Phrasebook(event)
         self.media: MediaHandoff | None = None
         self.consultants: list[Consultant] = []
-        self._non_text_at: dict[ChatRef, float] = {}
-        self._recent: dict[ChatRef, deque[float]] = defaultdict(deque)
-        self._flood_warned: set[ChatRef] = set()
+        self._non_text_at: RecentMap[ChatRef, bool] = RecentMap(MAX_CHATS_REMEMBERED, NON_TEXT_QUIET)
+        limits = config.limits
+        self.flood = FloodGuard(limits.flood_burst, limits.flood_refill_seconds)
         self._commands: dict[str, Handler] = {
             "start": self.start,
             "help": self.help,
@@ -120,7 +123,7 @@ class Assistant:
         )
         if consulted is not None and consulted.kind == "answer":
             return replace(consulted, question=question)
-        match = self.matcher.match(cleaned)
+        match = self.matcher.match(cleaned, _known(lang))
         if consulted is not None and match.kind != "handoff":
             # The consultant's honest "not here" (no such session), unless it is for the press.
             return replace(consulted, question=question)
@@ -133,6 +136,7 @@ class Assistant:
             lang=reply_lang,
             text=self._answer_text(match, reply_lang, cleaned),
             suggestions=match.suggestions,
+            entries=match.entries or ([match.entry] if match.entry else []),
         )
 
     def _dated(self, text: str, lang: str) -> str:
@@ -145,6 +149,15 @@ class Assistant:
         return f"{text}\n{self.phrases.text(lang, 'countdown_line', countdown=countdown)}"
 
     def _answer_text(self, match: Match, lang: str, question: str) -> str:
+        text = self._matched_text(match, lang, question)
+        if match.claim is not None and match.kind == "answer":
+            holds = match.claim.holds(self.matcher.facts or facts_of(self.event))
+            if holds is not None:
+                verdict = self.phrases.text(lang, "premise_right" if holds else "premise_wrong")
+                text = f"{verdict} {text}"
+        return text
+
+    def _matched_text(self, match: Match, lang: str, question: str) -> str:
         if match.kind == "suggest":
             titles = "\n".join(f"• {self.kb.entries[e].title[lang]}" for e in match.suggestions)
             return f"{self.phrases.text(lang, 'suggest')}\n{titles}"
@@ -155,8 +168,10 @@ class Assistant:
             if chat is not None:
                 return self.phrases.text(lang, "greeting_short" if chat == "greeting" else "thanks")
             return self.phrases.text(lang, "fallback")
-        text = self.entry_answer(match.entry, lang)
-        if match.kind == "handoff":
+        text = self.entries_answer(match.entries or [match.entry], lang)
+        if match.kind == "handoff" or any(
+            self.kb.entries[e].handoff for e in match.entries
+        ):
             media = self.event.contacts.media.email
             if media not in text:
                 text = f"{text}\n{self.phrases.text(lang, 'handoff_contact')}"
@@ -168,10 +183,24 @@ class Assistant:
 
     def entry_answer(self, entry_id: str, lang: str) -> str:
         """An entry's answer as the user reads it today (dated entries carry the countdown)."""
-        text = self.entry_text(entry_id, lang)
-        if entry_id in self.phrases.data["dated"]["entries"]:
+        return self.entries_answer([entry_id], lang)
+
+    def entries_answer(self, entry_ids: list[str], lang: str) -> str:
+        """The answers to one message's questions, in order, as one reply. Before the
+        event the date and time carry a countdown; after it, the date, time, length and
+        place are told in the past tense and what comes next is said once, at the end."""
+        if self.clock.now() >= self.event.end and any(self._has_past(e) for e in entry_ids):
+            texts = [self.phrases.text(lang, f"past_{e}") if self._has_past(e)
+                     else self.entry_text(e, lang) for e in entry_ids]
+            texts.append(self.phrases.text(lang, "past_next" if self.event.next else "past_no_next"))
+            return "\n\n".join(texts)
+        text = "\n\n".join(self.entry_text(e, lang) for e in entry_ids)
+        if any(e in self.phrases.data["dated"]["entries"] for e in entry_ids):
             text = self._dated(text, lang)
         return text
+
+    def _has_past(self, entry_id: str) -> bool:
+        return f"past_{entry_id}" in self.phrases.data["en"]
 
     def follow_up_buttons(self, entry_id: str | None, lang: str) -> list[list[Button]]:
         """"Remind me" and "calendar" under the date and venue answers."""
@@ -185,14 +214,12 @@ class Assistant:
         """All replies to one incoming message (possibly none)."""
         if not msg.is_private and not msg.addressed:
             return []
-        if self._flooding(msg.chat):
-            if msg.chat in self._flood_warned:
-                return []
-            self._flood_warned.add(msg.chat)
-            user = await self.storage.get_user(msg.chat)
-            return [self.say(self.phrases.text(self._lang(msg, user), "flood"))]
-        self._flood_warned.discard(msg.chat)
+        verdict = self._flood_verdict(msg)
+        if verdict is Verdict.QUIET:
+            return []
         user = await self.storage.get_user(msg.chat)
+        if verdict is Verdict.NOTICE:
+            return [self.say(self.phrases.text(self._lang(msg, user), "flood"))]
         lang = self._lang(msg, user)
         if user is None and msg.is_private:
             hint = _known(msg.language_hint)
@@ -308,6 +335,8 @@ class Assistant:
 
     async def lang(self, msg: Incoming, lang: str) -> list[Reply]:
         """Switch the reply language (remembered), or offer the choice."""
+        if not msg.may_change_chat_settings:
+            return [self._moderators_only(lang)]
         choice = msg.args.strip().lower()[:2]
         if choice not in ("pl", "en"):
             buttons = [[Button("🇵🇱 Polski", "lang pl"), Button("🇬🇧 English", "lang en")]]
@@ -325,6 +354,8 @@ class Assistant:
 
     async def forget(self, msg: Incoming, lang: str) -> list[Reply]:
         """Erase what is kept about the user, after they confirm."""
+        if not msg.may_change_chat_settings:
+            return [self._moderators_only(lang)]
         answer = msg.args.strip().lower()
         if answer == "yes":
             erased, withdrawn = await self.storage.forget(msg.chat)
@@ -370,21 +401,39 @@ class Assistant:
         return (user.language if user else None) or _known(msg.language_hint) or "pl"
 
     def _text_only(self, msg: Incoming, lang: str) -> list[Reply]:
-        now = time.monotonic()
-        last = self._non_text_at.get(msg.chat)
-        self._non_text_at[msg.chat] = now
-        if last is not None and now - last < NON_TEXT_QUIET:
-            return []
-        return [self.say(self.phrases.text(lang, "non_text"))]
+        said = self._non_text_at.get(msg.chat)
+        self._non_text_at.set(msg.chat, True)  # a burst keeps it quiet until 60 s of calm
+        return [] if said else [self.say(self.phrases.text(lang, "non_text"))]
 
-    def _flooding(self, chat: ChatRef) -> bool:
-        now = time.monotonic()
-        recent = self._recent[chat]
-        recent.append(now)
-        limits = self.config.limits
-        while recent and now - recent[0] > limits.flood_seconds:
-            recent.popleft()
-        return len(recent) > limits.flood_messages
+    # permissions and flood control
+
+    def _flood_verdict(self, msg: Incoming) -> Verdict:
+        """Questions are metered per sender; button taps, the desk and organisers are not."""
+        exempt = (
+            msg.payload is not None
+            or self.config.is_organiser(msg.transport, msg.sender_id)
+            or (self.media is not None and self.media.is_desk(msg.chat))
+        )
+        return Verdict.ANSWER if exempt else self.flood.check((msg.transport, msg.sender_id))
+
+    def _moderators_only(self, lang: str) -> Reply:
+        """The polite refusal when a room member who does not moderate it changes its settings."""
+        return self.say(self.phrases.text(lang, "room_settings_moderators"))
+
+
+def facts_of(event: Event) -> Facts:
+    """What a guest's statement is checked against ("forum jest w Krakowie, prawda?")."""
+    start, end = event.local_start, event.local_end
+    places = {fold(event.venue.city)} | {
+        w for lang in ("pl", "en") for w in words(event.venue.name(lang)) if len(w) > 3
+    }
+    organisers = {w for lang in ("pl", "en") for w in words(event.organiser(lang)) if len(w) > 3}
+    organisers |= set(words(event.contacts.programme.name))
+    return Facts(
+        places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
+        start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
+        organisers=frozenset(organisers),
+    )
 
 
 def clean(text: str) -> str:

@@ -40,12 +40,14 @@ class BroadcastDesk:
         return {"broadcast": self.broadcast, "confirm": self.confirm, "cancel": self.cancel}
 
     def is_admin(self, msg: Incoming) -> bool:
+        """An organiser, writing from where broadcasts are made (Telegram DM, management room)."""
+        if not self.config.is_organiser(msg.transport, msg.sender_id):
+            return False
         if msg.transport == "telegram":
-            return msg.is_private and msg.sender_id in {str(a) for a in self.config.telegram.admins}
+            return msg.is_private
         if msg.transport == "matrix":
-            m = self.config.matrix
-            return msg.sender_id in m.admins and msg.chat_id == m.management_room
-        return msg.transport == "console"
+            return msg.chat_id == self.config.matrix.management_room
+        return True
 
     async def broadcast(self, msg: Incoming, lang: str) -> list[Reply]:
         """Create a draft announcement and show its preview with the recipient count."""

@@ -154,8 +154,9 @@ class PrivacySettings(_Section):
 
 
 class LimitSettings(_Section):
-    flood_messages: int = Field(default=10, ge=1)
-    flood_seconds: float = Field(default=10.0, gt=0)
+    # Per sender: a burst of `flood_burst` questions, then one more per `flood_refill_seconds`.
+    flood_burst: int = Field(default=10, ge=1)
+    flood_refill_seconds: float = Field(default=1.0, gt=0)
 
 
 class Config(_Section):
@@ -171,6 +172,14 @@ class Config(_Section):
     media: MediaSettings = Field(default_factory=MediaSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+
+    def is_organiser(self, transport: str, sender_id: str) -> bool:
+        """The sender is named in their transport's `admins` (wherever they write from)."""
+        if transport == "telegram":
+            return sender_id in {str(a) for a in self.telegram.admins}
+        if transport == "matrix":
+            return sender_id in self.matrix.admins
+        return transport == "console"
 
     @property
     def matrix_store(self) -> Path:

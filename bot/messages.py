@@ -73,6 +73,8 @@ class Incoming:
     `update_key` identifies the update on its transport (a Telegram update id, a Matrix event
     id): an update is answered once, however often a restart replays it. `thread` is the
     thread the message was written in (Matrix), where the answer goes too.
+    `is_room_moderator`: the sender moderates this room or group (Matrix: power level 50 or
+    a creator of a version 12 room; Telegram: the group's owner or an administrator).
     """
 
     transport: str
@@ -103,6 +105,11 @@ class Incoming:
     @property
     def chat(self) -> ChatRef:
         return ChatRef(self.transport, self.chat_id)
+
+    @property
+    def may_change_chat_settings(self) -> bool:
+        """In a private chat anyone decides for themselves; a room's settings need a moderator."""
+        return self.is_private or self.is_room_moderator
 
 
 @dataclass(slots=True)

@@ -567,7 +567,7 @@ class Courier:
                 return
             reply.parts_sent = row.parts_sent  # a retry sends only what did not go out
             await self.pacer.wait(row.chat_id, row.is_private, bulk=row.priority >= BULK)
-            if await self.storage.outbox_state(row.id) != "claimed":
+            if not await self.storage.still_claimed(row.id):
                 return  # cancelled (or erased by /forget) while it waited its turn
             if row.expires_at is not None and clock.now() >= row.expires_at:
                 await self.storage.settle(row.id, "expired", clock.now())

@@ -166,7 +166,7 @@ class RemindersDesk:
     async def remind(self, msg: Incoming, lang: str) -> list[Reply]:
         """Opt in (or `off`: out) of the reminders; a room needs a moderator to subscribe it."""
         p = PREFIX.get(msg.transport, "/")
-        if not msg.is_private and not msg.is_room_moderator:
+        if not msg.may_change_chat_settings:
             return [Reply.of(self.phrases.text(lang, "remind_room_moderators"))]
         now = self.clock.now()
         if msg.args.strip().lower() in ("off", "stop", "wyłącz", "wylacz", "nie"):

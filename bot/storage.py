@@ -748,9 +748,15 @@ class Storage:
                 )
             return picked
 
-    async def outbox_state(self, row_id: int) -> str | None:
-        row = await self._one("SELECT state FROM outbox WHERE id = ?", (row_id,))
-        return row[0] if row else None
+    async def still_claimed(self, row_id: int) -> bool:
+        """Right before a send: is the message still ours (not cancelled, not erased)? A
+        guarded write, so it sees every commit, and it renews the lease."""
+        async with self.transaction():
+            cur = await self._write(
+                "UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'claimed'",
+                (stamp(_wall() + LEASE), row_id),
+            )
+            return cur.rowcount > 0
 
     async def settle(
         self,

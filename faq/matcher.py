@@ -15,17 +15,31 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.normalize import generic_terms, guess_language, mentions_press, tokens
+from faq.message import Clause, read
+from faq.normalize import (
+    cased_words,
+    fold,
+    generic_terms,
+    language_of_word,
+    mentions_press,
+    raw_words,
+    tokens,
+    words,
+)
+from faq.premise import FAMILY, Claim, Facts, elsewhere, find_claim
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
+MAX_ENTRIES = 3  # a message asking more gets the first three
+SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
+REACH = 0.2  # an entry that cannot score within this of the best changes no band decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +52,13 @@ class Thresholds:
     unknown: float = 0.8
     entry_share: float = 0.5
     off_topic: float = 0.4
+    single: float = 0.12  # a lone "did you mean" this far ahead of the next entry is answered
+    context: float = 0.5  # how much a known word of the context counts
+    intro: float = 0.2  # ... and of a self-introduction ("we come from Ukraine")
+    claim_unknown: float = 0.3  # ... and one in a statement to confirm
+    same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
+    vague: float = 1.6  # a question with no word rarer than this names nothing ("who?", "co?")
+    topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +68,34 @@ class Match:
     score: float
     lang: str | None
     suggestions: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)  # every entry answered, `entry` first
+    claim: Claim | None = None  # a statement the question asks to confirm
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """The band of one asked clause."""
+
+    kind: Kind
+    entry: str | None
+    score: float
+    suggestions: list[str] = field(default_factory=list)
+    claim: Claim | None = None
+    away: bool = False  # it is one of the things we do not answer (weather, restaurants...)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A question as the matcher reads it: what each word may stand for (vocabulary terms
+    with a similarity), and how much each word counts (1 for what is asked)."""
+
+    lookups: list[tuple[tuple[str, float], ...]]
+    scales: list[float]
+    asked: list[bool]  # False: said beside the question; it may help an entry, never hurt
+
+    def plus(self, other: _Reading) -> _Reading:
+        return _Reading(self.lookups + other.lookups, self.scales + other.scales,
+                        self.asked + other.asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +107,15 @@ class _Phrasing:
 
 
 class Matcher:
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, thresholds: Thresholds | None = None, facts: Facts | None = None
+    ) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
+        self.facts = facts  # the event's facts, to tell which of several claims is wrong
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
         self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
+        self._contacts = {e.id for e in kb if e.category == "contacts"}
         texts: list[tuple[str, str | None, list[str]]] = []
         self._surface: dict[str, str] = {}  # a word as typed (folded) -> its term
         for entry in kb:
@@ -74,6 +127,7 @@ class Matcher:
                     self._surface.setdefault(surface, term)
                 texts.append((entry.id, lang, [term for term, _ in found]))
         entries_with: dict[str, set[str]] = defaultdict(set)
+        self._entries_with = entries_with  # term -> the entries whose phrasings use it
         for entry_id, _, found in texts:
             for term in found:
                 entries_with[term].add(entry_id)
@@ -91,10 +145,24 @@ class Matcher:
         self._off_topic_terms = set().union(
             *(terms for entry_id, terms in self._entry_terms.items() if entry_id in self._off_topic)
         )
-        self._vocabulary_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        self._on_topic_terms = set().union(
+            *(terms for entry_id, terms in self._entry_terms.items()
+              if entry_id not in self._off_topic)
+        )
+        self._terms_of: dict[str, set[str]] = {lang: set() for lang in LANGS}
         for _, lang, found in texts:
             if lang:
-                self._vocabulary_of[lang].update(found)
+                self._terms_of[lang].update(found)
+        # Words as typed that only one language's phrasings use ("trwa", "starts").
+        typed: dict[str, set[str]] = {lang: set() for lang in LANGS}
+        for entry in kb:
+            for lang in LANGS:
+                for question in entry.questions[lang]:
+                    typed[lang].update(fold(w) for w in raw_words(question))
+        self._word_language = {
+            word: lang for lang, other in (("pl", "en"), ("en", "pl"))
+            for word in typed[lang] - typed[other]
+        }
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         seen: set[tuple[str, str | None, frozenset[str]]] = set()
@@ -109,7 +177,16 @@ class Matcher:
             for term in weights:
                 self._postings[term].append(index)
         self._surfaces = [w for w, t in self._surface.items() if t in self._postings]
+        self._postings_by_entry: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for term, indices in self._postings.items():
+            for index in indices:
+                entry_id = self._phrasings[index].entry
+                self._postings_by_entry[term].setdefault(entry_id, []).append(index)
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
+
+    def knows(self, text: str) -> bool:
+        """Whether every meaningful word of `text` is in the knowledge base's vocabulary."""
+        return all(term in self._postings for term, _ in tokens(text))
 
     def _lookup_uncached(self, term: str, surface: str) -> tuple[tuple[str, float], ...]:
         """Vocabulary terms a question's word stands for, with a similarity in (0, 1]:
@@ -121,139 +198,381 @@ class Matcher:
             return ((known, 1.0),)
         if len(surface) < 4 or surface.isdigit():
             return ()
-        cutoff = 75 if len(surface) < 6 else 80
+        cutoff = 80  # one letter in four changed is another word ("test", "best")
         best: dict[str, float] = {}
+        slack = 1 if len(surface) < 6 else 2  # a typo keeps a word's length, near enough
         for word, score, _ in process.extract(
             surface, self._surfaces, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
         ):
+            if abs(len(word) - len(surface)) > slack:
+                continue
             found = self._surface[word]
             best[found] = max(best.get(found, 0.0), score / 100)
         return tuple(sorted(best.items(), key=lambda item: -item[1])[:3])
 
-    def match(self, question: str) -> Match:
-        """Classify one question into answer / suggest / handoff / fallback."""
+    def match(self, question: str, chat_lang: str | None = None) -> Match:
+        """Classify one message into answer / suggest / handoff / fallback. Each clause
+        that asks is matched on its own (what else the message says may lend a known word,
+        never an unknown one); two questions answered with confidence give two entries.
+        `chat_lang` is the language the chat has been in: a short follow-up that does not
+        say otherwise clearly keeps it."""
+        clauses = read(question)
+        asked = [c for c in clauses if c.role == "question"]
+        lang = self._language(clauses, chat_lang)
+        if not asked:
+            return Match("fallback", None, 0.0, lang)
+        said = [c for c in clauses if c.role in ("context", "intro")]
+        press_said = any(mentions_press(c.text) for c in said) and mentions_press(question)
+        readings = [self._read(c, said + self._antecedent(c, asked)) for c in asked]
+        verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
+                    for c, r in zip(asked, readings, strict=True)]
+        verdicts = [self._ask_about_context(c, v, said)
+                    for c, v in zip(asked, verdicts, strict=True)]
+        if self.facts is not None:
+            # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
+            verdicts = [_Verdict("fallback", None, v.score, away=True)
+                        if v.kind == "answer" and v.claim is None
+                        and elsewhere(c.text, self.facts) else v
+                        for c, v in zip(asked, verdicts, strict=True)]
+        verdicts = self._distinct(verdicts, asked)
+        if press_said:  # a journalist introduced: whatever they ask is for the press desk
+            return self._hand_off(self._read_all(asked, said), lang)
+        sure = [v for v in verdicts if v.kind in ("answer", "handoff")]
+        if any(v.kind == "handoff" for v in sure):
+            # A journalist asking whom to write to means the media contact.
+            sure = [v for v in sure if v.kind == "handoff" or v.entry not in self._contacts]
+        if not sure and len(asked) > 1:
+            sure = [v for v in [self._answer(self._read_all(asked, said), False)]
+                    if v.kind in ("answer", "handoff")]
+        if sure:
+            entries = list(dict.fromkeys(v.entry for v in sure if v.entry))[:MAX_ENTRIES]
+            first = sure[0]
+            claims = [v.claim for v in sure if v.claim is not None]
+            return Match(first.kind, first.entry, first.score, lang, [], entries,
+                         claims[0] if claims else None)
+        best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
+        return Match(best.kind, None, best.score, lang, best.suggestions)
+
+    def _ask_about_context(self, clause: Clause, verdict: _Verdict,
+                           said: list[Clause]) -> _Verdict:
+        """"Chciałbym zrezygnować z udziału. Co mam zrobić?", "whats the vibe, suits or
+        casual?": a question that names nothing itself asks about what was said before it
+        or beside it."""
+        context = [c for c in said if c.role == "context" and not c.reason
+                   and (c.position < clause.position or c.sentence == clause.sentence)]
+        if verdict.kind == "handoff" or verdict.claim is not None or not context:
+            return verdict
+        own = self._words(clause.text, 1.0, 0.0)
+        if any(self._weight(found) >= self.thresholds.vague for found in own.lookups if found):
+            return verdict
+        reading = own
+        for other in context:
+            reading = reading.plus(self._words(other.text, 1.0, 0.0))
+        retried = self._answer(reading, mentions_press(clause.text))
+        return retried if retried.kind in ("answer", "handoff") else verdict
+
+    @staticmethod
+    def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
+        """"Who is Paturej and how can I contact him?": a question pointing back borrows
+        what the one before it was about, as if said at the start of its sentence."""
+        if not clause.points_back:
+            return []
+        before = [c for c in asked if c.position < clause.position]
+        return [replace(before[-1], role="context", sentence=clause.sentence)] if before else []
+
+    def _confirm(self, clause: Clause, verdict: _Verdict) -> _Verdict:
+        """A statement to confirm about the place, date, time, length or organiser is
+        answered with that fact (and the reply says whether it holds)."""
+        if not clause.yes_no or verdict.kind == "handoff" or verdict.away:
+            return verdict
+        claim = find_claim(clause.text, self.facts)
+        if claim is None or claim.entry not in self.kb.entries:
+            return verdict
+        sure = verdict.kind == "answer"
+        if sure and verdict.entry in FAMILY[claim.about]:
+            return replace(verdict, claim=claim)
+        if sure and not clause.checks and claim.about != "organiser":
+            return verdict  # "Czy 10 września jest jeszcze rejestracja?" asks about registration
+        if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
+            return verdict  # "Czy w Kielcach jest dobry dentysta?" asks about something else
+        return _Verdict("answer", claim.entry, max(verdict.score, self.thresholds.answer),
+                        claim=claim)
+
+    def _distinct(self, verdicts: list[_Verdict], asked: list[Clause]) -> list[_Verdict]:
+        """Drop an answer to a clause that an earlier answer already covers: "chcę
+        zaproponować temat panelu, do kogo pisać?" asks one thing, not two."""
+        kept: list[_Verdict] = []
+        for verdict, clause in zip(verdicts, asked, strict=True):
+            if verdict.kind in ("answer", "handoff") and any(
+                self._explains(earlier.entry, clause) >= self.thresholds.same_question
+                for earlier in kept if earlier.kind in ("answer", "handoff") and earlier.entry
+            ):
+                continue
+            kept.append(verdict)
+        return kept
+
+    def _explains(self, entry_id: str, clause: Clause) -> float:
+        """The share of a clause's weight an entry's whole vocabulary explains."""
+        reading = self._words(clause.text, 1.0, 1.0)
+        vocabulary = self._entry_terms[entry_id]
+        total = explained = 0.0
+        for found in reading.lookups:
+            weight = self._weight(found)
+            total += weight
+            explained += weight * max((sim for w, sim in found if w in vocabulary), default=0.0)
+        return explained / total if total else 1.0
+
+    def _read(self, clause: Clause, said: list[Clause]) -> _Reading:
+        """A question clause's words at full weight, what else was said at less. In a
+        statement to confirm ("forum jest w Krakowie, prawda?") an unknown word is the
+        claim itself, so it counts little."""
         t = self.thresholds
-        query = list(dict.fromkeys(tokens(question)))
+        reading = self._words(clause.text, 1.0, t.claim_unknown if clause.checks else 1.0)
+        if clause.checks:
+            # "Pan Paturej to prezydent Kielc, prawda?": what only the off-topic examples
+            # know is the claim to correct, not a question we do not answer.
+            scales = [t.claim_unknown if found and self._only_off_topic(found) else scale
+                      for found, scale in zip(reading.lookups, reading.scales, strict=True)]
+            reading = replace(reading, scales=scales)
+        for other in said:
+            if (other.role == "context" and other.sentence == clause.sentence
+                    and other.position == clause.position - 1 and not other.reason
+                    and len(tokens(other.text)) <= t.topic_words):
+                # "muszę odwołać swój udział, do kogo pisać?": a few words just before the
+                # question name what it is about; their known words count in full.
+                reading = reading.plus(self._words(other.text, 1.0, 0.0))
+                continue
+            scale = t.intro if other.role == "intro" else t.context
+            reading = reading.plus(self._words(other.text, scale, 0.0, asked=False))
+        return reading
+
+    def _read_all(self, asked: list[Clause], said: list[Clause]) -> _Reading:
+        joined = replace(asked[-1], text=" ".join(c.text for c in asked))
+        return self._read(joined, said)
+
+    def _words(self, text: str, known: float, unknown: float, asked: bool = True) -> _Reading:
+        query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
-        scored = self._score(lookups)
-        best_per_entry = {entry: (score, lang) for entry, (score, _, lang) in scored.items()}
-        coverage_of = {entry: cover for entry, (_, cover, _) in scored.items()}
-        ranked = sorted(best_per_entry.items(), key=lambda item: -item[1][0])
-        guessed = guess_language(question)
-        if mentions_press(question):
-            entry = next((e for e, _ in ranked if e in self._handoff_entries), None)
-            entry = entry or (self._handoff_entries[0] if self._handoff_entries else None)
-            score = best_per_entry.get(entry, (0.0, None))[0] if entry else 0.0
-            lang = self._language(lookups, guessed)
-            return Match("handoff", entry, round(score, 3), lang)
+        scales = [known if found else unknown for found in lookups]
+        return _Reading(lookups, scales, [asked] * len(lookups))
+
+    def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
+        """A press question: the media entry that fits it best, else the first."""
+        scored = self._score(reading, set(self._handoff_entries))
+        ranked = sorted(
+            (e for e in scored if e in self._handoff_entries), key=lambda e: -scored[e][0]
+        )
+        entry = ranked[0] if ranked else (self._handoff_entries or [None])[0]
+        score = scored[entry][0] if entry in scored else 0.0
+        return Match("handoff", entry, round(score, 3), lang, [], [entry] if entry else [])
+
+    def _answer(self, reading: _Reading, press: bool, checks: bool = False) -> _Verdict:
+        """The band of one clause (with what else was said)."""
+        if press:
+            handed = self._hand_off(reading, None)
+            return _Verdict("handoff", handed.entry, handed.score)
+        t = self.thresholds
+        scored = self._score(reading)
+        ranked = sorted(scored.items(), key=lambda item: -item[1][0])
         if not ranked:
-            return Match("fallback", None, 0.0, guessed)
-        top_id, (top, _) = ranked[0]
+            return _Verdict("fallback", None, 0.0)
+        top_id, (top, _, _) = ranked[0]
         if top_id in self._off_topic and top >= t.suggest:
-            return Match("fallback", None, round(top, 3), guessed)
+            return _Verdict("fallback", None, round(top, 3), away=True)
         ranked = [item for item in ranked if item[0] not in self._off_topic]
         if not ranked:
-            return Match("fallback", None, 0.0, guessed)
-        top_id, (top, _) = ranked[0]
+            return _Verdict("fallback", None, 0.0)
+        top_id, (top, coverage, _) = ranked[0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        lang = self._language(lookups, guessed)
-        coverage = coverage_of[top_id]
-        if self._off_topic_share(lookups, top_id) >= t.off_topic:
-            return Match("fallback", None, round(top, 3), guessed)
+        if not checks and self._off_topic_share(reading, top_id) >= t.off_topic:
+            return _Verdict("fallback", None, round(top, 3), away=True)
+        kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
         if top >= t.answer and top - second >= t.margin and coverage >= t.coverage:
-            kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
-            return Match(kind, top_id, round(top, 3), lang)
-        close = [e for e, (s, _) in ranked[:3] if s >= t.suggest and s >= top - 0.15]
+            return _Verdict(kind, top_id, round(top, 3))
+        close = [e for e, (s, _, _) in ranked[:3] if s >= t.suggest and s >= top - 0.15]
         if top >= t.suggest and coverage >= t.coverage and close:
-            return Match("suggest", None, round(top, 3), lang, close)
-        return Match("fallback", None, round(top, 3), guessed)
+            if len(close) == 1 and top - second >= t.single:
+                return _Verdict(kind, top_id, round(top, 3))
+            return _Verdict("suggest", None, round(top, 3), close)
+        return _Verdict("fallback", None, round(top, 3))
+
+    def _weight(self, found: tuple[tuple[str, float], ...]) -> float:
+        """How much a word says: its rarest meaning's weight, or the unknown word's."""
+        return max((self._idf[w] for w, _ in found), default=self._unknown_weight)
 
     def _score(
-        self, lookups: list[tuple[tuple[str, float], ...]]
+        self, reading: _Reading, only: set[str] | None = None
     ) -> dict[str, tuple[float, float, str | None]]:
         """The best phrasing of every entry sharing a distinctive term with the question
-        (given as the vocabulary each of its words stands for):
-        entry -> (score, share of the question it explains, language of that phrasing)."""
+        (given as the vocabulary each of its words stands for, and how much each counts):
+        entry -> (score, share of the question it explains, language of that phrasing).
+        Only the entries whose vocabulary explains most of the question are looked at
+        phrasing by phrasing."""
+        lookups, asked = reading.lookups, reading.asked
         if not lookups:
             return {}
-        weights = [
-            max((self._idf[w] for w, _ in found), default=self._unknown_weight)
-            if found else self._unknown_weight
-            for found in lookups
-        ]
+        weights = [self._weight(found) * scale
+                   for found, scale in zip(lookups, reading.scales, strict=True)]
+        total_query = sum(w for w, a in zip(weights, asked, strict=True) if a)
+        # What each entry's whole vocabulary explains: word position -> similarity.
+        known: dict[str, dict[int, float]] = defaultdict(dict)
+        for position, found in enumerate(lookups):
+            for word, sim in found:
+                for entry_id in self._entries_with[word]:
+                    if sim > known[entry_id].get(position, 0.0):
+                        known[entry_id][position] = sim
+        entry_cover = {
+            entry_id: _share(
+                sum(weights[p] * sim for p, sim in hits.items() if asked[p]),
+                sum(weights[p] * sim for p, sim in hits.items() if not asked[p]),
+                total_query,
+            )
+            for entry_id, hits in known.items() if only is None or entry_id in only
+        }
         # Only phrasings sharing a distinctive term are scored: one that shares only
-        # "forum" with the question cannot explain enough of it to matter.
-        strong = [found for found in lookups if found and self._idf[found[0][0]] > GENERIC_WEIGHT]
-        seeds = strong or [found for found in lookups if found]
-        candidates: set[int] = set()
-        for found in seeds:
-            for word, _ in found:
-                candidates.update(self._postings[word])
-        total_query = sum(weights)
+        # "forum" with the question cannot explain enough of it to matter (unless the
+        # question itself says nothing more: "what is the forum about?").
+        asked_found = [f for f, a in zip(lookups, asked, strict=True) if a and f]
+        seeds = [f for f in asked_found if self._idf[f[0][0]] > GENERIC_WEIGHT]
+        seed_words = {word for found in seeds or asked_found for word, _ in found}
+        alpha = self.thresholds.query_weight
+        # No phrasing of an entry scores above alpha * (what its vocabulary explains) +
+        # (1 - alpha): entries are scored best bound first, and those that cannot come
+        # within reach of the best so far (they could change no decision) are skipped.
+        bound = {e: alpha * cover + 1 - alpha for e, cover in entry_cover.items()
+                 if self._entry_terms[e] & seed_words}
+        order = sorted(bound, key=lambda e: -bound[e])
+        best: dict[str, tuple[float, float, str | None]] = {}
+        top = 0.0
+        for start in range(0, len(order), SHORTLIST):
+            batch = [e for e in order[start:start + SHORTLIST] if bound[e] >= top - REACH]
+            if not batch:
+                break
+            found = self._score_phrasings(reading, weights, total_query, set(batch),
+                                          seed_words, bool(seeds))
+            for entry_id, (score, query_cover, lang) in found.items():
+                best[entry_id] = self._with_entry_cover(
+                    score, query_cover, lang, entry_cover[entry_id])
+            top = max((v[0] for v in best.values()), default=0.0)
+        return best
+
+    def _score_phrasings(
+        self, reading: _Reading, weights: list[float], total_query: float, entries: set[str],
+        seed_words: set[str], distinctive: bool,
+    ) -> dict[str, tuple[float, float, str | None]]:
+        """The best phrasing of each of `entries` that has a seed word."""
+        lookups, asked = reading.lookups, reading.asked
+        matched: dict[int, dict[int, tuple[float, str]]] = {}
+        for position, found in enumerate(lookups):
+            for word, sim in found:
+                by_entry = self._postings_by_entry[word]
+                for entry_id in entries & by_entry.keys():
+                    for index in by_entry[entry_id]:
+                        if not distinctive and len(self._phrasings[index].weights) > 3:
+                            continue  # generic words alone never cover a long phrasing
+                        hits = matched.setdefault(index, {})
+                        kept = hits.get(position)
+                        if kept is None or sim > kept[0]:
+                            hits[position] = (sim, word)
         alpha = self.thresholds.query_weight
         best: dict[str, tuple[float, float, str | None]] = {}
-        for index in candidates:
+        for index, hits in matched.items():
             phrasing = self._phrasings[index]
-            present = phrasing.weights
-            explained = covered = 0.0
-            for weight, found in zip(weights, lookups, strict=True):
-                similarity = gain = 0.0
-                for word, sim in found:
-                    if word in present and sim > similarity:
-                        similarity, gain = sim, present[word] * sim
-                explained += weight * similarity
-                covered += gain
-            query_cover = explained / total_query
+            if not seed_words & phrasing.weights.keys():
+                continue
+            explained = lent = covered = 0.0
+            for position, (sim, word) in hits.items():
+                if asked[position]:
+                    explained += weights[position] * sim
+                else:
+                    lent += weights[position] * sim
+                covered += phrasing.weights[word] * sim * reading.scales[position]
+            query_cover = _share(explained, lent, total_query)
             score = alpha * query_cover + (1 - alpha) * min(1.0, covered / phrasing.total)
             kept = best.get(phrasing.entry)
             if kept is None or score > kept[0]:
                 best[phrasing.entry] = (score, query_cover, phrasing.lang)
-        share = self.thresholds.entry_share
-        if share:
-            # A long question may be explained by several phrasings of one entry together.
-            for entry_id, (score, query_cover, lang) in best.items():
-                vocabulary = self._entry_terms[entry_id]
-                explained = sum(
-                    weight * max((sim for word, sim in found if word in vocabulary), default=0.0)
-                    for weight, found in zip(weights, lookups, strict=True)
-                )
-                entry_cover = explained / total_query
-                cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
-                best[entry_id] = (score + alpha * (cover - query_cover), cover, lang)
         return best
 
-    def _off_topic_share(
-        self, lookups: list[tuple[tuple[str, float], ...]], entry_id: str
-    ) -> float:
+    def _with_entry_cover(
+        self, score: float, query_cover: float, lang: str | None, entry_cover: float
+    ) -> tuple[float, float, str | None]:
+        """A long question may be explained by several phrasings of one entry together."""
+        share, alpha = self.thresholds.entry_share, self.thresholds.query_weight
+        cover = (1 - share) * query_cover + share * max(entry_cover, query_cover)
+        return score + alpha * (cover - query_cover), cover, lang
+
+    def _only_off_topic(self, found: tuple[tuple[str, float], ...]) -> bool:
+        words = {w for w, _ in found}
+        return bool(words & self._off_topic_terms) and not words & self._on_topic_terms
+
+    def _off_topic_share(self, reading: _Reading, entry_id: str) -> float:
         """How much of the question only the off-topic examples explain ("capital" in "the
         capital of Taiwan"): words that point away from the entry that matched best."""
         vocabulary = self._entry_terms[entry_id]
         total = away = 0.0
-        for found in lookups:
-            weight = max((self._idf[w] for w, _ in found), default=self._unknown_weight)
+        for found, scale, asked in zip(reading.lookups, reading.scales, reading.asked,
+                                       strict=True):
+            if not asked:
+                continue
+            weight = self._weight(found) * scale
             total += weight
             words = {w for w, _ in found}
             if words and not words & vocabulary and words & self._off_topic_terms:
                 away += weight
         return away / total if total else 0.0
 
-    def _language(
-        self, lookups: list[tuple[tuple[str, float], ...]], guessed: str | None
-    ) -> str | None:
-        """The question's language: its own words, else the language only one side uses."""
-        if guessed:
-            return guessed
-        matched = [found[0][0] for found in lookups if found]
+    def _language(self, clauses: list[Clause], chat_lang: str | None = None) -> str | None:
+        """The language of what is asked and of the greeting: each word one language only
+        uses votes (its grammar, Polish letters: 2; a word only that language's phrasings
+        use: 1), so a name or one foreign word does not tip it. A tie goes to the first
+        question, then to the rest of the message, then to the chat's language; one
+        content word alone ("a termin?") does not move a chat to the other language."""
+        asked = [c for c in clauses if c.role in ("question", "small")]
+        first = [c for c in clauses if c.role == "question"][:1]
+        said = [c for c in clauses if c.role in ("context", "intro")]
+        for group in (asked, said, first):
+            votes = {"pl": 0, "en": 0}
+            for clause in group:
+                for index, raw in enumerate(cased_words(clause.text)):
+                    lang = language_of_word(raw)
+                    if lang:
+                        votes[lang] += 2
+                        continue
+                    if index and raw[:1].isupper():
+                        continue  # a name ("Targi Kielce") is no language's word
+                    lang = self._word_language.get(fold(raw))
+                    if lang:
+                        votes[lang] += 1
+            if votes["pl"] != votes["en"]:
+                if chat_lang and abs(votes["pl"] - votes["en"]) < 2:
+                    return chat_lang
+                return "pl" if votes["pl"] > votes["en"] else "en"
+        if chat_lang:
+            return chat_lang
+        # Typos: the language of the vocabulary the words were matched to ("regsiter").
+        text = " ".join(c.text for c in clauses)
+        matched = [found[0][0] for found in (self._lookup(t, s) for t, s in tokens(text)) if found]
         only = {
-            lang: sum(
-                t in self._vocabulary_of[lang] and t not in self._vocabulary_of[other]
-                for t in matched
-            )
+            lang: sum(t in self._terms_of[lang] and t not in self._terms_of[other]
+                      for t in matched)
             for lang, other in (("pl", "en"), ("en", "pl"))
         }
         if only["pl"] != only["en"]:
             return "pl" if only["pl"] > only["en"] else "en"
         return None
+
+
+def _without(text: str, claimed: tuple[str, ...]) -> str:
+    """The text without the words that state a claim."""
+    return " ".join(w for w in words(text) if w not in claimed)
+
+
+def _share(explained: float, lent: float, asked: float) -> float:
+    """How much of the question a phrasing explains, counting what the rest of the message
+    lends it (which never counts against it)."""
+    whole = asked + lent
+    return (explained + lent) / whole if whole else 0.0
 
 
 def find_collisions(kb: KnowledgeBase) -> list[str]:

@@ -11,6 +11,7 @@ import tomllib
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import Stemmer
 
@@ -24,6 +25,7 @@ _POLISH_STEMMER = Stemmer.Stemmer("polish")
 _ENGLISH_STEMMER = Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, Polish letters and other accents folded to ASCII."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_POLISH)
@@ -33,7 +35,12 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of a text, in order (nothing dropped)."""
-    return _WORD.findall(fold(text))
+    return list(_words(text))
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(text)))
 
 
 @lru_cache(maxsize=65536)
@@ -45,19 +52,36 @@ def stem(word: str) -> str:
     return reduced if len(reduced) >= 2 else word
 
 
-def _load_lexicon() -> dict[str, list[str]]:
+def _load_lexicon() -> dict[str, Any]:
     with open(LEXICON_FILE, "rb") as fh:
         return tomllib.load(fh)
 
 
-_LEXICON = _load_lexicon()
-STOP_WORDS = frozenset(_LEXICON["stop_words"])
-MEDIA_PREFIXES = tuple(_LEXICON["media_prefixes"])
-MEDIA_WORDS = frozenset(_LEXICON["media_words"])
-GENERIC_WORDS = frozenset(_LEXICON["generic_words"])
-GREETING_WORDS = frozenset(_LEXICON["greeting_words"])
-UNSTEMMED = frozenset(_LEXICON["unstemmed"])
-THANKS_WORDS = frozenset(_LEXICON["thanks_words"])
+LEXICON = _load_lexicon()
+
+
+def lexicon_words(*lists: str) -> frozenset[str]:
+    """The words of the named lists of faq/lexicon.toml, together."""
+    return frozenset(word for name in lists for word in LEXICON[name])
+
+
+STOP_WORDS = frozenset(LEXICON["stop_words"])
+MEDIA_PREFIXES = tuple(LEXICON["media_prefixes"])
+MEDIA_WORDS = frozenset(LEXICON["media_words"])
+MEDIA_NEGATIONS = frozenset(LEXICON["media_negations"])
+MEDIA_PRIVATE = frozenset(LEXICON["media_private"])
+GENERIC_WORDS = frozenset(LEXICON["generic_words"])
+GREETING_WORDS = frozenset(LEXICON["greeting_words"])
+UNSTEMMED = frozenset(LEXICON["unstemmed"])
+THANKS_WORDS = frozenset(LEXICON["thanks_words"])
+# Colloquial phrase (as folded words) -> the words the knowledge base uses for it.
+SLANG: dict[tuple[str, ...], tuple[str, ...]] = {
+    tuple(phrase.split()): tuple(meaning.split())
+    for table in LEXICON["slang"].values()
+    for phrase, meaning in table.items()
+}
+_SLANG_LONGEST = max((len(phrase) for phrase in SLANG), default=1)
+LANGUAGE_WORDS = {lang: frozenset(found) for lang, found in LEXICON["language"].items()}
 
 
 def generic_terms() -> frozenset[str]:
@@ -66,19 +90,43 @@ def generic_terms() -> frozenset[str]:
 
 
 def tokens(text: str) -> list[tuple[str, str]]:
+    """(term, surface) for each meaningful word (see `_tokens`)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
     """(term, surface) for each meaningful word: the stem the matcher compares, and the
     folded word as typed (typos are matched on the surface: 'kidey' is close to 'kiedy',
-    not to its stem 'kied')."""
-    lowered = unicodedata.normalize("NFKC", text).lower()
+    not to its stem 'kied'). Slang is read as the words it stands for; a single letter or
+    digit says nothing."""
     result = []
-    for raw in _TOKEN.findall(lowered):
-        folded = fold(raw)
-        if folded in STOP_WORDS:
+    for raw, folded in _unslang([(raw, fold(raw)) for raw in raw_words(text)]):
+        if folded in STOP_WORDS or len(folded) < 2:
             continue
         if folded in UNSTEMMED or not raw.isalpha():
             result.append((folded, folded))
         else:
             result.append((stem(folded), folded))
+    return tuple(result)
+
+
+def _unslang(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The words with each colloquial phrase replaced by its meaning, longest phrase first."""
+    if not SLANG:
+        return found
+    result: list[tuple[str, str]] = []
+    i = 0
+    while i < len(found):
+        for n in range(min(_SLANG_LONGEST, len(found) - i), 0, -1):
+            meaning = SLANG.get(tuple(folded for _, folded in found[i:i + n]))
+            if meaning is not None:
+                result.extend((word, word) for word in meaning)
+                i += n
+                break
+        else:
+            result.append(found[i])
+            i += 1
     return result
 
 
@@ -100,34 +148,57 @@ def small_talk(text: str) -> str | None:
 
 
 def mentions_press(text: str) -> bool:
-    """Whether the text is a press question: journalist, accreditation, interview, TV..."""
-    for word in words(text):
+    """Whether the text is a press question: journalist, accreditation, interview, TV...
+    ("nie ten z telewizji", "not from the press", "pytam prywatnie" are not)."""
+    found = words(text)
+    if any(w in MEDIA_PRIVATE for w in found):
+        return False
+    for i, word in enumerate(found):
         if word in MEDIA_WORDS or word.startswith(MEDIA_PREFIXES):
-            return True
+            if not any(w in MEDIA_NEGATIONS for w in found[max(0, i - 3):i]):
+                return True
     return False
 
 
-_LANG_MARKERS = {
-    "pl": frozenset(
-        "czy jest jak gdzie kiedy ile jaki jaka jakie sie na do w z o ktorej kto co mozna "
-        "bedzie prosze dzien dobry czesc dziekuje forumu zapisac trwa kosztuje".split()
-    ),
-    "en": frozenset(
-        "is the where when what how who which can i do does will of to a an at for "
-        "please hello hi thanks thank much long it register".split()
-    ),
-}
+_POLISH_LETTERS = re.compile("[ąćęłńóśźż]")
+
+
+def language_of_word(raw: str) -> str | None:
+    """'pl' or 'en' when a word belongs to one language only (Polish letters, the function
+    words of faq/lexicon.toml), else None ('forum', 'a', 'to', names)."""
+    lowered = raw.lower()
+    if _POLISH_LETTERS.search(lowered):
+        return "pl"
+    folded = fold(lowered)
+    in_pl, in_en = folded in LANGUAGE_WORDS["pl"], folded in LANGUAGE_WORDS["en"]
+    if in_pl != in_en:
+        return "pl" if in_pl else "en"
+    return None
+
+
+def cased_words(text: str) -> list[str]:
+    """The words of a text exactly as typed."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text))
+
+
+def raw_words(text: str) -> list[str]:
+    """The words of a text as typed, in lower case (Polish letters kept)."""
+    return [word.lower() for word in cased_words(text)]
+
+
+def language_votes(text: str) -> dict[str, int]:
+    """How many of the text's words are only Polish, and only English."""
+    votes = {"pl": 0, "en": 0}
+    for raw in raw_words(text):
+        lang = language_of_word(raw)
+        if lang:
+            votes[lang] += 1
+    return votes
 
 
 def guess_language(text: str) -> str | None:
-    """'pl' or 'en' when the text says so clearly (Polish letters, common words), else None."""
-    if any(ch in "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ" for ch in text):
-        return "pl"
-    found = words(text)
-    pl = sum(w in _LANG_MARKERS["pl"] for w in found)
-    en = sum(w in _LANG_MARKERS["en"] for w in found)
-    if pl > en:
-        return "pl"
-    if en > pl:
-        return "en"
+    """'pl' or 'en' when most of the words that belong to one language say so, else None."""
+    votes = language_votes(text)
+    if votes["pl"] != votes["en"]:
+        return "pl" if votes["pl"] > votes["en"] else "en"
     return None

@@ -15,6 +15,8 @@ How the bot follows its rooms:
   matrix_direct.py) has every message addressed. Elsewhere the bot answers a mention
   (display name, user id, `m.mentions`), a reply to one of its messages, or a
   `!command`. Notices and the bot's own events are never answered.
+- A room's moderators (power level 50 or more; in room version 12 and later also its
+  creators, who are not listed in the power levels) may change its settings.
 - Replies are `m.notice` with an HTML `formatted_body` and a reply relation to the
   question; buttons become lines "• Label — !payload" the user can type.
 - `M_LIMIT_EXCEEDED`: nio waits the server's `retry_after_ms`, at most `max_retries`
@@ -52,6 +54,7 @@ from nio import (
     MatrixRoom,
     MegolmEvent,
     ProfileGetDisplayNameResponse,
+    RoomCreateEvent,
     RoomGetEventResponse,
     RoomLeaveError,
     RoomMemberEvent,
@@ -87,6 +90,9 @@ SINCE_KEY = "matrix.next_batch"
 KINDS_MIGRATED_KEY = "matrix.direct_chats_migrated"
 HTML_FORMAT = "org.matrix.custom.html"
 MODERATOR_LEVEL = 50
+# Room versions whose creators outrank every power level (MSC4289: version 12 and later).
+PRIVILEGED_CREATORS_SINCE = 12
+PRIVILEGED_CREATOR_VERSIONS = frozenset({"org.matrix.hydra.11"})  # its unstable name
 
 SYNC_TIMEOUT_MS = 30_000
 # The first ever sync only learns the rooms (history is not answered): one event is plenty.
@@ -216,10 +222,46 @@ def message_text(event: Event) -> tuple[str, bool]:
     return (body if isinstance(body, str) else ""), False
 
 
+@dataclass(frozen=True, slots=True)
+class RoomCreation:
+    """Who created a room, and its version (from its `m.room.create` event)."""
+
+    creators: frozenset[str]
+    version: str
+
+    @classmethod
+    def of(cls, event: RoomCreateEvent) -> RoomCreation:
+        extra = content_of(event).get("additional_creators")
+        others = [u for u in extra if isinstance(u, str)] if isinstance(extra, list) else []
+        return cls(frozenset([event.sender, *others]), event.room_version)
+
+    @property
+    def creators_privileged(self) -> bool:
+        """Version 12 on, the creators outrank every power level and are not listed there."""
+        version = self.version
+        if version.isdigit():
+            return int(version) >= PRIVILEGED_CREATORS_SINCE
+        return version in PRIVILEGED_CREATOR_VERSIONS
+
+
+def is_moderator(room: MatrixRoom, user_id: str, creation: RoomCreation | None) -> bool:
+    """Power level 50 or more, or a creator of a room whose creators are privileged."""
+    if creation is not None and creation.creators_privileged and user_id in creation.creators:
+        return True
+    return room.power_levels.get_user_level(user_id) >= MODERATOR_LEVEL
+
+
 def to_incoming(
-    room: MatrixRoom, event: Event, me: BotIdentity, *, direct: bool, replied_to_bot: bool = False
+    room: MatrixRoom,
+    event: Event,
+    me: BotIdentity,
+    *,
+    direct: bool,
+    replied_to_bot: bool = False,
+    creation: RoomCreation | None = None,
 ) -> Incoming:
-    """Translate one room message into the core's `Incoming` (`direct`: a direct chat)."""
+    """Translate one room message into the core's `Incoming` (`direct`: a direct chat;
+    `creation`: the room's creators)."""
     content = content_of(event)
     reply_to = replied_event_id(content)
     text, is_text = message_text(event)
@@ -245,7 +287,7 @@ def to_incoming(
         reply_to=reply_to,
         update_key=event.event_id,
         thread=thread_root(content),
-        is_room_moderator=room.power_levels.get_user_level(sender) >= MODERATOR_LEVEL,
+        is_room_moderator=is_moderator(room, sender, creation),
     )
 
 
@@ -385,6 +427,7 @@ class MatrixTransport:
         self._messages: list[tuple[MatrixRoom, Event]] = []
         self._invites: dict[str, str] = {}  # room id -> inviter
         self._joined_now: set[str] = set()  # joined by us; their next timeline has history
+        self._creations: dict[str, RoomCreation] = {}  # room id -> creators, from room state
         self._sent: OrderedDict[str, bool] = OrderedDict()  # event ids we sent (recent)
         self._task: asyncio.Task[None] | None = None
         self._answering_sync = False  # answering what one sync brought: finish it on stop
@@ -559,6 +602,7 @@ class MatrixTransport:
             raise SyncFailed(str(response))
         messages = [] if fresh_start else self._messages
         self._warn_about_gaps(response)
+        self._note_creations(response)
         self._joined_now.clear()
         self._answering_sync = True
         try:
@@ -579,6 +623,13 @@ class MatrixTransport:
         for room_id, info in response.rooms.join.items():
             if info.timeline.limited and self._since and room_id not in self._joined_now:
                 log.warning("matrix: more messages arrived in %s than one sync holds", room_id)
+
+    def _note_creations(self, response: SyncResponse) -> None:
+        """Remember each room's creators: the first sync of a run and a join carry full state."""
+        for room_id, info in response.rooms.join.items():
+            for event in (*info.state, *info.timeline.events):
+                if isinstance(event, RoomCreateEvent):
+                    self._creations[room_id] = RoomCreation.of(event)
 
     async def _answer_invite(self, room_id: str, inviter: str) -> None:
         allowed = self.settings.allowed_inviters or [self.settings.server_name]
@@ -605,7 +656,10 @@ class MatrixTransport:
             return
         try:
             me = BotIdentity.in_room(self.user_id, room, [self.settings.display_name])
-            incoming = to_incoming(room, event, me, direct=room.room_id in self.direct)
+            incoming = to_incoming(
+                room, event, me, direct=room.room_id in self.direct,
+                creation=self._creations.get(room.room_id),
+            )
             if not incoming.addressed and await self._is_reply_to_bot(room, incoming.reply_to):
                 incoming = dataclasses.replace(incoming, addressed=True)
             await self.services.board.dispatch(incoming)

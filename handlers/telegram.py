@@ -3,7 +3,9 @@
 Translation only. A message or a tapped button becomes an `Incoming` for the switchboard;
 a `Reply` becomes sendMessage (HTML, split at 4096 characters, inline keyboard), then
 sendVenue and sendDocument; Telegram's errors become `bot.transport` errors. What to say,
-and when to stay silent, is the core's decision.
+and when to stay silent, is the core's decision. A command or tap in a group carries
+whether its sender is the group's owner or an administrator (getChatMember, remembered
+for a few minutes), so the core can leave the group's settings to them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatType, MessageLimit, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -47,7 +49,9 @@ from bot.config import ConfigError
 from bot.logs import SecretMask
 from bot.markup import spans_within, to_html
 from bot.messages import Button, Incoming, Reply
+from bot.recent import RecentMap
 from bot.transport import DeliveryError, RecipientGone, RetryLater, TransportDown
+from handlers.telegram_http import AiohttpRequest
 
 if TYPE_CHECKING:
     from bot.service import Services
@@ -60,12 +64,16 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
 MAX_BACKOFF = 60.0
 CONCURRENT_UPDATES = 32
+CONNECTIONS = 16  # to the Bot API: 30 messages/s flow even at 0.5 s a round trip
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # UTF-16 code units of the visible text
 BOOTSTRAP_RETRIES = 5  # setWebhook right after a successful getMe
 OFFSET_KEY = "telegram.offset"
 # Loggers whose records hold the token: httpx logs every request URL (INFO), PTB's bot its
 # base URLs (DEBUG). A filter on a logger edits the record before any handler sees it.
 TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
+ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+ADMIN_CACHE_SECONDS = 300.0  # a new or demoted group admin counts as such within 5 minutes
+ADMIN_CACHE_SIZE = 10_000
 
 
 class TelegramTransport:
@@ -85,12 +93,18 @@ class TelegramTransport:
         self._poller: asyncio.Task[None] | None = None
         self._stopping = False
         self._handling = False  # answering a fetched batch: finish it on stop
+        self._admins: RecentMap[tuple[str, str], bool] = RecentMap(ADMIN_CACHE_SIZE, ADMIN_CACHE_SECONDS)
 
     async def start(self) -> None:
         """Connect (retrying while the Bot API is unreachable), register the menu, listen."""
         for name in TOKEN_LOGGERS:
             logging.getLogger(name).addFilter(self._mask)
-        builder = Application.builder().token(self._token)
+        builder = (
+            Application.builder()
+            .token(self._token)
+            .request(AiohttpRequest(CONNECTIONS))
+            .get_updates_request(AiohttpRequest(1))
+        )
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)
         webhook = self.settings.mode == "webhook"
@@ -210,8 +224,7 @@ class TelegramTransport:
         else:
             return
         if incoming is not None:
-            key = str(update.update_id)
-            await self.services.board.dispatch(dataclasses.replace(incoming, update_key=key))
+            await self._hand_over(incoming, update)
 
     async def send(self, chat_id: str, reply: Reply) -> str | None:
         """Send one reply; return the id of its (first) message."""
@@ -222,9 +235,7 @@ class TelegramTransport:
     async def relay_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hand a user's message to the core."""
         if update.message is not None:
-            incoming = incoming_message(update.message, context.bot.bot)
-            key = str(update.update_id)
-            await self.services.board.dispatch(dataclasses.replace(incoming, update_key=key))
+            await self._hand_over(incoming_message(update.message, context.bot.bot), update)
 
     async def relay_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Acknowledge a tapped button and hand its payload to the core."""
@@ -234,13 +245,41 @@ class TelegramTransport:
         await self._acknowledge(query)
         incoming = incoming_button(query)
         if incoming is not None:
-            key = str(update.update_id)
-            await self.services.board.dispatch(dataclasses.replace(incoming, update_key=key))
+            await self._hand_over(incoming, update)
 
     @staticmethod
     async def _acknowledge(query: CallbackQuery) -> None:
         with contextlib.suppress(TelegramError):  # a stale query cannot be answered; no matter
             await query.answer()
+
+    async def _hand_over(self, incoming: Incoming, update: Update) -> None:
+        """To the core, with the update's key and, in a group, whether its sender is an admin."""
+        incoming = dataclasses.replace(incoming, update_key=str(update.update_id))
+        await self.services.board.dispatch(await self._with_moderator(incoming))
+
+    async def _with_moderator(self, msg: Incoming) -> Incoming:
+        """A command or tap in a group, marked when its sender is one of the group's admins."""
+        if msg.is_private or msg.command is None or msg.is_room_moderator:
+            return msg
+        if not await self._is_group_admin(msg.chat_id, msg.sender_id):
+            return msg
+        return dataclasses.replace(msg, is_room_moderator=True)
+
+    async def _is_group_admin(self, chat_id: str, user_id: str) -> bool:
+        """The group's owner or an administrator (asked with getChatMember, remembered)."""
+        known = self._admins.get((chat_id, user_id))
+        if known is not None:
+            return known
+        if self._app is None:
+            return False
+        try:
+            member = await self._app.bot.get_chat_member(chat_id, int(user_id))
+        except TelegramError as exc:  # not remembered: the next command asks again
+            log.warning("telegram: cannot look up a member of %s (%s)", chat_id, exc.message)
+            return False
+        admin = member.status in ADMIN_STATUSES
+        self._admins.set((chat_id, user_id), admin)
+        return admin
 
     async def log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an error raised while handling an update; the bot keeps running."""
@@ -293,6 +332,8 @@ def incoming_message(message: Message, me: User) -> Incoming:
     )
     replied = message.reply_to_message
     to_me = replied is not None and replied.from_user is not None and replied.from_user.id == me.id
+    # An anonymous admin writes as the group itself.
+    as_the_group = message.sender_chat is not None and message.sender_chat.id == chat.id
     return Incoming(
         transport=NAME,
         chat_id=str(chat.id),
@@ -307,6 +348,7 @@ def incoming_message(message: Message, me: User) -> Incoming:
         is_text=message.text is not None,
         message_id=str(message.message_id),
         reply_to=str(replied.message_id) if replied else None,
+        is_room_moderator=not is_private and as_the_group,
     )
 
 

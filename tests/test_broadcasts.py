@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from bot.clock import ManualClock
@@ -35,6 +37,19 @@ def command(chat_id: str, name: str, args: str = "") -> Incoming:
 async def subscribe(services: Services, *chats: str, lang: str = "pl") -> None:
     for chat in chats:
         await services.assistant.handle(command(chat, "lang", lang))
+
+
+@contextlib.asynccontextmanager
+async def with_subscribers(
+    config: Config, clock: ManualClock, count: int, first: int, delay: float = 0.0
+) -> AsyncIterator[tuple[Services, RecordingTransport, list[str]]]:
+    """An admin's bot on a recording Telegram with `count` subscribed chats."""
+    chats = [str(first + n) for n in range(count)]
+    async with open_services(admin_config(config), clock) as services:
+        tg = RecordingTransport(delay=delay)
+        services.board.attach(tg)
+        await subscribe(services, *chats)
+        yield services, tg, chats
 
 
 async def confirm_broadcast(services: Services, text: str) -> int:
@@ -135,13 +150,8 @@ async def test_errors_retried_with_backoff_then_failed(config: Config, clock: Ma
 
 async def test_a_killed_outbox_resumes_without_skipping_anyone(config: Config,
                                                                clock: ManualClock) -> None:
-    config = admin_config(config)
     config.broadcast.telegram_rate = 200
-    chats = [str(1000 + n) for n in range(300)]
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport()
-        services.board.attach(tg)
-        await subscribe(services, *chats)
+    async with with_subscribers(config, clock, 300, 1000) as (services, tg, chats):
         await confirm_broadcast(services, "Wszyscy")
         worker = asyncio.create_task(services.outbox.run())
         while len(tg.sent) < 100:

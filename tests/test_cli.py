@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = ["question", "kind", "entry", "score", "lang", "text", "suggestions"]
+FIELDS = ["question", "kind", "entry", "score", "lang", "text", "suggestions", "entries"]
 
 
 def run_cli(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:

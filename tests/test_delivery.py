@@ -24,7 +24,15 @@ from bot.service import Services, open_services
 from bot.storage import MIGRATIONS, Storage
 from bot.transport import DeliveryError, RecipientGone, TransportDown
 from tests.fakes import RecordingTransport
-from tests.test_broadcasts import ADMIN, admin_config, command, confirm_broadcast, from_user, subscribe
+from tests.test_broadcasts import (
+    ADMIN,
+    admin_config,
+    command,
+    confirm_broadcast,
+    from_user,
+    subscribe,
+    with_subscribers,
+)
 
 
 @contextlib.asynccontextmanager
@@ -68,14 +76,9 @@ async def test_a_slow_matrix_does_not_hold_up_telegram(config: Config, clock: Ma
 
 async def test_one_unexpected_exception_neither_doubles_nor_blocks(config: Config,
                                                                    clock: ManualClock) -> None:
-    config = admin_config(config)
     config.broadcast.max_attempts = 3
-    chats = [str(100 + n) for n in range(60)]
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport(delay=0.002)
+    async with with_subscribers(config, clock, 60, 100, delay=0.002) as (services, tg, chats):
         tg.failures["130"] = [RuntimeError("a bug in a library")]
-        services.board.attach(tg)
-        await subscribe(services, *chats)
         broadcast = await confirm_broadcast(services, "Wszyscy")
         for _ in range(3):
             await services.outbox.drain(timeout=10)
@@ -88,13 +91,8 @@ async def test_one_unexpected_exception_neither_doubles_nor_blocks(config: Confi
 
 
 async def test_cancel_stops_a_broadcast_before_the_next_send(config: Config, clock: ManualClock) -> None:
-    config = admin_config(config)
     config.broadcast.telegram_rate = 50
-    chats = [str(200 + n) for n in range(200)]
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport(delay=0.01)
-        services.board.attach(tg)
-        await subscribe(services, *chats)
+    async with with_subscribers(config, clock, 200, 200, delay=0.01) as (services, tg, _):
         broadcast = await confirm_broadcast(services, "Odwołane")
         async with working(services):
             await until(lambda: len(tg.sent) >= 20)
@@ -111,13 +109,8 @@ async def test_cancel_stops_a_broadcast_before_the_next_send(config: Config, clo
 
 
 async def test_an_outage_pauses_the_transport_and_fails_no_one(config: Config, clock: ManualClock) -> None:
-    config = admin_config(config)
     config.broadcast.max_attempts = 2
-    chats = [str(300 + n) for n in range(30)]
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport()
-        services.board.attach(tg)
-        await subscribe(services, *chats)
+    async with with_subscribers(config, clock, 30, 300) as (services, tg, chats):
         tg.fail_all = TransportDown("connection refused")
         broadcast = await confirm_broadcast(services, "Mimo awarii")
         async with working(services):
@@ -203,13 +196,8 @@ async def test_messages_of_one_chat_are_answered_in_order(services: Services) ->
 
 
 async def test_answers_go_before_a_broadcast(config: Config, clock: ManualClock) -> None:
-    config = admin_config(config)
     config.broadcast.telegram_rate = 20
-    chats = [str(400 + n) for n in range(100)]
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport()
-        services.board.attach(tg)
-        await subscribe(services, *chats)
+    async with with_subscribers(config, clock, 100, 400) as (services, tg, _):
         await confirm_broadcast(services, "Dużo odbiorców")
         async with working(services):
             await until(lambda: len(tg.sent) >= 10)
@@ -415,13 +403,8 @@ async def test_a_retry_sends_only_the_parts_that_did_not_go_out(
 async def test_a_message_the_platform_always_refuses_does_not_stall_the_rest(
     config: Config, clock: ManualClock
 ) -> None:
-    config = admin_config(config)
     config.broadcast.max_attempts = 1
-    chats = [str(500 + n) for n in range(20)]
-    async with open_services(config, clock) as services:
-        tg = RecordingTransport(delay=0.01)
-        services.board.attach(tg)
-        await subscribe(services, *chats)
+    async with with_subscribers(config, clock, 20, 500, delay=0.01) as (services, tg, _):
         tg.failures["505"] = [TransportDown("500 Internal Server Error")]
         broadcast = await confirm_broadcast(services, "Dla wszystkich")
         async with working(services):

@@ -66,7 +66,9 @@ def test_split_parts_fit_and_join_back_to_the_whole_text(text: str, limit: int) 
 async def test_every_sent_part_is_valid_html_within_the_limit(
     own: str, users: str, limit: int
 ) -> None:
-    reply = Reply.of(own + user_text(users) + own)
+    # The second copy on its own line: glued to the first, its first word could extend a
+    # link that ends the first copy into one the bot never wrote.
+    reply = Reply.of(own + user_text(users) + "\n" + own)
     bot = SendingBot()
     with mock.patch.object(telegram_adapter, "TEXT_LIMIT", limit):
         await send_reply(cast(Bot, bot), "42", reply)

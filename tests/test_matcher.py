@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from faq.knowledge import KnowledgeBase
-from faq.matcher import Matcher
-from faq.normalize import fold, mentions_press, terms
+from faq.matcher import Match, Matcher, Thresholds
+from faq.message import read
+from faq.normalize import SLANG, fold, mentions_press, terms
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +52,112 @@ def test_a_one_word_phrasing_does_not_swallow_a_longer_question(matcher: Matcher
 def test_empty_and_punctuation_only(matcher: Matcher) -> None:
     for question in ["", "   ", "???", "🙂🙂"]:
         assert matcher.match(question).kind == "fallback"
+
+
+# Messages as people write them (issue 11)
+
+
+def entries(match: Match) -> list[str]:
+    return match.entries or ([match.entry] if match.entry else [])
+
+
+def test_a_chatty_introduction_does_not_sink_the_question(matcher: Matcher) -> None:
+    message = ("Dzień dobry, nazywam się Jan Wróbel, pracuję w urzędzie gminy Sitkówka-Nowiny "
+               "i pierwszy raz będę na MSPO. O której mam być na forum?")
+    assert (matcher.match(message).kind, entries(matcher.match(message))) == ("answer", ["time"])
+    english = ("Hello! My name is Sarah, I work for a German NGO in civil protection and it's my "
+               "first time coming to Poland. What time does the forum start?")
+    assert entries(matcher.match(english)) == ["time"]
+
+
+def test_the_message_is_read_as_greeting_introduction_and_question() -> None:
+    clauses = read("Dzień dobry, nazywam się Jan, pracuję w urzędzie gminy. O której mam być?")
+    assert [c.role for c in clauses] == ["small", "intro", "intro", "question"]
+    assert clauses[-1].text == "O której mam być"
+
+
+def test_unknown_words_inside_a_short_question_still_count(matcher: Matcher) -> None:
+    assert matcher.match("gdzie jest najlepsza pizza w Kielcach").kind == "fallback"
+    assert matcher.match("Polecicie jakąś dobrą restaurację w Krakowie?").kind == "fallback"
+    assert matcher.match("what's today's EUR/PLN rate?").kind == "fallback"
+
+
+def test_a_place_in_the_introduction_does_not_pull_the_answer(matcher: Matcher) -> None:
+    assert entries(matcher.match("we come from Litwa, where is it?")) == ["venue"]
+    assert entries(matcher.match("I'm from Jordan, do I need an invitation to attend?")) == [
+        "invitation"]
+
+
+def test_two_questions_in_one_message_are_both_answered(matcher: Matcher) -> None:
+    assert entries(matcher.match("gdzie i o której?")) == ["venue", "time"]
+    assert entries(matcher.match("What time does it start and is there any dress code?")) == [
+        "time", "dress_code"]
+    assert entries(matcher.match("Kiedy dokładnie jest forum i ile trwa?")) == ["date", "duration"]
+
+
+def test_one_question_over_two_clauses_is_answered_once(matcher: Matcher) -> None:
+    assert entries(matcher.match("chce zaproponowac temat panelu, do kogo pisac")) == [
+        "contact_programme"]
+    assert entries(matcher.match("Czy jest parking, a jeśli tak, to gdzie?")) == ["parking"]
+
+
+def test_a_lone_clear_did_you_mean_is_answered(matcher: Matcher) -> None:
+    assert Matcher(matcher.kb, Thresholds(single=1.0)).match(
+        "is this forum something big").kind == "suggest"
+    match = matcher.match("is this forum something big")
+    assert (match.kind, match.entry) == ("answer", "about")
+
+
+def test_cancelling_participation_gets_the_organisational_contact(matcher: Matcher) -> None:
+    for message in ["muszę odwołać swój udział, do kogo pisać?",
+                    "I can't come after all, who do I tell?",
+                    "Czy zamiast mnie może przyjechać kolega z wydziału?"]:
+        assert entries(matcher.match(message)) == ["contact_organisation"], message
+
+
+def test_slang_is_read_as_the_words_it_stands_for(matcher: Matcher) -> None:
+    assert entries(matcher.match("gdzie się kimnąć w Kielcach na noc?")) == ["accommodation"]
+    assert entries(matcher.match("whos running this thing")) == ["organiser"]
+    assert entries(matcher.match("wut time does it kick off")) == ["time"]
+
+
+def test_every_slang_meaning_is_a_word_the_knowledge_base_knows(matcher: Matcher) -> None:
+    for phrase, meaning in SLANG.items():
+        assert matcher.knows(" ".join(meaning)), (phrase, meaning)
+    assert not matcher.knows("zalatwic")
+
+
+def test_the_reply_language_is_the_questions_not_one_foreign_word(matcher: Matcher) -> None:
+    assert matcher.match("we come from Litwa, where is it?").lang == "en"
+    assert matcher.match("Is the forum płatne? I mean do I need to pay?").lang == "en"
+    assert matcher.match("Mamy delegację z Ukrainy, will there be tłumaczenie na ukraiński?"
+                         ).lang == "pl"
+    assert matcher.match("Dzień dobry, where is the forum?").lang == "en"
+
+
+def test_a_short_follow_up_keeps_the_chats_language(matcher: Matcher) -> None:
+    assert matcher.match("Kielce?", "en").lang == "en"
+    assert matcher.match("a termin?", "en").lang == "en"  # one Polish word does not switch
+    assert matcher.match("a gdzie dokładnie?", "en").lang == "pl"  # a Polish sentence does
+    assert matcher.match("and the time?", "pl").lang == "en"
+
+
+def test_very_short_garbage_falls_back(matcher: Matcher) -> None:
+    for message in ["e", "1", "a b c", "test", "xD", "asdfghjkl", "👍"]:
+        assert matcher.match(message).kind == "fallback", message
+
+
+def test_a_denied_press_word_is_not_a_press_question(matcher: Matcher) -> None:
+    message = "Tomasz Lis – nie ten z telewizji – inżynier. Jak się zarejestrować na forum?"
+    assert (matcher.match(message).kind, matcher.match(message).entry) == (
+        "answer", "registration")
+    journalist = "As a journalist, do I register through the same form as the other guests?"
+    assert matcher.match(journalist).kind == "handoff"
+
+
+def test_a_statement_to_confirm_names_its_claim(matcher: Matcher) -> None:
+    place = matcher.match("forum jest w Krakowie, prawda?")
+    assert place.entry == "venue" and place.claim is not None and place.claim.about == "place"
+    hours = matcher.match("it starts at 10am, right?")
+    assert hours.entry == "time" and hours.claim is not None and hours.claim.hours == (10,)
+    assert matcher.match("Can you recommend a good pierogi place in Warsaw?").kind == "fallback"

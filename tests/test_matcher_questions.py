@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,8 +11,9 @@ import pytest_asyncio
 from bot.assistant import Assistant
 from bot.config import Config
 from bot.service import open_services
+from tests.labelled import load
 
-QUESTIONS = tomllib.loads((Path(__file__).parent / "data" / "questions.toml").read_text())["q"]
+QUESTIONS = load("questions.toml")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

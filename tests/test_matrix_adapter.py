@@ -10,6 +10,7 @@ import pytest
 from nio import (
     Event,
     MatrixRoom,
+    RoomCreateEvent,
     RoomMessageImage,
     RoomMessageText,
     RoomSendError,
@@ -22,6 +23,7 @@ from bot.transport import DeliveryError, RecipientGone, RetryLater
 from handlers.matrix import (
     BotIdentity,
     MatrixTransport,
+    RoomCreation,
     delivery_error,
     invite_allowed,
     location_content,
@@ -156,6 +158,34 @@ class TestGroupRoom:
         me = me_in(room)
         assert to_incoming(room, text_event("hi"), me, direct=False).is_room_moderator
         assert not to_incoming(room, text_event("hi", sender=BOB), me, direct=False).is_room_moderator
+
+    @pytest.mark.parametrize("version", ["12", "13", "org.matrix.hydra.11"])
+    def test_creators_of_a_version_12_room_moderate_it(self, version: str) -> None:
+        room = group_room()  # no power levels for anyone: version 12 leaves creators out
+        creation = creation_event(ALICE, version, additional_creators=[BOB])
+        def moderates(sender: str) -> bool:
+            event = text_event("hi", sender=sender)
+            return to_incoming(room, event, me_in(room), direct=False, creation=creation).is_room_moderator
+
+        assert moderates(ALICE) and moderates(BOB)
+        assert not moderates("@eve:localhost")
+
+    def test_creator_of_an_older_room_moderates_by_power_level_only(self) -> None:
+        room = group_room()
+        creation = creation_event(ALICE, "11")
+        me = me_in(room)
+        assert not to_incoming(room, text_event("hi"), me, direct=False, creation=creation).is_room_moderator
+        room.power_levels.users[ALICE] = 100
+        assert to_incoming(room, text_event("hi"), me, direct=False, creation=creation).is_room_moderator
+
+
+def creation_event(sender: str, version: str, **content: Any) -> RoomCreation:
+    event = RoomCreateEvent.from_dict({
+        "event_id": "$create", "sender": sender, "origin_server_ts": 1, "state_key": "",
+        "type": "m.room.create", "content": {"room_version": version, **content},
+    })  # fmt: skip
+    assert isinstance(event, RoomCreateEvent)
+    return RoomCreation.of(event)
 
 
 @pytest.mark.parametrize(

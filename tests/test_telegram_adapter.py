@@ -80,6 +80,15 @@ def test_plain_group_message_is_not_addressed() -> None:
     assert not msg.addressed and not msg.is_private
 
 
+def test_an_anonymous_admin_writing_as_the_group_moderates_it() -> None:
+    as_group = [{"type": "bot_command", "offset": 0, "length": 5}]
+    anonymous = incoming_message(message("/lang en", GROUP, sender_chat=GROUP, entities=as_group), ME)
+    assert anonymous.is_room_moderator
+    channel = {"id": -200, "type": "channel", "title": "News"}  # a linked channel is not
+    assert not incoming_message(message("/lang en", GROUP, sender_chat=channel), ME).is_room_moderator
+    assert not incoming_message(command("/lang en", GROUP), ME).is_room_moderator
+
+
 def test_group_mention_is_addressed_and_stripped() -> None:
     text = "@irlfbot, gdzie jest forum?"
     msg = incoming_message(message(text, GROUP, entities=mention(text, "@irlfbot")), ME)

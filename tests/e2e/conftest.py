@@ -6,7 +6,7 @@ import pytest
 
 # Fixture modules of each real peer (Synapse, telegram-test-api). Imported, because pytest
 # refuses `pytest_plugins` in a conftest below the rootdir ("non-top-level conftest").
-from tests.e2e.synapse_people import alice, bob, bot_account  # noqa: F401
+from tests.e2e.synapse_people import alice, bob, bot_account, carol  # noqa: F401
 from tests.e2e.synapse_server import *  # noqa: F403
 from tests.e2e.telegram_emulator import *  # noqa: F403
 

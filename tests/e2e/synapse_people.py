@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 from nio import (
+    Api,
     AsyncClient,
     AsyncClientConfig,
     Event,
@@ -32,6 +33,8 @@ from nio.store import SqliteStore
 
 from tests.e2e.synapse_server import Account, SynapseServer
 
+# Synapse shows 10 events per room and sync by default; a test that floods a room needs all.
+SYNC_FILTER = {"room": {"timeline": {"limit": 200}}}
 ENCRYPTION_STATE = {
     "type": "m.room.encryption",
     "state_key": "",
@@ -75,14 +78,23 @@ class Person:
         direct: bool = False,
         name: str | None = None,
         encrypted: bool = False,
+        room_version: str | None = None,
+        additional_creators: list[str] | None = None,
     ) -> str:
-        response = await self.client.room_create(
+        """A new room (the server's default version unless given) with `invite` invited."""
+        method, path, data = Api.room_create(
+            self.client.access_token,
             name=name,
             is_direct=direct,
             preset=RoomPreset.trusted_private_chat if direct else RoomPreset.private_chat,
             invite=invite,
             initial_state=[ENCRYPTION_STATE] if encrypted else [],
+            room_version=room_version,
         )
+        body = json.loads(data)
+        if additional_creators:  # nio's room_create has no parameter for it (room version 12)
+            body["creation_content"]["additional_creators"] = additional_creators
+        response = await self.client._send(RoomCreateResponse, method, path, json.dumps(body))
         assert isinstance(response, RoomCreateResponse), response
         return response.room_id
 
@@ -171,7 +183,7 @@ class Person:
         return event
 
     async def _sync(self, timeout_ms: int) -> None:
-        response = await self.client.sync(timeout=timeout_ms)
+        response = await self.client.sync(timeout=timeout_ms, sync_filter=SYNC_FILTER)
         assert isinstance(response, SyncResponse), response
         if self.encrypting:
             await self.keep_keys()
@@ -254,5 +266,13 @@ async def encrypting_person(synapse: SynapseServer, store: Path, prefix: str) ->
 @pytest.fixture
 async def bob(synapse: SynapseServer) -> AsyncIterator[Person]:
     person = Person(synapse, synapse.register("bob"))
+    yield person
+    await person.close()
+
+
+@pytest.fixture
+async def carol(synapse: SynapseServer) -> AsyncIterator[Person]:
+    """A third person, for rooms where two people and the bot must not be a direct chat."""
+    person = Person(synapse, synapse.register("carol"))
     yield person
     await person.close()

@@ -27,7 +27,7 @@ const TelegramServer = requireFromPeers('telegram-test-api');
 // Its express app is mounted below; its own start() (port, clean-up timer) is not used.
 const emulator = new TelegramServer();
 const shim = express();
-shim.use(express.json());
+shim.use(express.json({ limit: '10mb' })); // a benchmark's crowd comes in one request
 shim.use(express.urlencoded({ extended: true }));
 
 // Bot API methods the emulator answers itself (getUpdates is served by the shim below);
@@ -56,7 +56,8 @@ const params = (req) => {
   return all;
 };
 
-// Test controls: what was absorbed, and which chat has blocked the bot.
+// Test controls: what was absorbed, and which chat has blocked the bot (who is a group's
+// admin: see getChatMember below).
 shim.get('/_shim/absorbed', (req, res) => {
   res.json(absorbed.filter((call) => call.token === req.query.token));
 });
@@ -86,6 +87,45 @@ shim.all('/bot:token/:method', (req, res, next) => {
     return;
   }
   next();
+});
+
+// Benchmarks: many users' messages in one request, queued in order as if each had been sent
+// on its own (bench/crowd.py: a thousand chats asking at once, without the cost of a
+// thousand client requests). Answers the emulator's time stamp (ms) of their arrival.
+shim.post('/_shim/crowd', async (req, res) => {
+  const time = Date.now();
+  for (const message of req.body.messages) {
+    await (message.entities && message.entities.length
+      ? emulator.addUserCommand(message) : emulator.addUserMessage(message));
+  }
+  res.json({ ok: true, time });
+});
+
+// Gap: no getChatMember. Members answer with the status a test gave them through
+// /_shim/member ("creator", "administrator", ...), anyone else as a plain "member". Each call
+// is recorded with the absorbed ones, so a test can count the lookups.
+const members = new Map(); // "token chat_id user_id" -> status
+shim.post('/_shim/member', (req, res) => {
+  const { token, chat_id: chatId, user_id: userId, status } = req.body;
+  members.set(`${token} ${chatId} ${userId}`, status);
+  res.json({ ok: true });
+});
+const ADMIN_RIGHTS = {
+  can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: true,
+  can_manage_video_chats: true, can_restrict_members: true, can_promote_members: false,
+  can_change_info: true, can_invite_users: true, can_post_stories: false,
+  can_edit_stories: false, can_delete_stories: false,
+};
+shim.all('/bot:token/getChatMember', (req, res) => {
+  const { token } = req.params;
+  const call = params(req);
+  absorbed.push({ token, method: 'getChatMember', params: call });
+  const status = members.get(`${token} ${call.chat_id} ${call.user_id}`) || 'member';
+  const user = { id: Number(call.user_id), is_bot: false, first_name: 'Member' };
+  const result = { status, user };
+  if (status === 'creator') result.is_anonymous = false;
+  if (status === 'administrator') Object.assign(result, ADMIN_RIGHTS);
+  res.json({ ok: true, result });
 });
 
 // Gap: no 403 at all. A blocked chat answers like Telegram does for a user who blocked the bot.

@@ -4,11 +4,13 @@
 127.0.0.1 port. That launcher puts a small route shim in front of the emulator which fixes
 the gaps python-telegram-bot 22 trips over; each fix is commented there. The shim also
 records the Bot API calls it absorbed (sendVenue, sendDocument, setMyCommands, ...) and
-every message it delivered (`TelegramSession.delivered`, without consuming it), and has
-two switches: 403 for a chat, as for a user who blocked the bot (`block`), and a run of
-5xx answers, as from a Bot API in trouble (`fail_for`). An `Emulator` of a test's own
-(`Emulator.start(journal=...)`) can be stopped and started again on the same port with
-its record of deliveries kept.
+every message it delivered (`TelegramSession.delivered`, without consuming it), answers
+getChatMember with the status a test gave a group member (`TelegramSession.make_member`),
+and has two switches: 403 for a chat, as for a user who blocked the bot (`block`), and a
+run of 5xx answers, as from a Bot API in trouble (`fail_for`). Benchmarks queue a crowd's
+messages in one request (`TelegramSession.crowd`). An `Emulator` of a test's own
+(`Emulator.start(journal=...)`) can be stopped and started again on the same port with its
+record of deliveries kept.
 
 `telegram` gives each test its own bot token (the emulator keeps each bot's traffic apart)
 and `TelegramUser`s who send messages, commands, stickers and button taps and read the
@@ -168,6 +170,19 @@ class TelegramSession:
         calls = response.json()
         return [c["params"] for c in calls if method is None or c["method"] == method]
 
+    async def make_member(self, user: TelegramUser, status: str) -> None:
+        """From now on getChatMember says `user` is `status` ("creator", "administrator",
+        "member"...) in their group."""
+        body = {"token": self.token, "chat_id": str(user.chat_id), "user_id": str(user.id),
+                "status": status}
+        await self.post("/_shim/member", body)
+
+    async def crowd(self, messages: list[dict[str, Any]]) -> float:
+        """Queue many users' messages (`TelegramUser.typed`) at once, in order; return the
+        emulator's time stamp of their arrival (seconds)."""
+        answer = await self.post("/_shim/crowd", {"messages": messages})
+        return answer["time"] / 1000
+
     async def block(self, chat_id: int) -> None:
         """From now on the Bot API answers 403 'blocked by the user' for this chat."""
         await self.post("/_shim/block", {"token": self.token, "chat_id": str(chat_id)})
@@ -231,6 +246,14 @@ class TelegramUser:
 
     async def send(self, text: str, *, reply_to: BotMessage | None = None) -> None:
         """Type `text`; a leading /command and @mentions get entities, as Telegram adds."""
+        message = self.typed(text)
+        if reply_to is not None:
+            message["reply_to_message"] = self._bot_message(reply_to)
+        route = "/sendCommand" if text.startswith("/") else "/sendMessage"
+        await self.session.post(route, message)
+
+    def typed(self, text: str) -> dict[str, Any]:
+        """The message the user sends when they type `text` (with Telegram's entities)."""
         entities = [
             {"type": "mention", "offset": word.start, "length": len(word.text)}
             for word in _words(text)
@@ -238,11 +261,7 @@ class TelegramUser:
         ]
         if text.startswith("/"):
             entities.insert(0, {"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
-        message = self._message(text=text, entities=entities)
-        if reply_to is not None:
-            message["reply_to_message"] = self._bot_message(reply_to)
-        route = "/sendCommand" if text.startswith("/") else "/sendMessage"
-        await self.session.post(route, message)
+        return self._message(text=text, entities=entities)
 
     async def send_sticker(self) -> None:
         """Send a sticker (a message without text)."""

@@ -33,7 +33,6 @@ def make_config(session: TelegramSession, synapse: SynapseServer, bot: Account,
         "matrix": {"homeserver": synapse.url, "user_id": bot.user_id,
                    "access_token": bot.access_token},
         "broadcast": {"telegram_per_chat_interval": 0, "matrix_rate": 50},
-        "limits": {"flood_messages": 1000},
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)

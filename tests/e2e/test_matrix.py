@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from nio import DownloadResponse, RoomMessageFile
 
-from bot.config import Config, LimitSettings, MatrixSettings
+from bot.config import Config, MatrixSettings
 from bot.messages import ChatRef
 from bot.service import background_work, open_services
 from handlers.matrix import MatrixTransport
@@ -39,7 +39,6 @@ async def running_bot(
     config = Config(
         database=database,
         matrix=MatrixSettings(homeserver=synapse.url, user_id=account.user_id, **login, **settings),
-        limits=LimitSettings(flood_messages=1000),
     )
     async with open_services(config) as services, background_work(services):
         bot = MatrixTransport(services, max_backoff=1.0, undecryptable_wait=undecryptable_wait)
@@ -323,6 +322,91 @@ def start_irlf_bot(folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]
             cwd=folder, env={**os.environ, **env},
             stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+# flood control and who may change a room's settings (rooms of three: two would be a DM)
+
+FLOOD_PL = "Dużo wiadomości naraz"
+
+
+async def test_one_member_flooding_a_room_does_not_mute_the_others(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await group_room(alice, bob, bot_account)
+        for _ in range(30):
+            await alice.say(room_id, "!help")
+        venue = await bob.say(room_id, "!venue")
+        answer = await alice.wait_for_notice(room_id, bot_id, venue, within=30)
+        assert "Kielce" in answer.body
+        to_alice = await alice.collect(room_id, notice_from(bot_id), within=QUIET)
+    notices = [n for n in to_alice if n.body.startswith(FLOOD_PL)]
+    assert len(notices) == 1, [n.body[:40] for n in to_alice]
+    assert len(to_alice) < 30  # the rest of the flood went unanswered
+
+
+async def test_creator_of_a_version_12_room_may_subscribe_it_to_reminders(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database) as bot:
+        room_id = await alice.create_room(
+            [bot_id, bob.user_id], name="Partners", room_version="12"
+        )
+        await bob.join(room_id)
+        await alice.wait_for_membership(room_id, bot_id, "join")
+        assert bot.client.rooms[room_id].room_version == "12"
+        # Version 12 leaves creators out of the power levels: alice has level 0 there.
+        assert bot.client.rooms[room_id].power_levels.get_user_level(alice.user_id) == 0
+        by_bob = await bob.say(room_id, "!remind")
+        refused = await alice.wait_for_notice(room_id, bot_id, by_bob)
+        assert refused.body.startswith("Pokój lub grupę mogą zapisać")
+        by_alice = await alice.say(room_id, "!remind")
+        subscribed = await alice.wait_for_notice(room_id, bot_id, by_alice)
+        assert "!remind off" in subscribed.body  # subscribed (how to stop is said)
+        room = await bot.services.storage.get_user(ChatRef("matrix", room_id))
+        assert room is not None and room.reminders
+
+
+async def test_additional_creators_of_a_version_12_room_moderate_it(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person,
+    carol: Person,
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database):
+        room_id = await alice.create_room(
+            [bot_id, bob.user_id, carol.user_id], name="Partners", room_version="12",
+            additional_creators=[bob.user_id],
+        )
+        await bob.join(room_id)
+        await carol.join(room_id)
+        await alice.wait_for_membership(room_id, bot_id, "join")
+        by_carol = await carol.say(room_id, "!lang en")
+        refused = await alice.wait_for_notice(room_id, bot_id, by_carol)
+        assert refused.body.startswith("Ustawienia pokoju lub grupy")
+        by_bob = await bob.say(room_id, "!lang en")
+        assert (await alice.wait_for_notice(room_id, bot_id, by_bob)).body == (
+            "OK, I will answer in English."
+        )
+
+
+async def test_a_member_without_power_cannot_change_or_erase_the_rooms_settings(
+    synapse: SynapseServer, bot_account: Account, database: Path, alice: Person, bob: Person
+) -> None:
+    bot_id = bot_account.user_id
+    async with running_bot(synapse, bot_account, database) as bot:
+        room_id = await group_room(alice, bob, bot_account)
+        subscribe = await alice.say(room_id, "!remind")
+        await alice.wait_for_notice(room_id, bot_id, subscribe)
+        for attempt in ("!lang en", "!forget yes"):
+            by_bob = await bob.say(room_id, attempt)
+            refused = await alice.wait_for_notice(room_id, bot_id, by_bob)
+            assert refused.body.startswith("Ustawienia pokoju lub grupy")
+        room = await bot.services.storage.get_user(ChatRef("matrix", room_id))
+        assert room is not None and room.reminders and room.language is None
+        help_asked = await bob.say(room_id, "!help")
+        assert (await alice.wait_for_notice(room_id, bot_id, help_asked)).body.startswith("Napisz")
 
 
 async def test_links_a_user_typed_are_never_posted_back(

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import tomllib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from bot.messages import Attachment, ChatRef, Reply, Venue
 from bot.service import Services, background_work, open_services
 from bot.transport import RecipientGone
 from handlers.telegram import TelegramTransport
-from tests.e2e.telegram_emulator import BOT_USERNAME, TelegramSession
+from tests.e2e.telegram_emulator import BOT_USERNAME, BotMessage, TelegramSession, TelegramUser
 from tests.telegram_html import links, utf16_units, visible_text
 
 QUIET = 0.5  # seconds to wait for a reply that must not come
@@ -87,14 +87,14 @@ async def test_free_text_question_is_answered(telegram: TelegramSession, bot: An
     assert "Kielce" in (await user.reply()).text
 
 
-async def test_request_urls_are_logged_with_the_token_masked(
+async def test_bot_api_calls_are_logged_by_method_without_the_token(
     telegram: TelegramSession, bot: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = telegram.user()
     await user.send("kiedy")
     await user.reply()
-    requests = [r.getMessage() for r in caplog.records if r.name == "httpx"]
-    assert any("/bot***/sendMessage" in line for line in requests)
+    calls = [r.getMessage() for r in caplog.records if r.name == "handlers.telegram_http"]
+    assert "Bot API sendMessage: HTTP 200" in calls  # the token: see no_token_in_logs
 
 
 async def test_tapped_suggestion_is_answered(telegram: TelegramSession, bot: Any) -> None:
@@ -107,7 +107,7 @@ async def test_tapped_suggestion_is_answered(telegram: TelegramSession, bot: Any
     entry = payload.removeprefix("show ")
     await user.tap(suggestions, payload)
     answer = await user.reply()  # the emulator keeps the HTML as sent: compare its start
-    assert answer.text[:40] == services.assistant.entry_text(entry, "pl")[:40]
+    assert answer.text[:40] == services.assistant.entry_answer(entry, "pl")[:40]
 
 
 def vague_polish_question(services: Services) -> str:
@@ -389,3 +389,73 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# flood control and who may change a group's settings
+
+FLOOD_PL = "Dużo wiadomości naraz"
+
+
+async def replies_until(user: TelegramUser, found: Callable[[BotMessage], bool]) -> list[BotMessage]:
+    """The bot's messages in the user's chat up to the first `found` one, and any that follow
+    within a second."""
+    seen: list[BotMessage] = []
+    while not any(found(message) for message in seen):
+        seen += await user.replies(1, within=20)
+    return seen + await user.replies(0, quiet=1.0)
+
+
+async def test_one_member_flooding_a_group_does_not_mute_the_others(
+    telegram: TelegramSession, tmp_path: Path
+) -> None:
+    config = make_config(telegram, tmp_path / "bot.db")
+    # The outbox's pace for a group (one message per 3 s) is not what this test is about.
+    config.broadcast.telegram_group_per_minute = 6000
+    config.broadcast.telegram_per_chat_interval = 0
+    flooder = telegram.user(chat_id=-100400, chat_type="group")
+    other = telegram.user(chat_id=-100400, chat_type="group", first_name="Bartek")
+    async with running(config):
+        for _ in range(30):
+            await flooder.send("/help")
+        await other.send("/venue")
+        seen = await replies_until(other, lambda message: "Kielce" in message.text)
+    assert sum(1 for m in seen if m.text.startswith(FLOOD_PL)) == 1
+    assert len(seen) < 31  # the rest of the flood went unanswered
+
+
+async def test_group_admins_may_subscribe_the_group_and_members_may_not(
+    telegram: TelegramSession, bot: Any
+) -> None:
+    services, _ = bot
+    owner = telegram.user(chat_id=-100401, chat_type="supergroup")
+    member = telegram.user(chat_id=-100401, chat_type="supergroup")
+    await telegram.make_member(owner, "creator")
+    await member.send("/remind")
+    assert (await member.reply()).text.startswith("Pokój lub grupę mogą zapisać")
+    await owner.send("/remind")
+    assert "/remind off" in (await owner.reply()).text
+    group = await services.storage.get_user(ChatRef("telegram", "-100401"))
+    assert group is not None and group.reminders
+    await owner.send("/remind off")
+    assert (await owner.reply()).text == "Przypomnienia wyłączone."
+    lookups = await telegram.absorbed("getChatMember")
+    assert len(lookups) == 2  # one per person: the owner's second command used the first answer
+
+
+async def test_group_settings_need_a_group_admin(telegram: TelegramSession, bot: Any) -> None:
+    services, _ = bot
+    admin = telegram.user(chat_id=-100402, chat_type="group")
+    member = telegram.user(chat_id=-100402, chat_type="group")
+    await telegram.make_member(admin, "administrator")
+    for attempt in ("/lang en", "/forget yes"):
+        await member.send(attempt)
+        assert (await member.reply()).text.startswith("Ustawienia pokoju lub grupy")
+    assert await services.storage.get_user(ChatRef("telegram", "-100402")) is None
+    await admin.send("/lang en")
+    assert (await admin.reply()).text == "OK, I will answer in English."
+    await admin.send("/forget")
+    confirm = await admin.reply()
+    await member.tap(confirm, "forget yes")  # a member taps the admin's button
+    assert (await member.reply()).text.startswith("Only the room's or group's moderators")
+    group = await services.storage.get_user(ChatRef("telegram", "-100402"))
+    assert group is not None and group.language == "en"

@@ -1,0 +1,310 @@
+"""A message as people write it: sentences and clauses, each with a role.
+
+"Dzień dobry, nazywam się Jan, pracuję w urzędzie gminy. O której mam być na forum?" is a
+greeting, a self-introduction, context and one question. The matcher answers what is
+asked; the rest may lend a known word ("Parking — gdzie jest?") but its unknown words
+(names, jobs, towns, politeness) never count against the answer.
+
+Roles: "small" (greetings, thanks, sign-offs), "intro" (who the writer is, where they come
+from), "context" (anything else said, not asked) and "question" (a clause that ends with
+"?", opens with a question word or a request, or follows one as "i gdzie", "and is it").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from faq.normalize import LEXICON, language_of_word, lexicon_words, words
+
+Role = Literal["small", "intro", "context", "question"]
+
+_QUESTION_WORDS = lexicon_words("question_words")
+_QUESTION_STARTS = lexicon_words("question_starts")
+_PREPOSITIONS = lexicon_words("question_prepositions")
+_REQUEST_WORDS = lexicon_words("request_words")
+_CONJUNCTIONS = lexicon_words("conjunctions")
+_REASONS = lexicon_words("reason_words")
+_CHECKS = lexicon_words("check_words")
+_SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
+_INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
+_ABBREVIATIONS = lexicon_words("abbreviations")
+_ASK_WORDS = lexicon_words("ask_words")
+_TAILS = lexicon_words("tail_words")
+_YES_NO = lexicon_words("yes_no_words")
+_POINTERS = lexicon_words("pointer_words")
+# Relative pronouns more often than questions inside a sentence ("forum, które...").
+_RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
+                       "that", "whom", "whose", "where", "when", "what", "how", "whats"})
+# "jak" and "co" also mean "as" and "every": not a question when followed by these.
+_NOT_QUESTION_AFTER = {
+    "jak": frozenset({"najszybciej", "najlepiej", "najbardziej", "najwiecej", "zwykle", "zawsze"}),
+    "co": frozenset({"do", "roku", "najmniej", "najwyzej", "chwile", "tydzien", "miesiac"}),
+}
+
+# Sentence ends: ? ! ; … new lines and pictographs (emoji) always; a full stop when a
+# space or the end follows.
+_SENTENCE_END = re.compile(
+    r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
+)
+# Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
+_CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    text: str
+    words: tuple[str, ...]
+    role: Role
+    sentence: int = 0
+    checks: bool = False  # a statement asked to be confirmed ("..., prawda?")
+    wish: bool = False  # asks only by a request word ("chcę...", "I need..."), no "?"
+    position: int = 0  # its place in the message
+
+    @property
+    def bare(self) -> bool:
+        """Only question words and fillers ("gdzie", "o której", "and when"): it asks, but
+        names nothing to ask about."""
+        return all(w in _QUESTION_WORDS or w in _QUESTION_STARTS or w in _CONJUNCTIONS
+                   or w in _PREPOSITIONS or w in _SMALL or w in _TAILS or len(w) < 3
+                   for w in self.words)
+
+    @property
+    def yes_no(self) -> bool:
+        """Asks to confirm something: a tag ("..., prawda?"), "czy...", "is it...", or a
+        statement with a question mark ("forum jest 12 września?")."""
+        if self.checks:
+            return True
+        if self.role != "question" or not self.words:
+            return False
+        first = next((w for w in self.words if w not in _CONJUNCTIONS or w == "czy"), "")
+        return first in _YES_NO or not any(w in _QUESTION_WORDS for w in self.words)
+
+    @property
+    def points_back(self) -> bool:
+        """Refers to what was asked before it ("contact him", "jego mail")."""
+        return any(w in _POINTERS for w in self.words)
+
+    @property
+    def reason(self) -> bool:
+        """A reason or purpose ("bo słabo znam Kielce", "because my plans changed")."""
+        return bool(self.words) and self.words[0] in _REASONS
+
+    def as_role(self, role: Role, checks: bool | None = None) -> Clause:
+        return replace(self, role=role, checks=self.checks if checks is None else checks)
+
+
+def read(text: str) -> list[Clause]:
+    """The clauses of a message in order, each with its role."""
+    clauses: list[Clause] = []
+    for number, (sentence, asked) in enumerate(_sentences(text)):
+        pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
+        parts = [part for piece in pieces for part in _split_questions(piece)]
+        # The question mark belongs to the last part that is not a reason ("..., bo...?").
+        marked = max((i for i, p in enumerate(parts) if words(p)[0] not in _REASONS), default=-1)
+        found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
+        clauses.extend(_confirmations(_guesses(found)))
+    asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
+    if asking:
+        # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
+        # sentence that asks nothing is context.
+        clauses = [c.as_role("context") if c.role == "question" and c.wish
+                   and c.sentence not in asking else c for c in clauses]
+    _mark_asked_last(clauses)
+    return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
+
+
+def _guesses(sentence: list[Clause]) -> list[Clause]:
+    """"co to za ICCSS, jakaś firma?": a few words after a question, asking nothing by
+    themselves, guess at its answer; they are not a second question."""
+    result: list[Clause] = []
+    asked = False
+    for clause in sentence:
+        opens = any(w in _QUESTION_WORDS or w in _QUESTION_STARTS for w in clause.words)
+        if asked and clause.role == "question" and not opens and len(clause.words) <= 3:
+            clause = clause.as_role("context")
+        asked = asked or (clause.role == "question" and opens)
+        result.append(clause)
+    return result
+
+
+def _confirmations(sentence: list[Clause]) -> list[Clause]:
+    """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
+    sentence questions to confirm; the tag itself asks nothing more."""
+    tags = [i for i, c in enumerate(sentence)
+            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)]
+    if not tags:
+        return sentence
+    # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the
+    # statement is a guess at the answer, not another question.
+    asks = any(i not in tags and c.role == "question" and any(w in _QUESTION_WORDS for w in c.words)
+               for i, c in enumerate(sentence))
+    result = []
+    for i, clause in enumerate(sentence):
+        if i in tags:
+            result.append(clause.as_role("small"))
+        elif asks and clause.role == "context":
+            result.append(clause)
+        elif clause.role in ("context", "question") and not asks:
+            result.append(clause.as_role("question", checks=True))
+        else:
+            result.append(clause)
+    return result
+
+
+def _join_bare(clauses: list[Clause]) -> list[Clause]:
+    """"Czy jest parking, a jeśli tak, to gdzie?": a bare question after a question that
+    names its subject, in the same sentence, asks about that subject."""
+    joined: list[Clause] = []
+    for clause in clauses:
+        if clause.role == "question" and clause.bare and joined:
+            before = next((c for c in reversed(joined) if c.role == "question"), None)
+            if (before is None or before.sentence != clause.sentence or before.bare
+                    or not before.yes_no):
+                # "Moja koleżanka pojedzie zamiast mnie, czy to problem?": what it asks
+                # about is the statement just before it.
+                before = joined[-1]
+                if (before.role != "context" or before.reason
+                        or before.sentence != clause.sentence):
+                    joined.append(clause)
+                    continue
+            index = joined.index(before)
+            asked = " ".join(w for w in clause.text.split() if not set(words(w)) <= _TAILS)
+            joined[index] = replace(before, text=f"{before.text} {asked}".strip(),
+                                    words=before.words + clause.words, role="question")
+            continue
+        joined.append(clause)
+    return joined
+
+
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """(sentence, whether it ends with a question mark)."""
+    found: list[tuple[str, bool]] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        if end.group().startswith(".") and _abbreviated(text[start:end.start()]):
+            continue
+        found.append((text[start:end.start()], "?" in end.group()))
+        start = end.end()
+    found.append((text[start:], False))
+    return [(s, asked) for s, asked in found if s.strip()]
+
+
+def _abbreviated(before: str) -> bool:
+    """'ul.', 'np.', 'godz.', a number or an initial: a full stop that ends no sentence."""
+    last = words(before[-12:])
+    return bool(last) and (last[-1] in _ABBREVIATIONS or len(last[-1]) == 1)
+
+
+def _split_questions(piece: str) -> list[str]:
+    """A clause cut where a second question starts ("gdzie i o której", "what time does it
+    start and is there a dress code") or where a question follows its lead-in ("jestem z
+    Lublina i chcę wiedzieć | kiedy jest forum")."""
+    raw = piece.split()
+    folded = [words(w) for w in raw]
+    cuts = []
+    started = _opens_question([w for f in folded for w in f][:3])
+    for i in range(1, len(raw)):
+        ahead = [w for f in folded[i:i + 2] for w in f]
+        previous = folded[i - 1]
+        if not ahead or not previous:
+            continue
+        if previous[-1] in _CONJUNCTIONS and _second_question(previous[-1], ahead):
+            cuts.append(i - 1)
+            started = True
+        elif previous[-1] in _REASONS:
+            cuts.append(i - 1)
+        elif not started and _asks(ahead) and _lead_in_ends(folded[:i], ahead):
+            cuts.append(i)
+            started = True
+    parts, last = [], 0
+    for cut in cuts:
+        parts.append(" ".join(raw[last:cut]))
+        last = cut
+    parts.append(" ".join(raw[last:]))
+    return [p for p in parts if words(p)]
+
+
+def _second_question(conjunction: str, ahead: list[str]) -> bool:
+    """After "i/a/and/or...", whether a second question starts. English "I" is not the
+    Polish "i": "I need", "I am" open no question."""
+    if conjunction == "i":
+        return _asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")
+    return _opens_question(ahead)
+
+
+def _lead_in_ends(before: list[list[str]], ahead: list[str]) -> bool:
+    """A question word inside a sentence opens the question when the words before it are
+    a lead-in: a self-introduction or words of asking ("jestem z Lublina i chcę wiedzieć |
+    kiedy", "I wonder | when"). "A strona forum to jaka była?" is one question, "the one
+    who asked" none."""
+    lead = [w for f in before for w in f]
+    while lead and lead[0] in _SMALL:
+        lead.pop(0)
+    if any(w in _ASK_WORDS or w in _REQUEST_WORDS for w in lead):
+        return True
+    first = ahead[1] if ahead[0] in _PREPOSITIONS and len(ahead) > 1 else ahead[0]
+    return first not in _RELATIVE and any(tuple(lead[:len(p)]) == p for p in _INTRO)
+
+
+def _asks(first: list[str]) -> bool:
+    """A question word here opens a question ("gdzie", "o której"; not "tak jak", "co roku")."""
+    if first[0] in _PREPOSITIONS:
+        first = first[1:]
+    if not first or first[0] not in _QUESTION_WORDS:
+        return False
+    nxt = first[1] if len(first) > 1 else ""
+    return nxt not in _NOT_QUESTION_AFTER.get(first[0], ())
+
+
+def _opens_question(first: list[str]) -> bool:
+    if not first:
+        return False
+    if first[0] == "i" and len(first) > 1 and language_of_word(first[1]) == "en":
+        return False  # "I am", "I need": the English pronoun, not the Polish "i"
+    if first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS:
+        first = first[1:]
+    if not first:
+        return False
+    if first[0] in _QUESTION_STARTS and first[1:2] == ["t"]:
+        return False  # "can't travel", "don't know": a statement
+    return _asks(first) or first[0] in _QUESTION_STARTS or first[0] in _REQUEST_WORDS
+
+
+def _classify(text: str, asked: bool, sentence: int) -> Clause:
+    found = words(text)
+    content = list(found)
+    if all(w in _SMALL for w in found):
+        return Clause(text, tuple(found), "small", sentence)
+    if content[0] in _REASONS:  # "..., bo w zaproszeniu tak pisało?": why, not what
+        return Clause(text, tuple(found), "context", sentence)
+    while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
+        content.pop(0)
+    if asked or _opens_question(content[:3]) or _ends_asking(content):
+        lead = content[1:] if content[0] in _CONJUNCTIONS and len(content) > 1 else content
+        wish = not asked and not _asks(lead[:2]) and lead[0] in _REQUEST_WORDS
+        return Clause(text, tuple(found), "question", sentence, wish=wish)
+    if any(tuple(content[:len(p)]) == p or tuple(found[:len(p)]) == p for p in _INTRO):
+        return Clause(text, tuple(found), "intro", sentence)
+    if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
+        return Clause(text, tuple(found), "intro", sentence)
+    return Clause(text, tuple(found), "context", sentence)
+
+
+def _ends_asking(content: list[str]) -> bool:
+    """"a ten Paturej to kto", "forum jest gdzie": a question word at the end asks."""
+    return bool(content) and content[-1] in _QUESTION_WORDS and content[-1] not in _RELATIVE
+
+
+def _mark_asked_last(clauses: list[Clause]) -> None:
+    """A message that asks nothing outright ("Szukam informacji o parkingu.", "parking"):
+    what it says is what it asks."""
+    if any(c.role == "question" for c in clauses):
+        return
+    for role in ("context", "intro"):
+        if any(c.role == role for c in clauses):
+            for i, c in enumerate(clauses):
+                if c.role == role:
+                    clauses[i] = c.as_role("question")
+            return

@@ -1,0 +1,202 @@
+"""Statements a guest asks us to confirm: "forum jest w Krakowie, prawda?", "it starts at
+10, right?", "organizuje to MON?". The claim is read here; whether it holds is checked
+against the event's facts, so the reply can begin with "No" (or "Yes") before the facts.
+
+Only place, date, time, duration and organiser claims are read; anything else is answered
+without a verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from faq.normalize import GENERIC_WORDS, LEXICON, fold, words
+
+About = Literal["place", "date", "time", "duration", "organiser"]
+# The entry that answers each kind of claim, and the entries that answer it as well.
+ENTRY: dict[str, str] = {"place": "venue", "date": "date", "time": "time",
+                         "duration": "duration", "organiser": "organiser"}
+FAMILY: dict[str, frozenset[str]] = {
+    "place": frozenset({"venue", "address", "directions", "hall", "mspo"}),
+    "date": frozenset({"date", "time", "duration"}),
+    "time": frozenset({"time", "date", "duration"}),
+    "duration": frozenset({"duration", "time", "date"}),
+    "organiser": frozenset({"organiser", "paturej"}),
+}
+
+_CLAIMS = LEXICON["claims"]
+_PLACES = frozenset(_CLAIMS["places"])
+_PLACE_PREPOSITIONS = frozenset(_CLAIMS["place_prepositions"])
+_MONTHS = {form: n + 1 for n, forms in enumerate(_CLAIMS["months"]) for form in forms}
+_WEEKDAYS = {form: n for n, forms in enumerate(_CLAIMS["weekdays"]) for form in forms}
+_DAY_PARTS = {word: tuple(hours) for word, hours in _CLAIMS["day_parts"].items()}
+_END_WORDS = frozenset(_CLAIMS["end_words"])
+_TIME_WORDS = frozenset(_CLAIMS["time_words"])
+_DURATION_UNITS = _CLAIMS["duration_units"]
+_DURATION_WORDS = frozenset(_CLAIMS["duration_words"])
+_NUMBERS = _CLAIMS["numbers"]
+_ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
+_ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
+_DESTINATIONS = frozenset(_CLAIMS["destination_prepositions"])
+_WEAK_EVENT_WORDS = frozenset({"it", "its", "to", "ten", "ta", "this", "jest", "is", "bedzie",
+                               "will", "o", "at", "from", "od", "am", "pm"})
+# A claim is about the event when it names the event or what the event does.
+_EVENT_WORDS = frozenset(_CLAIMS["event_words"]) | GENERIC_WORDS | _ORGANISER_WORDS | (
+    _DURATION_WORDS | _TIME_WORDS - {"o", "at", "from", "od", "am", "pm"})
+_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d.:])", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a claim is checked against, from the event file."""
+
+    places: frozenset[str]  # the city and venue, folded ("kielce", "targi")
+    day: int
+    month: int
+    weekday: int
+    start_hour: int
+    end_hour: int
+    hours: float
+    organisers: frozenset[str]  # folded words naming the organiser ("iccss", "paturej")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    about: About
+    places: tuple[str, ...] = ()
+    days: tuple[int, ...] = ()
+    month: int | None = None
+    weekday: int | None = None
+    hours: tuple[int, ...] = ()
+    part: tuple[int, int] | None = None
+    ends: bool = False
+    length: float | None = None  # hours
+    names: tuple[str, ...] = ()
+    stated: tuple[str, ...] = ()  # the words that state the claimed value
+
+    @property
+    def entry(self) -> str:
+        return ENTRY[self.about]
+
+    def holds(self, facts: Facts) -> bool | None:
+        """True or False when the facts settle it, None when they do not."""
+        if self.about == "place":
+            return all(_is_place(p, facts) for p in self.places)
+        if self.about == "date":
+            if self.month is not None and self.month != facts.month:
+                return False
+            if self.weekday is not None and self.weekday != facts.weekday:
+                return False
+            if self.days:
+                return set(self.days) == {facts.day}
+            return True if (self.month or self.weekday is not None) else None
+        if self.about == "time":
+            hour = facts.end_hour if self.ends else facts.start_hour
+            if self.part:
+                first, last = self.part
+                return first <= hour <= last
+            return all(h in (hour, hour - 12) for h in self.hours)
+        if self.about == "duration":
+            return self.length is not None and abs(self.length - facts.hours) < 0.01
+        if self.about == "organiser":
+            named = set(self.names)
+            if named & facts.organisers:
+                return True
+            return None if named & {"targi", "mspo", "fair", "kielce"} else False
+        return None
+
+
+def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
+    """The claim a statement makes about the event, if it makes one; of several, the first
+    the facts contradict ("the forum is in Kielce on 10 June, right?": the date)."""
+    found = words(text)
+    if not any(w in _EVENT_WORDS for w in found) or any(w in _OTHER_EVENTS for w in found):
+        return None  # not about this event ("następna edycja będzie w Warszawie?")
+    cased = re.findall(r"[^\W_]+", text)
+    claims = [c for c in (_place(found), _date(found, text), _duration(found),
+                          _time(found, text), _organiser(found, cased)) if c is not None]
+    if facts is not None:
+        wrong = [c for c in claims if c.holds(facts) is False]
+        claims = wrong or claims
+    return claims[0] if claims else None
+
+
+def elsewhere(text: str, facts: Facts) -> bool:
+    """Whether the text asks about going to or being in another place, not the event's
+    ("jak dojechać do Zakopanego?", "restaurants in Warsaw")."""
+    found = words(text)
+    if any(w in _EVENT_WORDS - _WEAK_EVENT_WORDS or w in _OTHER_EVENTS or _is_place(w, facts)
+           for w in found):
+        return False  # about the event, or the editions before and after it
+    return any(w in _PLACES and i and found[i - 1] in _DESTINATIONS
+               for i, w in enumerate(found))
+
+
+def _is_place(place: str, facts: Facts) -> bool:
+    return any(place.startswith(p[:5]) for p in facts.places)
+
+
+def _place(found: list[str]) -> Claim | None:
+    places = tuple(w for i, w in enumerate(found)
+                   if w in _PLACES and i and found[i - 1] in _PLACE_PREPOSITIONS)
+    return Claim("place", places=places, stated=places) if places else None
+
+
+def _date(found: list[str], text: str) -> Claim | None:
+    months = [_MONTHS[w] for w in found if w in _MONTHS]
+    weekdays = [_WEEKDAYS[w] for w in found if w in _WEEKDAYS]
+    numeric = re.findall(r"\b(\d{1,2})[./](\d{1,2})\b", text)
+    if numeric and not months:
+        day, month = numeric[0]
+        if 1 <= int(month) <= 12:
+            return Claim("date", days=(int(day),), month=int(month), stated=numeric[0])
+    if not months and not weekdays:
+        return None
+    days = tuple(int(w) for w in found if w.isdigit() and 1 <= int(w) <= 31) if months else ()
+    stated = tuple(w for w in found if w in _MONTHS or w in _WEEKDAYS or w.isdigit())
+    return Claim("date", days=days, month=months[0] if months else None,
+                 weekday=weekdays[0] if weekdays else None, stated=stated)
+
+
+def _time(found: list[str], text: str) -> Claim | None:
+    ends = any(w in _END_WORDS for w in found)
+    parts = [_DAY_PARTS[w] for w in found if w in _DAY_PARTS]
+    if parts:
+        stated = tuple(w for w in found if w in _DAY_PARTS)
+        return Claim("time", part=parts[0], ends=ends, stated=stated)
+    if not any(w in _TIME_WORDS for w in found):
+        return None
+    hours = []
+    for hour, minutes, half in _CLOCK.findall(text):
+        value = int(hour)
+        if half.lower().startswith("p") and value < 12:
+            value += 12
+        if value <= 24 and (minutes or half or value >= 6):
+            hours.append(value)
+    stated = tuple(w for w in found if w.isdigit() or w in ("am", "pm"))
+    return Claim("time", hours=tuple(hours), ends=ends, stated=stated) if hours else None
+
+
+def _duration(found: list[str]) -> Claim | None:
+    if not any(w in _DURATION_WORDS for w in found):
+        return None
+    for i, word in enumerate(found[1:], start=1):
+        unit = _DURATION_UNITS.get(word)
+        before = found[i - 1]
+        count = int(before) if before.isdigit() else _NUMBERS.get(before)
+        if unit and count:
+            return Claim("duration", length=float(count * unit), stated=(before, word))
+    return None
+
+
+def _organiser(found: list[str], cased: list[str]) -> Claim | None:
+    if not any(w in _ORGANISER_WORDS for w in found):
+        return None
+    names = [w for w in found if w in _ORGANISER_NAMES]
+    names += [fold(w) for i, w in enumerate(cased)
+              if i and w.isupper() and len(w) > 1 and fold(w) not in GENERIC_WORDS]
+    named = tuple(dict.fromkeys(names))
+    return Claim("organiser", names=named, stated=named) if names else None
