@@ -311,6 +311,7 @@ async def test_matrix_answers_while_telegram_cannot_connect(
     bot.stop()
     assert "Kielce" in answer.body
     assert "telegram: cannot connect to the Bot API" in bot.output()  # and it keeps trying
+    assert "Unclosed" not in bot.output()  # and a stop leaves no connection open behind it
 
 
 async def test_questions_asked_during_a_run_of_502s_are_answered_after_it(
