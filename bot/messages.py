@@ -144,6 +144,8 @@ class Reply:
     A reply can take several platform messages (a long text in parts, then a pin, a file).
     `parts_sent` is how many of them went out before a failure (`DeliveryError.parts_sent`);
     a retry with it set sends only the rest, so no one gets a part twice.
+    `delivery_key` names one outbox delivery however often it is tried: a platform
+    that deduplicates (Matrix transaction ids) makes a retry after a crash a no-op.
     """
 
     text: str
@@ -161,6 +163,7 @@ class Reply:
     then: dict[str, list[dict[str, Any]]] | None = None
     user_spans: tuple[Span, ...] = ()
     parts_sent: int = 0
+    delivery_key: str | None = None
 
     def __post_init__(self) -> None:
         text, spans = unmark(self.text)

@@ -146,6 +146,11 @@ class Pacer:
         if last is not None and (gap := self.per_chat - (time.monotonic() - last)) > 0:
             await asyncio.sleep(gap)
         await self.overall.acquire()
+        while self.paused_until > time.monotonic():
+            # A pause began while this message waited its turn (a 429, an outage): sending
+            # now would meet the same answer; wait it out and take a fresh turn.
+            await self.wait_unpaused()
+            await self.overall.acquire()
         self._last[chat_id] = time.monotonic()
         if len(self._last) > 50_000:
             horizon = time.monotonic() - self.per_chat
@@ -159,7 +164,13 @@ class Pacer:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
     def outage(self) -> float:
-        """The platform is unreachable: pause 1 s, 2 s, 4 s ... up to MAX_OUTAGE_PAUSE."""
+        """The platform is unreachable: pause 1 s, 2 s, 4 s ... up to MAX_OUTAGE_PAUSE.
+
+        A send that fails while a pause is on was under way when it began: it shares that
+        pause instead of doubling it (eight sends in flight would turn a 4 s run of 502s
+        into a 30 s silence)."""
+        if (left := self.paused_until - time.monotonic()) > 0:
+            return left
         self.outages += 1
         seconds = min(MAX_OUTAGE_PAUSE, 2 ** (self.outages - 1))
         self.pause(seconds)
@@ -572,6 +583,7 @@ class Courier:
             if row.expires_at is not None and clock.now() >= row.expires_at:
                 await self.storage.settle(row.id, "expired", clock.now())
                 return
+            reply.delivery_key = f"irlf-{await self.storage.database_id()}-{row.id}"
             started = time.monotonic()
             message_id = await transport.send(row.chat_id, reply)
         except RecipientGone as exc:
@@ -607,6 +619,8 @@ class Courier:
                 log.exception("outbox: sending message %s to %s failed", row.id, self.name)
             await self._failed_attempt(row, exc, settings.max_attempts)
         else:
+            if self.pacer.outages:
+                log.info("outbox: %s reachable again", self.name)
             self.pacer.reachable()
             try:  # shielded: a stop must not turn a sent message back into a pending one
                 await asyncio.shield(self._record_sent(row, reply, message_id))

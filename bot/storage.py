@@ -23,6 +23,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -268,6 +269,11 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY CHECK (id = 1), updated_at TEXT NOT NULL, body TEXT NOT NULL
     );
     """,
+    # 8: a random id of this database, so an outbox row id names one delivery among every
+    # database that ever used the same Matrix device (a rehearsal database, a fresh start)
+    """
+    INSERT OR IGNORE INTO state (key, value) VALUES ('database.id', lower(hex(randomblob(8))));
+    """,
 ]
 
 # Outbox states: pending -> claimed -> sent | failed | blocked | pending (retry);
@@ -407,6 +413,7 @@ class Storage:
         self._lock = asyncio.Lock()
         self.writable = True
         self._warned: set[str] = set()
+        self._id: str | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -486,12 +493,16 @@ class Storage:
         return await self._writer.execute(sql, params)
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db().execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db().execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # Executed and read to the end in one step of the connection's thread. A cursor
+        # read in several steps keeps its statement, and so its read transaction, open
+        # across awaits: other tasks' reads on the shared reader connection then join that
+        # snapshot, and a row claimed a moment ago still reads 'pending' (the send skipped
+        # it, and it waited out its lease: a 10 s late answer).
+        return list(await self._db().execute_fetchall(sql, params))
 
     async def _migrate(self) -> None:
         # foreign_keys cannot change inside a transaction: off while tables are rebuilt.
@@ -506,6 +517,13 @@ class Storage:
                     await self._write(statement)
                 await self._write("INSERT INTO schema_version VALUES (?)", (version,))
         await self._writer.execute("PRAGMA foreign_keys=ON")
+
+    async def database_id(self) -> str:
+        """The random id this database got when it was created; it never changes."""
+        if self._id is None:
+            row = await self._one("SELECT value FROM state WHERE key = 'database.id'")
+            self._id = str(row[0]) if row else secrets.token_hex(8)
+        return self._id
 
     async def schema_version(self) -> int:
         row = await self._one("SELECT MAX(version) FROM schema_version")

@@ -782,20 +782,26 @@ class MatrixTransport:
         """Send one reply to a room as a notice (then its pin, file and image); return the
         id of the first event sent — for an edit, the id of the message edited (a deleted
         one is sent anew). After `reply.parts_sent` of those went out before, only the rest
-        is sent; a failure says in `DeliveryError.parts_sent` how many have."""
+        is sent; a failure says in `DeliveryError.parts_sent` how many have.
+
+        Each event's transaction id comes from the reply's delivery key: the homeserver
+        answers a repeat (the outbox retrying after a crash) with the event it already
+        has, so nobody sees an answer twice.
+        """
         if reply.edit_of in self._redacted:
             reply = dataclasses.replace(reply, edit_of=None)
+        key = reply.delivery_key
         content = notice_content(
             reply, in_reply_to=reply.in_reply_to, mention=reply.mention, thread=reply.thread
         )
-        steps = [lambda: self._send_event(chat_id, content)]
+        steps = [lambda: self._send_event(chat_id, content, key and f"{key}.text")]
         location = location_content(reply)
         if location:
-            steps.append(lambda: self._send_event(chat_id, location))
+            steps.append(lambda: self._send_event(chat_id, location, key and f"{key}.pin"))
         if reply.attachment:
-            steps.append(lambda: self._send_file(chat_id, reply))
+            steps.append(lambda: self._send_file(chat_id, reply, key and f"{key}.file"))
         if reply.image:
-            steps.append(lambda: self._send_image(chat_id, reply))
+            steps.append(lambda: self._send_image(chat_id, reply, key and f"{key}.image"))
         first: str | None = None
         done = reply.parts_sent
         try:
@@ -808,10 +814,10 @@ class MatrixTransport:
             raise
         return reply.edit_of or first
 
-    async def _send_event(self, room_id: str, content: dict[str, Any]) -> str:
+    async def _send_event(self, room_id: str, content: dict[str, Any], txn: str | None = None) -> str:
         try:
             response = await self.client.room_send(
-                room_id, "m.room.message", content, ignore_unverified_devices=True
+                room_id, "m.room.message", content, tx_id=txn, ignore_unverified_devices=True
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TransportDown(f"send to {room_id}: {_describe(exc)}") from exc
@@ -824,7 +830,7 @@ class MatrixTransport:
         self._remember_sent(response.event_id)
         return response.event_id
 
-    async def _send_file(self, room_id: str, reply: Reply) -> str:
+    async def _send_file(self, room_id: str, reply: Reply, txn: str | None = None) -> str:
         attachment = reply.attachment
         assert attachment is not None
         where = await self._upload(room_id, attachment.filename, attachment.mime_type, attachment.data)
@@ -834,9 +840,9 @@ class MatrixTransport:
             "filename": attachment.filename,
             **where,
             "info": {"mimetype": attachment.mime_type, "size": len(attachment.data)},
-        })  # fmt: skip
+        }, txn)  # fmt: skip
 
-    async def _send_image(self, room_id: str, reply: Reply) -> str:
+    async def _send_image(self, room_id: str, reply: Reply, txn: str | None = None) -> str:
         image = reply.image
         assert image is not None
         where = await self._upload(room_id, image.filename, image.mime_type, image.data)
@@ -846,7 +852,7 @@ class MatrixTransport:
         return await self._send_event(room_id, {
             "msgtype": "m.image", "body": image.filename, "filename": image.filename,
             **where, "info": info,
-        })  # fmt: skip
+        }, txn)  # fmt: skip
 
     async def _upload(self, room_id: str, filename: str, mime_type: str, data: bytes) -> dict[str, Any]:
         """Upload to the homeserver's media repository; where the event finds it. In an

@@ -125,6 +125,21 @@ async def test_an_outage_pauses_the_transport_and_fails_no_one(config: Config, c
     assert len(delivered) == len(set(delivered))
 
 
+async def test_messages_failing_in_one_outage_pause_the_transport_once(services: Services) -> None:
+    tg = RecordingTransport(delay=0.05)
+    tg.fail_all = TransportDown("Bad Gateway")
+    services.board.attach(tg)
+    for n in range(CONCURRENCY):
+        await services.board.dispatch(from_user(str(500 + n), "kiedy jest forum", update_key=str(n)))
+    pacer = services.outbox.pacers["telegram"]
+    async with working(services):
+        await until(lambda: pacer.outages > 0)
+        await asyncio.sleep(0.5)  # the other replies in hand meet the outage too
+        outages, paused_for = pacer.outages, pacer.paused_until - time.monotonic()
+    # the first step of the backoff, not the eighth: a 4 s blip must not silence the bot 30 s
+    assert outages == 1 and paused_for <= 1.0
+
+
 async def test_failed_recipients_can_be_queued_again(config: Config, clock: ManualClock) -> None:
     config = admin_config(config)
     config.broadcast.max_attempts = 1
@@ -301,6 +316,32 @@ async def test_a_transaction_never_commits_another_tasks_half_done_work(tmp_path
         assert await storage.get_state("other") == "committed"
     finally:
         await storage.close()
+
+
+async def test_what_was_just_committed_reads_back_while_other_tasks_read(tmp_path: Path) -> None:
+    # A stale read made a courier skip the row it had just claimed ('pending', it read),
+    # and the row waited out its 10 s lease: an answer during a broadcast came 10 s late.
+    storage = await Storage.open(tmp_path / "t.db")
+    stale, writing = [], True
+
+    async def others_reading() -> None:
+        while writing:
+            await storage.get_state("other")
+
+    async def write_and_read_back() -> None:
+        nonlocal writing
+        for n in range(300):
+            await storage.set_state("k", str(n))
+            if (read := await storage.get_state("k")) != str(n):
+                stale.append((n, read))
+        writing = False
+
+    try:
+        await storage.set_state("other", "a row to read")
+        await asyncio.gather(write_and_read_back(), *(others_reading() for _ in range(4)))
+    finally:
+        await storage.close()
+    assert stale == []
 
 
 async def test_two_processes_migrating_a_fresh_database_do_not_race(tmp_path: Path) -> None:

@@ -293,10 +293,15 @@ class FakeClient:
     def __init__(self, *responses: Any) -> None:
         self.responses = list(responses)
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.transaction_ids: list[str | None] = []
 
-    async def room_send(self, room_id: str, event_type: str, content: dict[str, Any], **options: Any) -> Any:
+    async def room_send(
+        self, room_id: str, event_type: str, content: dict[str, Any], tx_id: str | None = None,
+        **options: Any,
+    ) -> Any:
         assert options == {"ignore_unverified_devices": True}  # else nio refuses unverified devices
         self.sent.append((room_id, content))
+        self.transaction_ids.append(tx_id)
         return self.responses.pop(0)
 
 
@@ -329,6 +334,15 @@ class TestSend:
         reply.relate_to(Incoming("matrix", "!room:localhost", ALICE, message_id="$question"))
         await transport.send("!desk:localhost", reply)
         assert "m.relates_to" not in client.sent[0][1]
+
+    async def test_a_delivery_tried_again_reuses_its_transaction_id(self) -> None:
+        # The homeserver keeps one event per transaction id: a resend after a crash is a no-op.
+        client = FakeClient(*(RoomSendResponse("$answer", "!room:localhost") for _ in range(2)))
+        transport = transport_with(client)
+        for _ in range(2):
+            await transport.send("!room:localhost", Reply(text="Kielce", delivery_key="irlf-ab-7"))
+        first, again = client.transaction_ids
+        assert first == again and first is not None and "irlf-ab-7" in first
 
     async def test_rate_limit_after_nios_retries_is_retry_later(self) -> None:
         transport = transport_with(FakeClient(RoomSendError("slow", "M_LIMIT_EXCEEDED", 1200)))

@@ -114,12 +114,14 @@ class Person:
         return response.event_id
 
     async def mark_direct(self, other: str, room_id: str) -> None:
-        """Add `room_id` to this person's `m.direct` as the chat with `other` (as clients do)."""
+        """Make `room_id` this person's direct chat with `other` in `m.direct`, as clients
+        do; the direct chats with everyone else stay listed."""
         path = f"/_matrix/client/v3/user/{quote(self.user_id)}/account_data/m.direct"
-        response = await self.client.send(
-            "PUT", path, json.dumps({other: [room_id]}),
-            headers={"Authorization": f"Bearer {self.account.access_token}"},
-        )  # fmt: skip
+        headers = {"Authorization": f"Bearer {self.account.access_token}"}
+        current = await self.client.send("GET", path, headers=headers)
+        direct = await current.json() if current.status == 200 else {}
+        direct[other] = [room_id]
+        response = await self.client.send("PUT", path, json.dumps(direct), headers=headers)
         assert response.status == 200, await response.text()
 
     # listening

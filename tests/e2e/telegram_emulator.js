@@ -2,16 +2,24 @@
 // in front of it that closes the gaps python-telegram-bot 22 trips over (docs/DESIGN.md, "Real
 // peers in tests"). Started by tests/e2e/telegram_emulator.py:
 //
-//   node telegram_emulator.js NODE_MODULES_DIR
+//   node telegram_emulator.js NODE_MODULES_DIR [--port PORT] [--journal FILE]
 //
-// listens on a free 127.0.0.1 port and prints "listening PORT" when ready.
+// listens on 127.0.0.1 (a free port unless --port) and prints "listening PORT" when ready.
+// --journal FILE keeps the record of delivered messages (/_shim/sent) in FILE, so it
+// survives a stop and a restart on the same port (a test that takes the Bot API away).
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const http = require('http');
 const { createRequire } = require('module');
 
 const modules = process.argv[2];
+const option = (name) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const journal = option('--journal');
 const requireFromPeers = createRequire(path.join(path.resolve(modules), 'noop.js'));
 const express = requireFromPeers('express');
 const TelegramServer = requireFromPeers('telegram-test-api');
@@ -30,6 +38,13 @@ const EMULATED = new Set([
 ]);
 const absorbed = []; // {token, method, params} of each absorbed call, for the tests to assert
 const blocked = new Set(); // "token chat_id" pairs that answer 403, as a user who blocked the bot
+const failing = new Map(); // token -> {status, until, methods}: the Bot API answers 5xx a while
+// Every sendMessage the emulator accepted, in order: {token, seq, chat_id, text, message_id}.
+// The emulator's own store hands each message to the test user once; this record lets a
+// test count deliveries (duplicates, order) without consuming them.
+const sent = journal && fs.existsSync(journal)
+  ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  : [];
 
 const params = (req) => {
   const all = { ...req.query, ...req.body };
@@ -49,6 +64,29 @@ shim.get('/_shim/absorbed', (req, res) => {
 shim.post('/_shim/block', (req, res) => {
   blocked.add(`${req.body.token} ${req.body.chat_id}`);
   res.json({ ok: true });
+});
+shim.get('/_shim/sent', (req, res) => {
+  res.json(sent.filter((message) => message.token === req.query.token));
+});
+// {token, status, seconds, methods?}: for `seconds` the Bot API answers `status` (e.g. 502,
+// as Telegram's front end does in a hiccup) to those methods (default: all) of that bot.
+shim.post('/_shim/fail', (req, res) => {
+  const { token, status = 502, seconds, methods } = req.body;
+  failing.set(token, { status: Number(status), until: Date.now() + Number(seconds) * 1000, methods });
+  res.json({ ok: true });
+});
+
+// Switch: a run of 5xx answers, as a Bot API in trouble gives (see /_shim/fail).
+shim.all('/bot:token/:method', (req, res, next) => {
+  const trouble = failing.get(req.params.token);
+  if (trouble && Date.now() < trouble.until
+      && (!trouble.methods || trouble.methods.includes(req.params.method))) {
+    res.status(trouble.status).json({
+      ok: false, error_code: trouble.status, description: 'Bad Gateway',
+    });
+    return;
+  }
+  next();
 });
 
 // Benchmarks: many users' messages in one request, queued in order as if each had been sent
@@ -159,6 +197,14 @@ shim.post('/bot:token/editMessageText', (req, res, next) => {
 });
 
 // Gaps in the emulator's own answers, fixed on the way out.
+const record = (token, result) => {
+  const message = {
+    token, seq: sent.length + 1, chat_id: String(result.chat.id), text: result.text,
+    message_id: result.message_id,
+  };
+  if (journal) fs.appendFileSync(journal, `${JSON.stringify(message)}\n`); // before the answer
+  sent.push(message);
+};
 const fixAnswer = (method, result) => {
   if (method === 'getMe') return { ...result, is_bot: true }; // is_bot missing
   if (method === 'sendMessage') return { ...result, date: Math.floor(result.date / 1000) }; // ms
@@ -172,8 +218,10 @@ shim.all('/bot:token/:method', (req, res, next) => {
     return;
   }
   const json = res.json.bind(res);
-  res.json = (body) => json(body && body.ok
-    ? { ...body, result: fixAnswer(method, body.result) } : body);
+  res.json = (body) => {
+    if (method === 'sendMessage' && body && body.ok) record(req.params.token, body.result);
+    return json(body && body.ok ? { ...body, result: fixAnswer(method, body.result) } : body);
+  };
   emulator.webServer(req, res, next);
 });
 
@@ -227,5 +275,5 @@ shim.use(emulator.webServer);
 process.on('unhandledRejection', (error) => console.error(`unhandled rejection: ${error}`));
 
 const server = http.createServer(shim);
-server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+server.listen(Number(option('--port') || 0), '127.0.0.1', () => console.log(`listening ${server.address().port}`));
 process.on('SIGTERM', () => process.exit(0));

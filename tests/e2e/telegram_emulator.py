@@ -3,10 +3,14 @@
 `telegram_emulator` starts telegram_emulator.js with node once per session, on a free
 127.0.0.1 port. That launcher puts a small route shim in front of the emulator which fixes
 the gaps python-telegram-bot 22 trips over; each fix is commented there. The shim also
-records the Bot API calls it absorbed (sendVenue, sendDocument, setMyCommands, ...), can
-answer 403 for a chat, as for a user who blocked the bot, and answers getChatMember with the
-status a test gave a group member (`TelegramSession.make_member`); benchmarks queue a crowd's
-messages in one request (`TelegramSession.crowd`).
+records the Bot API calls it absorbed (sendVenue, sendDocument, setMyCommands, ...) and
+every message it delivered (`TelegramSession.delivered`, without consuming it), answers
+getChatMember with the status a test gave a group member (`TelegramSession.make_member`),
+and has two switches: 403 for a chat, as for a user who blocked the bot (`block`), and a
+run of 5xx answers, as from a Bot API in trouble (`fail_for`). Benchmarks queue a crowd's
+messages in one request (`TelegramSession.crowd`). An `Emulator` of a test's own
+(`Emulator.start(journal=...)`) can be stopped and started again on the same port with its
+record of deliveries kept.
 
 `telegram` gives each test its own bot token (the emulator keeps each bot's traffic apart)
 and `TelegramUser`s who send messages, commands, stickers and button taps and read the
@@ -57,6 +61,15 @@ class BotMessage:
         return [data for row in self.buttons for _, data in row]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One message the emulator accepted from the bot; `seq` orders them as they landed."""
+
+    seq: int
+    chat_id: int
+    text: str
+
+
 class EmulatorMissing(RuntimeError):
     """node or telegram-test-api is not installed, or the server did not start."""
 
@@ -64,14 +77,22 @@ class EmulatorMissing(RuntimeError):
 class Emulator:
     """The running emulator (a node process): its URL and how to stop it."""
 
-    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[str], url: str, journal: Path | None = None
+    ) -> None:
         self.process = process
         self.url = url
         self.base_url = f"{url}/bot"  # TELEGRAM_BASE_URL / telegram.base_url
+        self.journal = journal
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
     @classmethod
-    def start(cls) -> Emulator:
-        """Start telegram_emulator.js on a free 127.0.0.1 port; wait until it listens."""
+    def start(cls, *, port: int | None = None, journal: Path | None = None) -> Emulator:
+        """Start telegram_emulator.js on 127.0.0.1 (a free port unless `port`), keeping its
+        record of delivered messages in `journal` if given; wait until it listens."""
         node = shutil.which("node")
         if node is None:
             raise EmulatorMissing(
@@ -82,8 +103,10 @@ class Emulator:
             raise EmulatorMissing(
                 f"telegram-test-api is not installed in {NODE_MODULES.parent}; run `make peers`"
             )
+        options = [*(["--port", str(port)] if port else []),
+                   *(["--journal", str(journal)] if journal else [])]
         process = subprocess.Popen(
-            [node, str(LAUNCHER), str(NODE_MODULES)], stdout=subprocess.PIPE, text=True
+            [node, str(LAUNCHER), str(NODE_MODULES), *options], stdout=subprocess.PIPE, text=True
         )
         assert process.stdout is not None
         ready, _, _ = select.select([process.stdout], [], [], 15)
@@ -91,7 +114,11 @@ class Emulator:
         if not line.startswith("listening "):
             process.kill()
             raise EmulatorMissing(f"telegram-test-api did not start (said {line!r}); see stderr")
-        return cls(process, f"http://127.0.0.1:{int(line.split()[1])}")
+        return cls(process, f"http://127.0.0.1:{int(line.split()[1])}", journal)
+
+    def restart(self) -> Emulator:
+        """The same emulator back on the same port (and journal) after `stop`."""
+        return Emulator.start(port=self.port, journal=self.journal)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -159,6 +186,23 @@ class TelegramSession:
     async def block(self, chat_id: int) -> None:
         """From now on the Bot API answers 403 'blocked by the user' for this chat."""
         await self.post("/_shim/block", {"token": self.token, "chat_id": str(chat_id)})
+
+    async def fail_for(
+        self, seconds: float, *, status: int = 502, methods: list[str] | None = None
+    ) -> None:
+        """For `seconds` the Bot API answers `status` to `methods` (default: every one)."""
+        body: dict[str, Any] = {"token": self.token, "status": status, "seconds": seconds}
+        if methods is not None:
+            body["methods"] = methods
+        await self.post("/_shim/fail", body)
+
+    async def delivered(self) -> list[Delivery]:
+        """Every message the bot has sent so far (sendMessage), in the order they landed."""
+        response = await self.http.get(
+            f"{self.emulator.url}/_shim/sent", params={"token": self.token}
+        )
+        response.raise_for_status()
+        return [Delivery(m["seq"], int(m["chat_id"]), m["text"] or "") for m in response.json()]
 
 
 class TelegramUser:
