@@ -122,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     cast.add_argument("--at", metavar="TIME", help="send at, e.g. 2026-09-10T12:00+02:00")
     cast.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cast.add_argument("--wait", action="store_true", help="show progress until it is sent")
+    cast.add_argument("--cancel", type=int, metavar="N",
+                      help="cancel announcement N (the shell may cancel any; it stops before the next send)")
     cast.add_argument("--retry-failed", type=int, metavar="N",
                       help="queue again the recipients announcement N failed to reach")
     cast.set_defaults(func=broadcast_command)
@@ -287,8 +289,10 @@ def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) ->
     """Preview, confirm and enqueue an announcement; the running bot sends it."""
     if args.retry_failed is not None:
         return _retry_failed(args.retry_failed, config, clock)
+    if args.cancel is not None:
+        return _cancel(args.cancel, config, clock)
     if not args.text_pl:
-        print("irlf-bot: broadcast needs --text-pl (or --retry-failed N)", file=sys.stderr)
+        print("irlf-bot: broadcast needs --text-pl (or --cancel N, --retry-failed N)", file=sys.stderr)
         return EXIT_CONFIG
     transports = [t.strip() for t in args.to.split(",") if t.strip()]
     unknown = set(transports) - set(TRANSPORTS)
@@ -334,6 +338,22 @@ def broadcast_command(args: argparse.Namespace, config: Config, clock: Clock) ->
             return 1
     asyncio.run(enqueue())
     return 0
+
+
+def _cancel(broadcast_id: int, config: Config, clock: Clock) -> int:
+    """The shell is the operator's: it may cancel any announcement still open."""
+    async def go() -> int:
+        async with open_services(config, clock) as services:
+            if await services.outbox.move(broadcast_id, ("draft", "scheduled", "sending"), "cancelled"):
+                progress = await services.outbox.progress(broadcast_id)
+                print(f"Announcement #{broadcast_id} cancelled: {progress.sent} had been sent, "
+                      f"{progress.cancelled} will not be.")
+                return 0
+            print(f"irlf-bot: announcement #{broadcast_id} does not exist or is no longer open",
+                  file=sys.stderr)
+            return 1
+
+    return asyncio.run(go())
 
 
 def _retry_failed(broadcast_id: int, config: Config, clock: Clock) -> int:

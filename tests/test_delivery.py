@@ -416,3 +416,34 @@ async def test_a_message_the_platform_always_refuses_does_not_stall_the_rest(
                 await asyncio.sleep(0.2)
         progress = await services.outbox.progress(broadcast)
     assert progress.pending == 0 and progress.failed == 1
+
+
+def test_the_shell_cancels_an_announcement_it_queued(tmp_path: Path, monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    database = tmp_path / "bot.db"
+    monkeypatch.setenv("IRLF_DB", str(database))
+    monkeypatch.chdir(tmp_path)
+
+    async def queue() -> int:
+        async with open_services(Config(database=database)) as services:
+            for chat in ("1", "2", "3"):
+                await services.storage.remember_chat(ChatRef("telegram", chat), True, services.clock.now())
+            broadcast = await services.outbox.create("Z powłoki", None, ["telegram"], "shell",
+                                                     state="scheduled")
+            await services.outbox.tend()  # the running bot starts it: recipients queued
+            return broadcast
+
+    broadcast = asyncio.run(queue())
+    assert main(["broadcast", "--cancel", str(broadcast)]) == 0
+    assert "cancelled" in capsys.readouterr().out
+
+    async def after() -> tuple[str, int]:
+        async with open_services(Config(database=database)) as services:
+            tg = RecordingTransport()
+            services.board.attach(tg)
+            await services.outbox.drain(timeout=5)
+            return (await services.outbox.get(broadcast)).state, len(tg.sent)
+
+    assert asyncio.run(after()) == ("cancelled", 0)
+    assert main(["broadcast", "--cancel", str(broadcast)]) == 1  # no longer open
