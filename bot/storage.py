@@ -568,12 +568,6 @@ class Storage:
             )
             return cur.rowcount > 0
 
-    async def answered(self, transport: str, update_key: str) -> bool:
-        row = await self._one(
-            "SELECT 1 FROM inbox WHERE transport = ? AND update_key = ?", (transport, update_key)
-        )
-        return row is not None
-
     # users
 
     async def get_user(self, chat: ChatRef) -> User | None:
@@ -847,16 +841,6 @@ class Storage:
                 (stamp(now),),
             )
             return cur.rowcount
-
-    async def next_due(self, transport: str) -> datetime | None:
-        """When the next pending message of a transport falls due (to sleep until then)."""
-        row = await self._one(
-            "SELECT MIN(o.not_before) FROM outbox o LEFT JOIN broadcasts b ON b.id = o.broadcast_id "
-            "WHERE o.transport = ? AND o.state = 'pending' "
-            "AND (o.broadcast_id IS NULL OR b.state = 'sending')",
-            (transport,),
-        )
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def pending_count(self, transports: Iterable[str] | None = None) -> int:
         """Messages still to send (pending or in flight) of running broadcasts and replies."""

@@ -69,10 +69,6 @@ class Switchboard:
         if self.health is not None:
             self.health.replied(msg.transport, time.perf_counter() - started)
 
-    async def already_answered(self, msg: Incoming) -> bool:
-        """True if this update was answered before (adapters may skip it early)."""
-        return bool(msg.update_key) and await self.storage.answered(msg.transport, msg.update_key or "")
-
     async def _answer_recorded(self, msg: Incoming) -> None:
         assert self.outbox is not None, "the outbox is not connected"
         async with self.storage.transaction():
