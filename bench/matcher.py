@@ -38,6 +38,8 @@ from tests.labelled import judge, load  # noqa: E402
 
 CLEAN = load("questions.toml")
 CHAT = load("chat_questions.toml")
+CHAT_A = load("chat_questions_a.toml")
+CHAT_B = load("chat_questions_b.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
@@ -104,30 +106,43 @@ def report(label: str, timings: list[float]) -> None:
           f"   mean {statistics.fmean(timings):7.3f} ms   n={len(timings)}")
 
 
+def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
+    """(name, cases, studied): the failures of a studied set may be listed; the others are
+    only measured."""
+    sets = [("clean", CLEAN, True), ("chat tune", [q for q in CHAT if q["split"] == "tune"], True),
+            ("chat A", CHAT_A, True)]
+    if holdout:
+        sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
+                 ("chat B", CHAT_B, False)]
+    return sets
+
+
 def accuracy(kb: KnowledgeBase, show_failures: bool, holdout: bool = True) -> None:
-    """Right answers per labelled set and clock; confidently wrong ones counted apart."""
+    """Right answers per labelled set and clock (band, entries and language all right);
+    confidently wrong ones counted apart, and how many were right but for the language."""
     config = Config()
     event = Event.load(config.event_file)
-    sets = [("clean", CLEAN), ("chat tune", [q for q in CHAT if q["split"] == "tune"])]
-    if holdout:
-        sets.append(("chat holdout", [q for q in CHAT if q["split"] == "holdout"]))
     for clock_name, when in CLOCKS.items():
         assistant = Assistant(config, event, kb, None, ManualClock(parse_when(when)))  # type: ignore[arg-type]
-        for name, cases in sets:
-            verdicts = [(case, assistant.ask(case["text"])) for case in cases]
-            judged = [(case, answer, judge(answer, case)) for case, answer in verdicts]
-            right = sum(v == "right" for _, _, v in judged)
-            sure_wrong = sum(v == "confidently_wrong" for _, _, v in judged)
+        for name, cases, studied in labelled_sets(holdout):
+            judged = [(case, answer, judge(answer, case), judge(answer, case, check_lang=False))
+                      for case in cases for answer in [assistant.ask(case["text"])]]
+            right = sum(v == "right" for _, _, v, _ in judged)
+            sure_wrong = sum(v == "confidently_wrong" for _, _, v, _ in judged)
+            lang_only = sum(v != "right" and w == "right" for _, _, v, w in judged)
             print(f"{name:13} clock {clock_name:6} {right:4}/{len(cases):<4} = "
-                  f"{100 * right / len(cases):5.1f}%   confidently wrong {sure_wrong}")
-            if show_failures and clock_name == "before" and name != "chat holdout":
-                for case, answer, verdict in judged:
+                  f"{100 * right / len(cases):5.1f}%   confidently wrong {sure_wrong}"
+                  f"   wrong only in language {lang_only}")
+            if show_failures and clock_name == "before" and studied:
+                for case, answer, verdict, _ in judged:
                     if verdict != "right":
                         print(f"   {verdict[:4]} want {case['kind']} {case['entry']}"
                               f"{' +' + str(case.get('also')) if case.get('also') else ''}"
                               f" {case['lang']} got {answer.kind} "
                               f"{getattr(answer, 'entries', None) or answer.entry} {answer.score}"
-                              f" {answer.lang} {answer.suggestions} | {case['text'][:150]!r}")
+                              f" {answer.lang} {answer.suggestions}"
+                              f"{' [' + case['class'] + ']' if 'class' in case else ''}"
+                              f" | {case['text'][:150]!r}")
 
 
 def main() -> None:

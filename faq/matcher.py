@@ -25,6 +25,7 @@ from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
 from faq.message import Clause, read
 from faq.normalize import (
     cased_words,
+    common_word,
     fold,
     generic_terms,
     language_of_word,
@@ -59,6 +60,7 @@ class Thresholds:
     same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
     vague: float = 1.6  # a question with no word rarer than this names nothing ("who?", "co?")
     topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
+    new_question: float = 0.25  # a further clause's own entry beats those answered by this
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,9 @@ class Matcher:
             for index in indices:
                 entry_id = self._phrasings[index].entry
                 self._postings_by_entry[term].setdefault(entry_id, []).append(index)
+        # Words that name a topic: the entries' titles ("MSPO", "Parking", "Wi-Fi").
+        self._titles = {term for entry in kb if entry.category != OFF_TOPIC
+                        for title in entry.title.values() for term, _ in tokens(title)}
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
 
     def knows(self, text: str) -> bool:
@@ -196,8 +201,8 @@ class Matcher:
         known = self._surface.get(surface)
         if known in self._postings:
             return ((known, 1.0),)
-        if len(surface) < 4 or surface.isdigit():
-            return ()
+        if len(surface) < 4 or surface.isdigit() or common_word(surface):
+            return ()  # "rock" is no typo of "rok", nor "remove" of "remote"
         cutoff = 80  # one letter in four changed is another word ("test", "best")
         best: dict[str, float] = {}
         slack = 1 if len(surface) < 6 else 2  # a typo keeps a word's length, near enough
@@ -263,8 +268,10 @@ class Matcher:
         if verdict.kind == "handoff" or verdict.claim is not None or not context:
             return verdict
         own = self._words(clause.text, 1.0, 0.0)
-        if any(self._weight(found) >= self.thresholds.vague for found in own.lookups if found):
-            return verdict
+        if any(self._weight(found) >= self.thresholds.vague
+               or any(word in self._titles for word, sim in found if sim == 1.0)
+               for found in own.lookups if found):
+            return verdict  # it names something ("co to jest MSPO?": a title)
         reading = own
         for other in context:
             reading = reading.plus(self._words(other.text, 1.0, 0.0))
@@ -303,13 +310,26 @@ class Matcher:
         zaproponować temat panelu, do kogo pisać?" asks one thing, not two."""
         kept: list[_Verdict] = []
         for verdict, clause in zip(verdicts, asked, strict=True):
-            if verdict.kind in ("answer", "handoff") and any(
-                self._explains(earlier.entry, clause) >= self.thresholds.same_question
-                for earlier in kept if earlier.kind in ("answer", "handoff") and earlier.entry
+            answered = [earlier.entry for earlier in kept
+                        if earlier.kind in ("answer", "handoff") and earlier.entry]
+            if verdict.kind in ("answer", "handoff") and answered and (
+                any(self._explains(e, clause) >= self.thresholds.same_question for e in answered)
+                or self._continues(clause, verdict, answered)
             ):
                 continue
             kept.append(verdict)
         return kept
+
+    def _continues(self, clause: Clause, verdict: _Verdict, answered: list[str]) -> bool:
+        """"Can you recommend a hotel? Or do you book hotels for delegates?": a further
+        clause that an entry already answered explains nearly as well as its own best
+        entry goes on about the same thing; it is not a new question."""
+        if verdict.claim is not None:
+            return False
+        own = self._score(self._words(clause.text, 1.0, 1.0), set(answered) | {verdict.entry})
+        mine = own.get(verdict.entry, (verdict.score,))[0]
+        return any(own[e][0] >= mine - self.thresholds.new_question
+                   for e in answered if e in own and e != verdict.entry)
 
     def _explains(self, entry_id: str, clause: Clause) -> float:
         """The share of a clause's weight an entry's whole vocabulary explains."""

@@ -176,6 +176,24 @@ def language_of_word(raw: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """The words of everyday Polish and English (wordfreq's lists of words more frequent
+    than one in a million), folded: "zgubie" as typed without Polish letters."""
+    import wordfreq  # loaded once, on the first word the knowledge base does not know
+
+    return frozenset(
+        fold(word) for lang in ("pl", "en")
+        for word in wordfreq.get_frequency_dict(lang, wordlist="small")
+    )
+
+
+def common_word(folded: str) -> bool:
+    """Whether a folded word is an ordinary word of Polish or English ("rock", "remove",
+    "teraz"), so not a typo of a word the knowledge base knows ("rok", "remote", "straz")."""
+    return folded in _common_words()
+
+
 def cased_words(text: str) -> list[str]:
     """The words of a text exactly as typed."""
     return _TOKEN.findall(unicodedata.normalize("NFKC", text))

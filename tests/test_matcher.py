@@ -161,3 +161,23 @@ def test_a_statement_to_confirm_names_its_claim(matcher: Matcher) -> None:
     hours = matcher.match("it starts at 10am, right?")
     assert hours.entry == "time" and hours.claim is not None and hours.claim.hours == (10,)
     assert matcher.match("Can you recommend a good pierogi place in Warsaw?").kind == "fallback"
+
+
+def test_an_ordinary_word_is_not_read_as_a_typo_of_another(matcher: Matcher) -> None:
+    # "rock" is no typo of "rok" (year: the next edition), "remove" none of "remote"
+    assert entries(matcher.match("can i just rock up or do i need an invite lol")) == [
+        "invitation"]
+    assert "streaming" not in entries(matcher.match("pls remove me from the list"))
+    assert entries(matcher.match("kidey jest forum")) == ["date"]  # a real typo still is
+
+
+def test_a_further_clause_about_the_same_thing_is_not_a_second_answer(matcher: Matcher) -> None:
+    message = ("Can you recommend accommodation in Kielce? "
+               "Or do you book hotels for foreign delegates?")
+    assert entries(matcher.match(message)) == ["accommodation"]
+
+
+def test_a_question_naming_a_topic_by_its_title_is_not_about_the_context(
+        matcher: Matcher) -> None:
+    message = "Dzień dobry, pytam w imieniu szefa. Co to jest to MSPO?"
+    assert entries(matcher.match(message)) == ["mspo"]
