@@ -26,6 +26,7 @@ from faq.message import Clause, read
 from faq.normalize import (
     cased_words,
     common_word,
+    everyday,
     fold,
     generic_terms,
     language_of_word,
@@ -48,7 +49,7 @@ class Thresholds:
     answer: float = 0.55
     margin: float = 0.02
     suggest: float = 0.45
-    coverage: float = 0.4
+    coverage: float = 0.45
     query_weight: float = 0.65
     unknown: float = 0.8
     entry_share: float = 0.5
@@ -60,6 +61,8 @@ class Thresholds:
     same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
     vague: float = 1.6  # a question with no word rarer than this names nothing ("who?", "co?")
     topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
+    everyday: float = 5.0  # an unknown word this common (Zipf: "jednak", "our") ...
+    harmless: float = 0.3  # ... counts this much against an entry
     new_question: float = 0.25  # a further clause's own entry beats those answered by this
 
 
@@ -187,6 +190,9 @@ class Matcher:
         # Words that name a topic: the entries' titles ("MSPO", "Parking", "Wi-Fi").
         self._titles = {term for entry in kb if entry.category != OFF_TOPIC
                         for title in entry.title.values() for term, _ in tokens(title)}
+        # The words that name each entry: its keywords and its title.
+        self._named = {entry.id: {term for text in (*entry.keywords, *entry.title.values())
+                                  for term, _ in tokens(text)} for entry in kb}
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
 
     def knows(self, text: str) -> bool:
@@ -315,10 +321,21 @@ class Matcher:
             if verdict.kind in ("answer", "handoff") and answered and (
                 any(self._explains(e, clause) >= self.thresholds.same_question for e in answered)
                 or self._continues(clause, verdict, answered)
+                or not self._asks_anew(clause, verdict)
             ):
                 continue
             kept.append(verdict)
         return kept
+
+    def _asks_anew(self, clause: Clause, verdict: _Verdict) -> bool:
+        """Whether a further clause can be a question of its own: it asks "what/where/
+        when...", states a claim to check, or names its entry by a keyword or the title.
+        "Na Narodowym?", "czy mam coś odesłać?", "Są już jakieś nazwiska?" are not."""
+        if not clause.yes_no or verdict.claim is not None or verdict.entry is None:
+            return True
+        named = self._named[verdict.entry]
+        return any(word in named for found in self._words(clause.text, 1.0, 1.0).lookups
+                   for word, sim in found if sim == 1.0)
 
     def _continues(self, clause: Clause, verdict: _Verdict, answered: list[str]) -> bool:
         """"Can you recommend a hotel? Or do you book hotels for delegates?": a further
@@ -373,7 +390,11 @@ class Matcher:
     def _words(self, text: str, known: float, unknown: float, asked: bool = True) -> _Reading:
         query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
-        scales = [known if found else unknown for found in lookups]
+        t = self.thresholds
+        # An unknown word of everyday language ("jednak", "our", "problem") says little.
+        scales = [known if found else unknown * (t.harmless if everyday(surface) >= t.everyday
+                                                 else 1.0)
+                  for found, (_, surface) in zip(lookups, query, strict=True)]
         return _Reading(lookups, scales, [asked] * len(lookups))
 
     def _hand_off(self, reading: _Reading, lang: str | None) -> Match:

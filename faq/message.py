@@ -27,6 +27,7 @@ _REQUEST_WORDS = lexicon_words("request_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
 _REASONS = lexicon_words("reason_words")
 _CHECKS = lexicon_words("check_words")
+_HEDGES = lexicon_words("hedge_words")
 _SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
 _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
 _ABBREVIATIONS = lexicon_words("abbreviations")
@@ -284,7 +285,9 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if asked or _opens_question(content[:3]) or _ends_asking(content):
         lead = content[1:] if content[0] in _CONJUNCTIONS and len(content) > 1 else content
         wish = not asked and not _asks(lead[:2]) and lead[0] in _REQUEST_WORDS
-        return Clause(text, tuple(found), "question", sentence, wish=wish)
+        # "Paturej to chyba wiceminister?": a hedged yes/no question states a claim.
+        hedged = any(w in _HEDGES for w in found) and not any(w in _QUESTION_WORDS for w in lead)
+        return Clause(text, tuple(found), "question", sentence, checks=hedged, wish=wish)
     if any(tuple(content[:len(p)]) == p or tuple(found[:len(p)]) == p for p in _INTRO):
         return Clause(text, tuple(found), "intro", sentence)
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"

@@ -102,9 +102,11 @@ def test_one_question_over_two_clauses_is_answered_once(matcher: Matcher) -> Non
 
 
 def test_a_lone_clear_did_you_mean_is_answered(matcher: Matcher) -> None:
-    assert Matcher(matcher.kb, Thresholds(single=1.0)).match(
+    # With the answer band out of reach, the message lands among the suggestions...
+    assert Matcher(matcher.kb, Thresholds(answer=0.9, single=1.0)).match(
         "is this forum something big").kind == "suggest"
-    match = matcher.match("is this forum something big")
+    # ... where a lone candidate clearly ahead of the next one is answered.
+    match = Matcher(matcher.kb, Thresholds(answer=0.9)).match("is this forum something big")
     assert (match.kind, match.entry) == ("answer", "about")
 
 
@@ -181,3 +183,12 @@ def test_a_question_naming_a_topic_by_its_title_is_not_about_the_context(
         matcher: Matcher) -> None:
     message = "Dzień dobry, pytam w imieniu szefa. Co to jest to MSPO?"
     assert entries(matcher.match(message)) == ["mspo"]
+
+
+def test_a_further_yes_no_clause_naming_nothing_is_no_second_question(
+        matcher: Matcher) -> None:
+    assert entries(matcher.match("Kto będzie prelegentem? Są już jakieś nazwiska?")) == [
+        "agenda"]
+    assert entries(matcher.match("To forum jest w Warszawie, tak? Na Narodowym?")) == ["venue"]
+    # one that names its topic is asked anew
+    assert entries(matcher.match("Kiedy jest forum? I czy jest parking?")) == ["date", "parking"]
