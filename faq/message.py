@@ -33,7 +33,7 @@ _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
 _ABBREVIATIONS = lexicon_words("abbreviations")
 _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
-_YES_NO = lexicon_words("yes_no_words")
+_YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 _POINTERS = lexicon_words("pointer_words")
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
@@ -79,8 +79,9 @@ class Clause:
             return True
         if self.role != "question" or not self.words:
             return False
-        first = next((w for w in self.words if w not in _CONJUNCTIONS or w == "czy"), "")
-        return first in _YES_NO or not any(w in _QUESTION_WORDS for w in self.words)
+        # "I do kogo pisać?" asks who: a question word says so whatever opens the clause
+        # (the Polish "do" is no English "do").
+        return not any(w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in self.words)
 
     @property
     def points_back(self) -> bool:

@@ -190,5 +190,7 @@ def test_a_further_yes_no_clause_naming_nothing_is_no_second_question(
     assert entries(matcher.match("Kto będzie prelegentem? Są już jakieś nazwiska?")) == [
         "agenda"]
     assert entries(matcher.match("To forum jest w Warszawie, tak? Na Narodowym?")) == ["venue"]
-    # one that names its topic is asked anew
+    # one that names its topic, or asks who/what/where, is asked anew ("do" is Polish here)
     assert entries(matcher.match("Kiedy jest forum? I czy jest parking?")) == ["date", "parking"]
+    assert entries(matcher.match("Kto organizuje to forum? I do kogo pisać w sprawach programu?")
+                   ) == ["organiser", "contact_programme"]
