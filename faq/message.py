@@ -26,6 +26,8 @@ _PREPOSITIONS = lexicon_words("question_prepositions")
 _REQUEST_WORDS = lexicon_words("request_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
 _REASONS = lexicon_words("reason_words")
+_PURPOSES = lexicon_words("purpose_words")
+_PURPOSE_FOLLOWERS = lexicon_words("purpose_subjects")
 _CHECKS = lexicon_words("check_words")
 _HEDGES = lexicon_words("hedge_words")
 _SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
@@ -91,7 +93,7 @@ class Clause:
     @property
     def reason(self) -> bool:
         """A reason or purpose ("bo słabo znam Kielce", "because my plans changed")."""
-        return bool(self.words) and self.words[0] in _REASONS
+        return _opens_reason(list(self.words))
 
     def as_role(self, role: Role, checks: bool | None = None) -> Clause:
         return replace(self, role=role, checks=self.checks if checks is None else checks)
@@ -104,7 +106,7 @@ def read(text: str) -> list[Clause]:
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         parts = [part for piece in pieces for part in _split_questions(piece)]
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
-        marked = max((i for i, p in enumerate(parts) if words(p)[0] not in _REASONS), default=-1)
+        marked = max((i for i, p in enumerate(parts) if not _opens_reason(words(p))), default=-1)
         found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
         clauses.extend(_confirmations(_guesses(found)))
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
@@ -215,7 +217,7 @@ def _split_questions(piece: str) -> list[str]:
         if previous[-1] in _CONJUNCTIONS and _second_question(previous[-1], ahead):
             cuts.append(i - 1)
             started = True
-        elif previous[-1] in _REASONS:
+        elif _opens_reason([previous[-1], *ahead]):
             cuts.append(i - 1)
         elif not started and _asks(ahead) and _lead_in_ends(folded[:i], ahead):
             cuts.append(i)
@@ -250,6 +252,15 @@ def _lead_in_ends(before: list[list[str]], ahead: list[str]) -> bool:
     return first not in _RELATIVE and any(tuple(lead[:len(p)]) == p for p in _INTRO)
 
 
+def _opens_reason(found: list[str]) -> bool:
+    """A reason or purpose starts here: "bo...", "because...", "so we can..." (but not
+    "so is it free?")."""
+    if not found:
+        return False
+    return found[0] in _REASONS or (found[0] in _PURPOSES and found[1:2] != []
+                                    and found[1] in _PURPOSE_FOLLOWERS)
+
+
 def _asks(first: list[str]) -> bool:
     """A question word here opens a question ("gdzie", "o której"; not "tak jak", "co roku")."""
     if first[0] in _PREPOSITIONS:
@@ -279,7 +290,7 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     content = list(found)
     if all(w in _SMALL for w in found):
         return Clause(text, tuple(found), "small", sentence)
-    if content[0] in _REASONS:  # "..., bo w zaproszeniu tak pisało?": why, not what
+    if _opens_reason(content):  # "..., bo w zaproszeniu tak pisało?": why, not what
         return Clause(text, tuple(found), "context", sentence)
     while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
         content.pop(0)

@@ -194,3 +194,11 @@ def test_a_further_yes_no_clause_naming_nothing_is_no_second_question(
     assert entries(matcher.match("Kiedy jest forum? I czy jest parking?")) == ["date", "parking"]
     assert entries(matcher.match("Kto organizuje to forum? I do kogo pisać w sprawach programu?")
                    ) == ["organiser", "contact_programme"]
+
+
+def test_a_purpose_after_the_question_is_context(matcher: Matcher) -> None:
+    message = ("We would like to know what is the date of this forum so we can organise the "
+               "trip together with them")
+    assert [c.role for c in read(message)][-1] == "context"
+    assert entries(matcher.match(message)) == ["date"]
+    assert read("so is it free?")[0].role == "question"
