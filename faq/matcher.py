@@ -126,6 +126,8 @@ class Matcher:
         for entry in kb:
             sources = [(lang, q) for lang in LANGS for q in entry.questions[lang]]
             sources += [(None, keyword) for keyword in entry.keywords]
+            if entry.category != OFF_TOPIC:  # the title names the topic too ("Wi-Fi", "Dress code")
+                sources += [(lang, entry.title[lang]) for lang in LANGS]
             for lang, text in sources:
                 found = tokens(text)
                 for term, surface in found:

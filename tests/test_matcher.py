@@ -202,3 +202,9 @@ def test_a_purpose_after_the_question_is_context(matcher: Matcher) -> None:
     assert [c.role for c in read(message)][-1] == "context"
     assert entries(matcher.match(message)) == ["date"]
     assert read("so is it free?")[0].role == "question"
+
+
+def test_an_entry_is_found_by_its_title(matcher: Matcher) -> None:
+    # "Kontakt: organizacja" is the title of the organisational contact
+    assert entries(matcher.match("who is the main kontakt for organizacja stuff?")) == [
+        "contact_organisation"]
