@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from faq.normalize import LEXICON, language_of_word, lexicon_words, words
+from faq.normalize import LEXICON, fold, language_of_word, lexicon_words, words
 
 Role = Literal["small", "intro", "context", "question"]
 
@@ -51,6 +51,8 @@ _NOT_QUESTION_AFTER = {
 _SENTENCE_END = re.compile(
     r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
 )
+# Quoted words ("„po co”", "'why'").
+_QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]")
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
 _CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
 
@@ -108,6 +110,12 @@ def read(text: str) -> list[Clause]:
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
         marked = max((i for i, p in enumerate(parts) if not _opens_reason(words(p))), default=-1)
         found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
+        if not asked:
+            # 'a on zawsze pyta „po co”.': a question quoted in a statement is reported,
+            # not asked.
+            quoted = {fold(q).strip() for q in _QUOTED.findall(sentence)}
+            found = [c.as_role("context") if c.role == "question" and fold(c.text).strip()
+                     in quoted else c for c in found]
         clauses.extend(_confirmations(_guesses(found)))
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
@@ -137,7 +145,8 @@ def _confirmations(sentence: list[Clause]) -> list[Clause]:
     """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
     sentence questions to confirm; the tag itself asks nothing more."""
     tags = [i for i, c in enumerate(sentence)
-            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)]
+            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)
+            and any(w not in _SMALL and w not in _CONJUNCTIONS for w in c.words)]
     if not tags:
         return sentence
     # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the

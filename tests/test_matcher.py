@@ -208,3 +208,16 @@ def test_an_entry_is_found_by_its_title(matcher: Matcher) -> None:
     # "Kontakt: organizacja" is the title of the organisational contact
     assert entries(matcher.match("who is the main kontakt for organizacja stuff?")) == [
         "contact_organisation"]
+
+
+def test_a_quoted_question_is_reported_not_asked(matcher: Matcher) -> None:
+    message = ("Muszę uzasadnić wyjazd przed skarbnikiem, a on zawsze pyta „po co”. "
+               "Jakie tematy będą poruszane na forum?")
+    assert entries(matcher.match(message)) == ["topics"]
+
+
+def test_a_greeting_with_or_is_no_tag_to_confirm(matcher: Matcher) -> None:
+    message = "Dear Sir or Madam, we will visit MSPO anyway. Is something also in the evening?"
+    assert entries(matcher.match(message)) == ["time"]
+    checking = matcher.match("Just double checking - the forum is 10.09, tak?")
+    assert entries(checking) == ["date"] and checking.claim is not None
