@@ -400,10 +400,13 @@ class Matcher:
         return _Reading(lookups, scales, [asked] * len(lookups))
 
     def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
-        """A press question: the media entry that fits it best, else the first."""
+        """A press question: the media entry it names (a keyword: "akredytacja") that fits
+        it best, else the first (the media contact)."""
         scored = self._score(reading, set(self._handoff_entries))
+        said = {word for found in reading.lookups for word, sim in found if sim == 1.0}
         ranked = sorted(
-            (e for e in scored if e in self._handoff_entries), key=lambda e: -scored[e][0]
+            (e for e in scored if e in self._handoff_entries and said & self._named[e]),
+            key=lambda e: -scored[e][0],
         )
         entry = ranked[0] if ranked else (self._handoff_entries or [None])[0]
         score = scored[entry][0] if entry in scored else 0.0

@@ -221,3 +221,15 @@ def test_a_greeting_with_or_is_no_tag_to_confirm(matcher: Matcher) -> None:
     assert entries(matcher.match(message)) == ["time"]
     checking = matcher.match("Just double checking - the forum is 10.09, tak?")
     assert entries(checking) == ["date"] and checking.claim is not None
+
+
+def test_press_questions_go_to_the_media_contact_unless_they_name_accreditation(
+        matcher: Matcher) -> None:
+    for message in ["Czy po wydarzeniu udostępnicie zdjęcia dla prasy?",
+                    "Czy mogę umówić wywiad z ambasadorem? Piszę dla portalu samorządowego",
+                    "I'm a journalist, who do I talk to?"]:
+        assert (matcher.match(message).kind, entries(matcher.match(message))) == (
+            "handoff", ["contact_media"]), message
+    for message in ["Jak uzyskać akredytację prasową na forum?",
+                    "freelance photographer here, need a media pass for the forum"]:
+        assert entries(matcher.match(message)) == ["accreditation"], message
