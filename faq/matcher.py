@@ -22,7 +22,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import Clause, read
+from faq.message import Clause, quoted, read
 from faq.normalize import (
     cased_words,
     common_word,
@@ -381,6 +381,11 @@ class Matcher:
                 # question name what it is about; their known words count in full.
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))
                 continue
+            named = quoted(other.text)
+            if named and other.sentence == clause.sentence and other.position < clause.position:
+                # "my colleague mentioned this 'resilience market' thing - what is it?": what
+                # is quoted just before the question is what it asks about.
+                reading = reading.plus(self._words(" ".join(named), 1.0, 0.0))
             scale = t.intro if other.role == "intro" else t.context
             reading = reading.plus(self._words(other.text, scale, 0.0, asked=False))
         return reading

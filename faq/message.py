@@ -51,8 +51,8 @@ _NOT_QUESTION_AFTER = {
 _SENTENCE_END = re.compile(
     r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
 )
-# Quoted words ("„po co”", "'why'").
-_QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]")
+# Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
+_QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
 _CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
 
@@ -113,9 +113,9 @@ def read(text: str) -> list[Clause]:
         if not asked:
             # 'a on zawsze pyta „po co”.': a question quoted in a statement is reported,
             # not asked.
-            quoted = {fold(q).strip() for q in _QUOTED.findall(sentence)}
+            said = {fold(q).strip() for q in quoted(sentence)}
             found = [c.as_role("context") if c.role == "question" and fold(c.text).strip()
-                     in quoted else c for c in found]
+                     in said else c for c in found]
         clauses.extend(_confirmations(_guesses(found)))
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
@@ -125,6 +125,11 @@ def read(text: str) -> list[Clause]:
                    and c.sentence not in asking else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
+
+
+def quoted(text: str) -> list[str]:
+    """The quoted parts of a text."""
+    return [a or b for a, b in _QUOTED.findall(text)]
 
 
 def _guesses(sentence: list[Clause]) -> list[Clause]:

@@ -233,3 +233,15 @@ def test_press_questions_go_to_the_media_contact_unless_they_name_accreditation(
     for message in ["Jak uzyskać akredytację prasową na forum?",
                     "freelance photographer here, need a media pass for the forum"]:
         assert entries(matcher.match(message)) == ["accreditation"], message
+
+
+def test_a_quoted_name_just_before_the_question_is_what_it_asks_about(
+        matcher: Matcher) -> None:
+    message = ("We're looking at the Polish market for resilience products. My colleague "
+               "mentioned this 'resilience market' thing at MSPO - what is it exactly?")
+    assert entries(matcher.match(message)) == ["resilience_market"]
+
+
+def test_chat_fillers_and_forms_of_address_say_nothing(matcher: Matcher) -> None:
+    assert entries(matcher.match("whats the deal with this forum tbh")) == ["about"]
+    assert entries(matcher.match("szefie, da sie jeszcze wbic na liste?")) == ["registration"]
