@@ -241,6 +241,7 @@ class Matcher:
                     for c, r in zip(asked, readings, strict=True)]
         verdicts = [self._ask_about_context(c, v, said)
                     for c, v in zip(asked, verdicts, strict=True)]
+        verdicts = self._something_new(verdicts, asked, said)
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -285,6 +286,21 @@ class Matcher:
             reading = reading.plus(self._words(other.text, 1.0, 0.0))
         retried = self._answer(reading, mentions_press(clause.text))
         return retried if retried.kind in ("answer", "handoff") else verdict
+
+    def _something_new(self, verdicts: list[_Verdict], asked: list[Clause],
+                       said: list[Clause]) -> list[_Verdict]:
+        """"Czym jest Rynek Odporności i kto może w nim uczestniczyć?": a question pointing
+        back that lands on the entry already answered asks something new about it; read
+        it without what it points to."""
+        result: list[_Verdict] = []
+        for clause, verdict in zip(asked, verdicts, strict=True):
+            earlier = {v.entry for v in result if v.kind in ("answer", "handoff")}
+            if clause.points_back and verdict.entry in earlier and verdict.claim is None:
+                alone = self._answer(self._read(clause, said), mentions_press(clause.text))
+                if alone.kind in ("answer", "handoff") and alone.entry not in earlier:
+                    verdict = alone
+            result.append(verdict)
+        return result
 
     @staticmethod
     def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:

@@ -248,7 +248,9 @@ def _second_question(conjunction: str, ahead: list[str]) -> bool:
     """After "i/a/and/or...", whether a second question starts. English "I" is not the
     Polish "i": "I need", "I am" open no question."""
     if conjunction == "i":
-        return _asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")
+        # "i gdzie", "i proszę o...", "i info, czy jest parking"
+        return (_asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")
+                or (ahead[0] in _ASK_WORDS and _asks(ahead[1:] or [""])))
     return _opens_question(ahead)
 
 
@@ -296,6 +298,8 @@ def _opens_question(first: list[str]) -> bool:
         return False
     if first[0] in _QUESTION_STARTS and first[1:2] == ["t"]:
         return False  # "can't travel", "don't know": a statement
+    if first[0] in _ASK_WORDS and _asks(first[1:] or [""]):
+        return True  # "info, czy jest parking", "pytanie: gdzie..."
     return _asks(first) or first[0] in _QUESTION_STARTS or first[0] in _REQUEST_WORDS
 
 

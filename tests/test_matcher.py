@@ -245,3 +245,17 @@ def test_a_quoted_name_just_before_the_question_is_what_it_asks_about(
 def test_chat_fillers_and_forms_of_address_say_nothing(matcher: Matcher) -> None:
     assert entries(matcher.match("whats the deal with this forum tbh")) == ["about"]
     assert entries(matcher.match("szefie, da sie jeszcze wbic na liste?")) == ["registration"]
+
+
+def test_a_second_question_after_a_word_of_asking(matcher: Matcher) -> None:
+    assert entries(matcher.match("Poproszę adres targów i info czy jest parking")) == [
+        "address", "parking"]
+
+
+def test_a_question_pointing_back_asks_something_new(matcher: Matcher) -> None:
+    # "w nim" points to the market, but asks who may take part, not what it is again
+    answered = entries(matcher.match(
+        "Czym jest ten Rynek Odporności Społecznej i kto może w nim uczestniczyć?"))
+    assert answered[0] == "resilience_market" and len(answered) == 2
+    assert entries(matcher.match("Who is Paturej and how can I contact him?")) == [
+        "paturej", "contact_programme"]
