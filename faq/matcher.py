@@ -22,7 +22,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import Clause, quoted, read
+from faq.message import QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     cased_words,
     common_word,
@@ -190,8 +190,10 @@ class Matcher:
                 entry_id = self._phrasings[index].entry
                 self._postings_by_entry[term].setdefault(entry_id, []).append(index)
         # Words that name a topic: the entries' titles ("MSPO", "Parking", "Wi-Fi").
+        # ("Who it is for" names nothing: "who" asks.)
         self._titles = {term for entry in kb if entry.category != OFF_TOPIC
-                        for title in entry.title.values() for term, _ in tokens(title)}
+                        for title in entry.title.values() for term, surface in tokens(title)
+                        if surface not in QUESTION_WORDS}
         # The words that name each entry: its keywords and its title.
         self._named = {entry.id: {term for text in (*entry.keywords, *entry.title.values())
                                   for term, _ in tokens(text)} for entry in kb}

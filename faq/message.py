@@ -20,7 +20,7 @@ from faq.normalize import LEXICON, fold, language_of_word, lexicon_words, words
 
 Role = Literal["small", "intro", "context", "question"]
 
-_QUESTION_WORDS = lexicon_words("question_words")
+QUESTION_WORDS = _QUESTION_WORDS = lexicon_words("question_words")
 _QUESTION_STARTS = lexicon_words("question_starts")
 _PREPOSITIONS = lexicon_words("question_prepositions")
 _REQUEST_WORDS = lexicon_words("request_words")

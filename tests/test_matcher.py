@@ -113,7 +113,11 @@ def test_a_lone_clear_did_you_mean_is_answered(matcher: Matcher) -> None:
 def test_cancelling_participation_gets_the_organisational_contact(matcher: Matcher) -> None:
     for message in ["muszę odwołać swój udział, do kogo pisać?",
                     "I can't come after all, who do I tell?",
-                    "Czy zamiast mnie może przyjechać kolega z wydziału?"]:
+                    "Czy zamiast mnie może przyjechać kolega z wydziału?",
+                    # said colloquially
+                    "sorry, I can't make it after all - who should I tell?",
+                    "odpadam z wyjazdu, komu to zgłosić?",
+                    "nie dam rady przyjechać, komu dać znać?"]:
         assert entries(matcher.match(message)) == ["contact_organisation"], message
 
 
