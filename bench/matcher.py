@@ -16,6 +16,7 @@ holdout split: it is measured, not studied). Prints figures; asserts nothing abo
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
@@ -27,10 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.assistant import Assistant  # noqa: E402
 from bot.clock import ManualClock, parse_when  # noqa: E402
 from bot.config import Config  # noqa: E402
-from bot.event import Event  # noqa: E402
+from bot.service import open_services  # noqa: E402
 from faq import normalize  # noqa: E402
 from faq.knowledge import Entry, KnowledgeBase  # noqa: E402
 from faq.matcher import Matcher  # noqa: E402
@@ -117,32 +117,36 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
     return sets
 
 
-def accuracy(kb: KnowledgeBase, show_failures: bool, holdout: bool = True) -> None:
-    """Right answers per labelled set and clock (band, entries and language all right);
+def accuracy(show_failures: bool, holdout: bool = True) -> None:
+    """Right answers per labelled set and clock (band, entries and language all right),
+    through the assistant as `irlf-bot ask` runs it (the programme desk consulted first);
     confidently wrong ones counted apart, and how many were right but for the language."""
-    config = Config()
-    event = Event.load(config.event_file)
+    asyncio.run(_accuracy(show_failures, holdout))
+
+
+async def _accuracy(show_failures: bool, holdout: bool) -> None:
+    memory = Config(database=Path(":memory:"))
     for clock_name, when in CLOCKS.items():
-        assistant = Assistant(config, event, kb, None, ManualClock(parse_when(when)))  # type: ignore[arg-type]
-        for name, cases, studied in labelled_sets(holdout):
-            judged = [(case, answer, judge(answer, case), judge(answer, case, check_lang=False))
-                      for case in cases for answer in [assistant.ask(case["text"])]]
-            right = sum(v == "right" for _, _, v, _ in judged)
-            sure_wrong = sum(v == "confidently_wrong" for _, _, v, _ in judged)
-            lang_only = sum(v != "right" and w == "right" for _, _, v, w in judged)
-            print(f"{name:13} clock {clock_name:6} {right:4}/{len(cases):<4} = "
-                  f"{100 * right / len(cases):5.1f}%   confidently wrong {sure_wrong}"
-                  f"   wrong only in language {lang_only}")
-            if show_failures and clock_name == "before" and studied:
-                for case, answer, verdict, _ in judged:
-                    if verdict != "right":
-                        print(f"   {verdict[:4]} want {case['kind']} {case['entry']}"
-                              f"{' +' + str(case.get('also')) if case.get('also') else ''}"
-                              f" {case['lang']} got {answer.kind} "
-                              f"{getattr(answer, 'entries', None) or answer.entry} {answer.score}"
-                              f" {answer.lang} {answer.suggestions}"
-                              f"{' [' + case['class'] + ']' if 'class' in case else ''}"
-                              f" | {case['text'][:150]!r}")
+        async with open_services(memory, ManualClock(parse_when(when))) as services:
+            assistant = services.assistant
+            for name, cases, studied in labelled_sets(holdout):
+                judged = [(case, answer, judge(answer, case), judge(answer, case, False))
+                          for case in cases for answer in [assistant.ask(case["text"])]]
+                right = sum(v == "right" for _, _, v, _ in judged)
+                sure_wrong = sum(v == "confidently_wrong" for _, _, v, _ in judged)
+                lang_only = sum(v != "right" and w == "right" for _, _, v, w in judged)
+                print(f"{name:13} clock {clock_name:6} {right:4}/{len(cases):<4} = "
+                      f"{100 * right / len(cases):5.1f}%   confidently wrong {sure_wrong}"
+                      f"   wrong only in language {lang_only}")
+                if show_failures and clock_name == "before" and studied:
+                    for case, answer, verdict, _ in judged:
+                        if verdict != "right":
+                            print(f"   {verdict[:4]} want {case['kind']} {case['entry']}"
+                                  f"{' +' + str(case.get('also')) if case.get('also') else ''}"
+                                  f" {case['lang']} got {answer.kind} {answer.entries}"
+                                  f" {answer.score} {answer.lang} {answer.suggestions}"
+                                  f"{' [' + case['class'] + ']' if 'class' in case else ''}"
+                                  f" | {case['text'][:150]!r}")
 
 
 def main() -> None:
@@ -155,7 +159,7 @@ def main() -> None:
     args = parser.parse_args()
 
     kb = KnowledgeBase.load()
-    accuracy(kb, args.failures, not args.no_holdout)
+    accuracy(args.failures, not args.no_holdout)
     if args.accuracy_only:
         return
     start = time.perf_counter()
