@@ -63,6 +63,7 @@ class Thresholds:
     topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
     everyday: float = 5.0  # an unknown word this common (Zipf: "jednak", "our") ...
     harmless: float = 0.3  # ... counts this much against an entry
+    name: float = 2.0  # an unknown name (capitalised, in no dictionary) counts this much
     new_question: float = 0.25  # a further clause's own entry beats those answered by this
 
 
@@ -415,12 +416,21 @@ class Matcher:
     def _words(self, text: str, known: float, unknown: float, asked: bool = True) -> _Reading:
         query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
-        t = self.thresholds
-        # An unknown word of everyday language ("jednak", "our", "problem") says little.
-        scales = [known if found else unknown * (t.harmless if everyday(surface) >= t.everyday
-                                                 else 1.0)
+        names = {fold(w) for i, w in enumerate(cased_words(text))
+                 if i and w[:1].isupper() and not w.isupper()}
+        scales = [known if found else unknown * self._unknown_scale(surface, names)
                   for found, (_, surface) in zip(lookups, query, strict=True)]
         return _Reading(lookups, scales, [asked] * len(lookups))
+
+    def _unknown_scale(self, surface: str, names: set[str]) -> float:
+        """How much a word the knowledge base does not know counts against an entry: an
+        everyday word ("jednak", "our") little; a name no dictionary has ("targi
+        Agrotravel") double: the question is about something else."""
+        t = self.thresholds
+        common = everyday(surface)
+        if common >= t.everyday:
+            return t.harmless
+        return t.name if surface in names and not common else 1.0
 
     def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
         """A press question: the media entry it names (a keyword: "akredytacja") that fits

@@ -263,3 +263,10 @@ def test_a_question_pointing_back_asks_something_new(matcher: Matcher) -> None:
     assert answered[0] == "resilience_market" and len(answered) == 2
     assert entries(matcher.match("Who is Paturej and how can I contact him?")) == [
         "paturej", "contact_programme"]
+
+
+def test_an_unknown_name_in_the_question_is_about_something_else(matcher: Matcher) -> None:
+    assert matcher.match("Kiedy są targi Agrotravel w Kielcach?").kind == "fallback"
+    # in the introduction a name does not count against the question
+    assert entries(matcher.match("Our delegation from Chernivtsi - do we need an invitation?")
+                   ) == ["invitation"]

@@ -106,8 +106,6 @@ KNOWN_FAILURES = {
         "'współorganizator' is unknown (compound); falls back",
     "What does CIMIC mean in this context?":
         "'in this context' is unknown; falls back",
-    "Kiedy są targi Agrotravel w Kielcach?":
-        "another fair in Kielce: the unknown name is one word among known ones; answers the date",
     "wiecie kiedy sa nastepne wybory samorzadowe?":
         "'następne ... kiedy' reads as the next edition; the elections are one unknown word",
 }
