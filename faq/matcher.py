@@ -199,6 +199,7 @@ class Matcher:
         self._named = {entry.id: {term for text in (*entry.keywords, *entry.title.values())
                                   for term, _ in tokens(text)} for entry in kb}
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
+        everyday("")  # load the everyday word lists now (~0.3 s once), not on a guest's question
 
     def knows(self, text: str) -> bool:
         """Whether every meaningful word of `text` is in the knowledge base's vocabulary."""

@@ -183,7 +183,7 @@ def _common_words() -> dict[str, float]:
     than one in a million), folded ("zgubie" as typed without Polish letters), with the
     Zipf frequency of the most frequent word that folds to it (6: once in a thousand
     words, 3: once in a million)."""
-    import wordfreq  # loaded once, on the first word the knowledge base does not know
+    import wordfreq  # loaded once per process, when the first matcher is built
 
     found: dict[str, float] = {}
     for lang in ("pl", "en"):
