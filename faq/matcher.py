@@ -22,9 +22,11 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import Clause, read
+from faq.message import QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     cased_words,
+    common_word,
+    everyday,
     fold,
     generic_terms,
     language_of_word,
@@ -47,7 +49,7 @@ class Thresholds:
     answer: float = 0.55
     margin: float = 0.02
     suggest: float = 0.45
-    coverage: float = 0.4
+    coverage: float = 0.45
     query_weight: float = 0.65
     unknown: float = 0.8
     entry_share: float = 0.5
@@ -59,6 +61,10 @@ class Thresholds:
     same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
     vague: float = 1.6  # a question with no word rarer than this names nothing ("who?", "co?")
     topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
+    everyday: float = 5.0  # an unknown word this common (Zipf: "jednak", "our") ...
+    harmless: float = 0.3  # ... counts this much against an entry
+    name: float = 2.0  # an unknown name (capitalised, in no dictionary) counts this much
+    new_question: float = 0.25  # a further clause's own entry beats those answered by this
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,8 @@ class Matcher:
         for entry in kb:
             sources = [(lang, q) for lang in LANGS for q in entry.questions[lang]]
             sources += [(None, keyword) for keyword in entry.keywords]
+            if entry.category != OFF_TOPIC:  # the title names the topic too ("Wi-Fi", "Dress code")
+                sources += [(lang, entry.title[lang]) for lang in LANGS]
             for lang, text in sources:
                 found = tokens(text)
                 for term, surface in found:
@@ -182,7 +190,16 @@ class Matcher:
             for index in indices:
                 entry_id = self._phrasings[index].entry
                 self._postings_by_entry[term].setdefault(entry_id, []).append(index)
+        # Words that name a topic: the entries' titles ("MSPO", "Parking", "Wi-Fi").
+        # ("Who it is for" names nothing: "who" asks.)
+        self._titles = {term for entry in kb if entry.category != OFF_TOPIC
+                        for title in entry.title.values() for term, surface in tokens(title)
+                        if surface not in QUESTION_WORDS}
+        # The words that name each entry: its keywords and its title.
+        self._named = {entry.id: {term for text in (*entry.keywords, *entry.title.values())
+                                  for term, _ in tokens(text)} for entry in kb}
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
+        everyday("")  # load the everyday word lists now (~0.3 s once), not on a guest's question
 
     def knows(self, text: str) -> bool:
         """Whether every meaningful word of `text` is in the knowledge base's vocabulary."""
@@ -196,8 +213,8 @@ class Matcher:
         known = self._surface.get(surface)
         if known in self._postings:
             return ((known, 1.0),)
-        if len(surface) < 4 or surface.isdigit():
-            return ()
+        if len(surface) < 4 or surface.isdigit() or common_word(surface):
+            return ()  # "rock" is no typo of "rok", nor "remove" of "remote"
         cutoff = 80  # one letter in four changed is another word ("test", "best")
         best: dict[str, float] = {}
         slack = 1 if len(surface) < 6 else 2  # a typo keeps a word's length, near enough
@@ -228,6 +245,7 @@ class Matcher:
                     for c, r in zip(asked, readings, strict=True)]
         verdicts = [self._ask_about_context(c, v, said)
                     for c, v in zip(asked, verdicts, strict=True)]
+        verdicts = self._something_new(verdicts, asked, said)
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -263,13 +281,30 @@ class Matcher:
         if verdict.kind == "handoff" or verdict.claim is not None or not context:
             return verdict
         own = self._words(clause.text, 1.0, 0.0)
-        if any(self._weight(found) >= self.thresholds.vague for found in own.lookups if found):
-            return verdict
+        if any(self._weight(found) >= self.thresholds.vague
+               or any(word in self._titles for word, sim in found if sim == 1.0)
+               for found in own.lookups if found):
+            return verdict  # it names something ("co to jest MSPO?": a title)
         reading = own
         for other in context:
             reading = reading.plus(self._words(other.text, 1.0, 0.0))
         retried = self._answer(reading, mentions_press(clause.text))
         return retried if retried.kind in ("answer", "handoff") else verdict
+
+    def _something_new(self, verdicts: list[_Verdict], asked: list[Clause],
+                       said: list[Clause]) -> list[_Verdict]:
+        """"Czym jest Rynek Odporności i kto może w nim uczestniczyć?": a question pointing
+        back that lands on the entry already answered asks something new about it; read
+        it without what it points to."""
+        result: list[_Verdict] = []
+        for clause, verdict in zip(asked, verdicts, strict=True):
+            earlier = {v.entry for v in result if v.kind in ("answer", "handoff")}
+            if clause.points_back and verdict.entry in earlier and verdict.claim is None:
+                alone = self._answer(self._read(clause, said), mentions_press(clause.text))
+                if alone.kind in ("answer", "handoff") and alone.entry not in earlier:
+                    verdict = alone
+            result.append(verdict)
+        return result
 
     @staticmethod
     def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
@@ -303,13 +338,37 @@ class Matcher:
         zaproponować temat panelu, do kogo pisać?" asks one thing, not two."""
         kept: list[_Verdict] = []
         for verdict, clause in zip(verdicts, asked, strict=True):
-            if verdict.kind in ("answer", "handoff") and any(
-                self._explains(earlier.entry, clause) >= self.thresholds.same_question
-                for earlier in kept if earlier.kind in ("answer", "handoff") and earlier.entry
+            answered = [earlier.entry for earlier in kept
+                        if earlier.kind in ("answer", "handoff") and earlier.entry]
+            if verdict.kind in ("answer", "handoff") and answered and (
+                any(self._explains(e, clause) >= self.thresholds.same_question for e in answered)
+                or self._continues(clause, verdict, answered)
+                or not self._asks_anew(clause, verdict)
             ):
                 continue
             kept.append(verdict)
         return kept
+
+    def _asks_anew(self, clause: Clause, verdict: _Verdict) -> bool:
+        """Whether a further clause can be a question of its own: it asks "what/where/
+        when...", states a claim to check, or names its entry by a keyword or the title.
+        "Na Narodowym?", "czy mam coś odesłać?", "Są już jakieś nazwiska?" are not."""
+        if not clause.yes_no or verdict.claim is not None or verdict.entry is None:
+            return True
+        named = self._named[verdict.entry]
+        return any(word in named for found in self._words(clause.text, 1.0, 1.0).lookups
+                   for word, sim in found if sim == 1.0)
+
+    def _continues(self, clause: Clause, verdict: _Verdict, answered: list[str]) -> bool:
+        """"Can you recommend a hotel? Or do you book hotels for delegates?": a further
+        clause that an entry already answered explains nearly as well as its own best
+        entry goes on about the same thing; it is not a new question."""
+        if verdict.claim is not None:
+            return False
+        own = self._score(self._words(clause.text, 1.0, 1.0), set(answered) | {verdict.entry})
+        mine = own.get(verdict.entry, (verdict.score,))[0]
+        return any(own[e][0] >= mine - self.thresholds.new_question
+                   for e in answered if e in own and e != verdict.entry)
 
     def _explains(self, entry_id: str, clause: Clause) -> float:
         """The share of a clause's weight an entry's whole vocabulary explains."""
@@ -342,6 +401,11 @@ class Matcher:
                 # question name what it is about; their known words count in full.
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))
                 continue
+            named = quoted(other.text)
+            if named and other.sentence == clause.sentence and other.position < clause.position:
+                # "my colleague mentioned this 'resilience market' thing - what is it?": what
+                # is quoted just before the question is what it asks about.
+                reading = reading.plus(self._words(" ".join(named), 1.0, 0.0))
             scale = t.intro if other.role == "intro" else t.context
             reading = reading.plus(self._words(other.text, scale, 0.0, asked=False))
         return reading
@@ -353,14 +417,30 @@ class Matcher:
     def _words(self, text: str, known: float, unknown: float, asked: bool = True) -> _Reading:
         query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
-        scales = [known if found else unknown for found in lookups]
+        names = {fold(w) for i, w in enumerate(cased_words(text))
+                 if i and w[:1].isupper() and not w.isupper()}
+        scales = [known if found else unknown * self._unknown_scale(surface, names)
+                  for found, (_, surface) in zip(lookups, query, strict=True)]
         return _Reading(lookups, scales, [asked] * len(lookups))
 
+    def _unknown_scale(self, surface: str, names: set[str]) -> float:
+        """How much a word the knowledge base does not know counts against an entry: an
+        everyday word ("jednak", "our") little; a name no dictionary has ("targi
+        Agrotravel") double: the question is about something else."""
+        t = self.thresholds
+        common = everyday(surface)
+        if common >= t.everyday:
+            return t.harmless
+        return t.name if surface in names and not common else 1.0
+
     def _hand_off(self, reading: _Reading, lang: str | None) -> Match:
-        """A press question: the media entry that fits it best, else the first."""
+        """A press question: the media entry it names (a keyword: "akredytacja") that fits
+        it best, else the first (the media contact)."""
         scored = self._score(reading, set(self._handoff_entries))
+        said = {word for found in reading.lookups for word, sim in found if sim == 1.0}
         ranked = sorted(
-            (e for e in scored if e in self._handoff_entries), key=lambda e: -scored[e][0]
+            (e for e in scored if e in self._handoff_entries and said & self._named[e]),
+            key=lambda e: -scored[e][0],
         )
         entry = ranked[0] if ranked else (self._handoff_entries or [None])[0]
         score = scored[entry][0] if entry in scored else 0.0

@@ -16,23 +16,26 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from faq.normalize import LEXICON, language_of_word, lexicon_words, words
+from faq.normalize import LEXICON, fold, language_of_word, lexicon_words, words
 
 Role = Literal["small", "intro", "context", "question"]
 
-_QUESTION_WORDS = lexicon_words("question_words")
+QUESTION_WORDS = _QUESTION_WORDS = lexicon_words("question_words")
 _QUESTION_STARTS = lexicon_words("question_starts")
 _PREPOSITIONS = lexicon_words("question_prepositions")
 _REQUEST_WORDS = lexicon_words("request_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
 _REASONS = lexicon_words("reason_words")
+_PURPOSES = lexicon_words("purpose_words")
+_PURPOSE_FOLLOWERS = lexicon_words("purpose_subjects")
 _CHECKS = lexicon_words("check_words")
+_HEDGES = lexicon_words("hedge_words")
 _SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
 _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
 _ABBREVIATIONS = lexicon_words("abbreviations")
 _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
-_YES_NO = lexicon_words("yes_no_words")
+_YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 _POINTERS = lexicon_words("pointer_words")
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
@@ -48,6 +51,8 @@ _NOT_QUESTION_AFTER = {
 _SENTENCE_END = re.compile(
     r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
 )
+# Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
+_QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
 _CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
 
@@ -78,8 +83,9 @@ class Clause:
             return True
         if self.role != "question" or not self.words:
             return False
-        first = next((w for w in self.words if w not in _CONJUNCTIONS or w == "czy"), "")
-        return first in _YES_NO or not any(w in _QUESTION_WORDS for w in self.words)
+        # "I do kogo pisać?" asks who: a question word says so whatever opens the clause
+        # (the Polish "do" is no English "do").
+        return not any(w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in self.words)
 
     @property
     def points_back(self) -> bool:
@@ -89,7 +95,7 @@ class Clause:
     @property
     def reason(self) -> bool:
         """A reason or purpose ("bo słabo znam Kielce", "because my plans changed")."""
-        return bool(self.words) and self.words[0] in _REASONS
+        return _opens_reason(list(self.words))
 
     def as_role(self, role: Role, checks: bool | None = None) -> Clause:
         return replace(self, role=role, checks=self.checks if checks is None else checks)
@@ -102,8 +108,14 @@ def read(text: str) -> list[Clause]:
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         parts = [part for piece in pieces for part in _split_questions(piece)]
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
-        marked = max((i for i, p in enumerate(parts) if words(p)[0] not in _REASONS), default=-1)
+        marked = max((i for i, p in enumerate(parts) if not _opens_reason(words(p))), default=-1)
         found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
+        if not asked:
+            # 'a on zawsze pyta „po co”.': a question quoted in a statement is reported,
+            # not asked.
+            said = {fold(q).strip() for q in quoted(sentence)}
+            found = [c.as_role("context") if c.role == "question" and fold(c.text).strip()
+                     in said else c for c in found]
         clauses.extend(_confirmations(_guesses(found)))
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
@@ -113,6 +125,11 @@ def read(text: str) -> list[Clause]:
                    and c.sentence not in asking else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
+
+
+def quoted(text: str) -> list[str]:
+    """The quoted parts of a text."""
+    return [a or b for a, b in _QUOTED.findall(text)]
 
 
 def _guesses(sentence: list[Clause]) -> list[Clause]:
@@ -133,7 +150,8 @@ def _confirmations(sentence: list[Clause]) -> list[Clause]:
     """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
     sentence questions to confirm; the tag itself asks nothing more."""
     tags = [i for i, c in enumerate(sentence)
-            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)]
+            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)
+            and any(w not in _SMALL and w not in _CONJUNCTIONS for w in c.words)]
     if not tags:
         return sentence
     # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the
@@ -213,7 +231,7 @@ def _split_questions(piece: str) -> list[str]:
         if previous[-1] in _CONJUNCTIONS and _second_question(previous[-1], ahead):
             cuts.append(i - 1)
             started = True
-        elif previous[-1] in _REASONS:
+        elif _opens_reason([previous[-1], *ahead]):
             cuts.append(i - 1)
         elif not started and _asks(ahead) and _lead_in_ends(folded[:i], ahead):
             cuts.append(i)
@@ -230,7 +248,9 @@ def _second_question(conjunction: str, ahead: list[str]) -> bool:
     """After "i/a/and/or...", whether a second question starts. English "I" is not the
     Polish "i": "I need", "I am" open no question."""
     if conjunction == "i":
-        return _asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")
+        # "i gdzie", "i proszę o...", "i info, czy jest parking"
+        return (_asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")
+                or (ahead[0] in _ASK_WORDS and _asks(ahead[1:] or [""])))
     return _opens_question(ahead)
 
 
@@ -246,6 +266,15 @@ def _lead_in_ends(before: list[list[str]], ahead: list[str]) -> bool:
         return True
     first = ahead[1] if ahead[0] in _PREPOSITIONS and len(ahead) > 1 else ahead[0]
     return first not in _RELATIVE and any(tuple(lead[:len(p)]) == p for p in _INTRO)
+
+
+def _opens_reason(found: list[str]) -> bool:
+    """A reason or purpose starts here: "bo...", "because...", "so we can..." (but not
+    "so is it free?")."""
+    if not found:
+        return False
+    return found[0] in _REASONS or (found[0] in _PURPOSES and found[1:2] != []
+                                    and found[1] in _PURPOSE_FOLLOWERS)
 
 
 def _asks(first: list[str]) -> bool:
@@ -269,6 +298,8 @@ def _opens_question(first: list[str]) -> bool:
         return False
     if first[0] in _QUESTION_STARTS and first[1:2] == ["t"]:
         return False  # "can't travel", "don't know": a statement
+    if first[0] in _ASK_WORDS and _asks(first[1:] or [""]):
+        return True  # "info, czy jest parking", "pytanie: gdzie..."
     return _asks(first) or first[0] in _QUESTION_STARTS or first[0] in _REQUEST_WORDS
 
 
@@ -277,14 +308,16 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     content = list(found)
     if all(w in _SMALL for w in found):
         return Clause(text, tuple(found), "small", sentence)
-    if content[0] in _REASONS:  # "..., bo w zaproszeniu tak pisało?": why, not what
+    if _opens_reason(content):  # "..., bo w zaproszeniu tak pisało?": why, not what
         return Clause(text, tuple(found), "context", sentence)
     while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
         content.pop(0)
     if asked or _opens_question(content[:3]) or _ends_asking(content):
         lead = content[1:] if content[0] in _CONJUNCTIONS and len(content) > 1 else content
         wish = not asked and not _asks(lead[:2]) and lead[0] in _REQUEST_WORDS
-        return Clause(text, tuple(found), "question", sentence, wish=wish)
+        # "Paturej to chyba wiceminister?": a hedged yes/no question states a claim.
+        hedged = any(w in _HEDGES for w in found) and not any(w in _QUESTION_WORDS for w in lead)
+        return Clause(text, tuple(found), "question", sentence, checks=hedged, wish=wish)
     if any(tuple(content[:len(p)]) == p or tuple(found[:len(p)]) == p for p in _INTRO):
         return Clause(text, tuple(found), "intro", sentence)
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"

@@ -6,6 +6,7 @@ the knowledge base and on every question, so both sides meet in the same form.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 import unicodedata
@@ -174,6 +175,36 @@ def language_of_word(raw: str) -> str | None:
     if in_pl != in_en:
         return "pl" if in_pl else "en"
     return None
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> dict[str, float]:
+    """The words of everyday Polish and English (wordfreq's lists of words more frequent
+    than one in a million), folded ("zgubie" as typed without Polish letters), with the
+    Zipf frequency of the most frequent word that folds to it (6: once in a thousand
+    words, 3: once in a million)."""
+    import wordfreq  # loaded once per process, when the first matcher is built
+
+    found: dict[str, float] = {}
+    for lang in ("pl", "en"):
+        for word, frequency in wordfreq.get_frequency_dict(lang, wordlist="small").items():
+            folded = fold(word)
+            zipf = math.log10(frequency) + 9
+            if zipf > found.get(folded, 0.0):
+                found[folded] = zipf
+    return found
+
+
+def common_word(folded: str) -> bool:
+    """Whether a folded word is an ordinary word of Polish or English ("rock", "remove",
+    "teraz"), so not a typo of a word the knowledge base knows ("rok", "remote", "straz")."""
+    return folded in _common_words()
+
+
+def everyday(folded: str) -> float:
+    """How common a folded word is in Polish or English, as a Zipf frequency (0: unheard
+    of; "jednak", "our": 6; "pogoda", "pizza": 4.5)."""
+    return _common_words().get(folded, 0.0)
 
 
 def cased_words(text: str) -> list[str]:

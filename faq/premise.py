@@ -36,6 +36,7 @@ _END_WORDS = frozenset(_CLAIMS["end_words"])
 _TIME_WORDS = frozenset(_CLAIMS["time_words"])
 _DURATION_UNITS = _CLAIMS["duration_units"]
 _DURATION_WORDS = frozenset(_CLAIMS["duration_words"])
+_LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
@@ -181,13 +182,16 @@ def _time(found: list[str], text: str) -> Claim | None:
 
 
 def _duration(found: list[str]) -> Claim | None:
-    if not any(w in _DURATION_WORDS for w in found):
-        return None
+    """"trwa 3 godziny", "two-day event", "całodniowe": a length stated."""
+    for word in found:
+        if word in _LENGTH_WORDS:
+            return Claim("duration", length=float(_LENGTH_WORDS[word]), stated=(word,))
     for i, word in enumerate(found[1:], start=1):
         unit = _DURATION_UNITS.get(word)
         before = found[i - 1]
         count = int(before) if before.isdigit() else _NUMBERS.get(before)
-        if unit and count:
+        # "trwa trzy dni", or a number of days without a verb ("a two-day event")
+        if unit and count and (unit >= 24 or any(w in _DURATION_WORDS for w in found)):
             return Claim("duration", length=float(count * unit), stated=(before, word))
     return None
 

@@ -23,7 +23,11 @@ AFTER = datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)
      ("it starts at 10am, correct?", "No.", "14:00"),
      ("zaczyna się rano, tak?", "Nie.", "14:00"),
      ("Dobrze rozumiem, że forum trwa trzy dni?", "Nie.", "2 godziny"),
-     ("organizuje to MON, tak?", "Nie.", "ICCSS")],
+     ("organizuje to MON, tak?", "Nie.", "ICCSS"),
+     # a tag that asks to confirm ("dobrze pamiętam?"), a hedge ("chyba", "I heard")
+     ("zaczyna sie o 10 rano, dobrze pamietam?", "Nie.", "14:00"),
+     ("I heard it's a two-day event?", "No.", "2 hours"),
+     ("forum jest chyba całodniowe?", "Nie.", "2 godziny")],
 )
 def test_a_wrong_premise_is_corrected_with_the_fact(assistant: Assistant, question: str,
                                                     start: str, fact: str) -> None:

@@ -102,16 +102,22 @@ def test_one_question_over_two_clauses_is_answered_once(matcher: Matcher) -> Non
 
 
 def test_a_lone_clear_did_you_mean_is_answered(matcher: Matcher) -> None:
-    assert Matcher(matcher.kb, Thresholds(single=1.0)).match(
+    # With the answer band out of reach, the message lands among the suggestions...
+    assert Matcher(matcher.kb, Thresholds(answer=0.9, single=1.0)).match(
         "is this forum something big").kind == "suggest"
-    match = matcher.match("is this forum something big")
+    # ... where a lone candidate clearly ahead of the next one is answered.
+    match = Matcher(matcher.kb, Thresholds(answer=0.9)).match("is this forum something big")
     assert (match.kind, match.entry) == ("answer", "about")
 
 
 def test_cancelling_participation_gets_the_organisational_contact(matcher: Matcher) -> None:
     for message in ["muszę odwołać swój udział, do kogo pisać?",
                     "I can't come after all, who do I tell?",
-                    "Czy zamiast mnie może przyjechać kolega z wydziału?"]:
+                    "Czy zamiast mnie może przyjechać kolega z wydziału?",
+                    # said colloquially
+                    "sorry, I can't make it after all - who should I tell?",
+                    "odpadam z wyjazdu, komu to zgłosić?",
+                    "nie dam rady przyjechać, komu dać znać?"]:
         assert entries(matcher.match(message)) == ["contact_organisation"], message
 
 
@@ -161,3 +167,106 @@ def test_a_statement_to_confirm_names_its_claim(matcher: Matcher) -> None:
     hours = matcher.match("it starts at 10am, right?")
     assert hours.entry == "time" and hours.claim is not None and hours.claim.hours == (10,)
     assert matcher.match("Can you recommend a good pierogi place in Warsaw?").kind == "fallback"
+
+
+def test_an_ordinary_word_is_not_read_as_a_typo_of_another(matcher: Matcher) -> None:
+    # "rock" is no typo of "rok" (year: the next edition), "remove" none of "remote"
+    assert entries(matcher.match("can i just rock up or do i need an invite lol")) == [
+        "invitation"]
+    assert "streaming" not in entries(matcher.match("pls remove me from the list"))
+    assert entries(matcher.match("kidey jest forum")) == ["date"]  # a real typo still is
+
+
+def test_a_further_clause_about_the_same_thing_is_not_a_second_answer(matcher: Matcher) -> None:
+    message = ("Can you recommend accommodation in Kielce? "
+               "Or do you book hotels for foreign delegates?")
+    assert entries(matcher.match(message)) == ["accommodation"]
+
+
+def test_a_question_naming_a_topic_by_its_title_is_not_about_the_context(
+        matcher: Matcher) -> None:
+    message = "Dzień dobry, pytam w imieniu szefa. Co to jest to MSPO?"
+    assert entries(matcher.match(message)) == ["mspo"]
+
+
+def test_a_further_yes_no_clause_naming_nothing_is_no_second_question(
+        matcher: Matcher) -> None:
+    assert entries(matcher.match("Kto będzie prelegentem? Są już jakieś nazwiska?")) == [
+        "agenda"]
+    assert entries(matcher.match("To forum jest w Warszawie, tak? Na Narodowym?")) == ["venue"]
+    # one that names its topic, or asks who/what/where, is asked anew ("do" is Polish here)
+    assert entries(matcher.match("Kiedy jest forum? I czy jest parking?")) == ["date", "parking"]
+    assert entries(matcher.match("Kto organizuje to forum? I do kogo pisać w sprawach programu?")
+                   ) == ["organiser", "contact_programme"]
+
+
+def test_a_purpose_after_the_question_is_context(matcher: Matcher) -> None:
+    message = ("We would like to know what is the date of this forum so we can organise the "
+               "trip together with them")
+    assert [c.role for c in read(message)][-1] == "context"
+    assert entries(matcher.match(message)) == ["date"]
+    assert read("so is it free?")[0].role == "question"
+
+
+def test_an_entry_is_found_by_its_title(matcher: Matcher) -> None:
+    # "Kontakt: organizacja" is the title of the organisational contact
+    assert entries(matcher.match("who is the main kontakt for organizacja stuff?")) == [
+        "contact_organisation"]
+
+
+def test_a_quoted_question_is_reported_not_asked(matcher: Matcher) -> None:
+    message = ("Muszę uzasadnić wyjazd przed skarbnikiem, a on zawsze pyta „po co”. "
+               "Jakie tematy będą poruszane na forum?")
+    assert entries(matcher.match(message)) == ["topics"]
+
+
+def test_a_greeting_with_or_is_no_tag_to_confirm(matcher: Matcher) -> None:
+    message = "Dear Sir or Madam, we will visit MSPO anyway. Is something also in the evening?"
+    assert entries(matcher.match(message)) == ["time"]
+    checking = matcher.match("Just double checking - the forum is 10.09, tak?")
+    assert entries(checking) == ["date"] and checking.claim is not None
+
+
+def test_press_questions_go_to_the_media_contact_unless_they_name_accreditation(
+        matcher: Matcher) -> None:
+    for message in ["Czy po wydarzeniu udostępnicie zdjęcia dla prasy?",
+                    "Czy mogę umówić wywiad z ambasadorem? Piszę dla portalu samorządowego",
+                    "I'm a journalist, who do I talk to?"]:
+        assert (matcher.match(message).kind, entries(matcher.match(message))) == (
+            "handoff", ["contact_media"]), message
+    for message in ["Jak uzyskać akredytację prasową na forum?",
+                    "freelance photographer here, need a media pass for the forum"]:
+        assert entries(matcher.match(message)) == ["accreditation"], message
+
+
+def test_a_quoted_name_just_before_the_question_is_what_it_asks_about(
+        matcher: Matcher) -> None:
+    message = ("We're looking at the Polish market for resilience products. My colleague "
+               "mentioned this 'resilience market' thing at MSPO - what is it exactly?")
+    assert entries(matcher.match(message)) == ["resilience_market"]
+
+
+def test_chat_fillers_and_forms_of_address_say_nothing(matcher: Matcher) -> None:
+    assert entries(matcher.match("whats the deal with this forum tbh")) == ["about"]
+    assert entries(matcher.match("szefie, da sie jeszcze wbic na liste?")) == ["registration"]
+
+
+def test_a_second_question_after_a_word_of_asking(matcher: Matcher) -> None:
+    assert entries(matcher.match("Poproszę adres targów i info czy jest parking")) == [
+        "address", "parking"]
+
+
+def test_a_question_pointing_back_asks_something_new(matcher: Matcher) -> None:
+    # "w nim" points to the market, but asks who may take part, not what it is again
+    answered = entries(matcher.match(
+        "Czym jest ten Rynek Odporności Społecznej i kto może w nim uczestniczyć?"))
+    assert answered[0] == "resilience_market" and len(answered) == 2
+    assert entries(matcher.match("Who is Paturej and how can I contact him?")) == [
+        "paturej", "contact_programme"]
+
+
+def test_an_unknown_name_in_the_question_is_about_something_else(matcher: Matcher) -> None:
+    assert matcher.match("Kiedy są targi Agrotravel w Kielcach?").kind == "fallback"
+    # in the introduction a name does not count against the question
+    assert entries(matcher.match("Our delegation from Chernivtsi - do we need an invitation?")
+                   ) == ["invitation"]

@@ -1,10 +1,15 @@
-"""The chat-style labelled set (tests/data/chat_questions.toml): messages as guests type
-them — greetings and introductions, slang, mixed languages, wrong premises, two questions.
-Written by someone who had seen only the announcement, never the knowledge base.
+"""The chat-style labelled sets: messages as guests type them — greetings and
+introductions, slang, mixed languages, wrong premises, two questions. Each was written by
+someone who had seen only the announcement, never the knowledge base.
 
-The `tune` split was used to improve the matcher: every message must be answered right,
-except the known failures below. The `holdout` split was never studied, only measured:
-its accuracy must not fall below what was reached (tests/labelled.py says what "right" is).
+- tests/data/chat_questions.toml (355): its `tune` split was used to improve the matcher;
+  its `holdout` split was only measured.
+- tests/data/chat_questions_a.toml (220, set A): studied after its first measurement.
+- tests/data/chat_questions_b.toml (220, set B): never studied, only measured.
+
+Every studied message must be answered right, except the known failures below (each with
+its reason). The measured sets keep an accuracy floor at the level reached, never a check
+per message (tests/labelled.py says what "right" is).
 """
 
 from __future__ import annotations
@@ -26,16 +31,83 @@ from tests.labelled import judge, load
 CHAT = load("chat_questions.toml")
 TUNE = [q for q in CHAT if q["split"] == "tune"]
 HOLDOUT = [q for q in CHAT if q["split"] == "holdout"]
+SET_A = load("chat_questions_a.toml")
+SET_B = load("chat_questions_b.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
-HOLDOUT_FLOOR = 0.85  # reached: 98/114 = 86.0% (50.0% before this work)
+# Reached (first sight before this work in brackets).
+HOLDOUT_FLOOR = 98 / 114  # 86.0% (50.0% before the first round; 86.0% at its end)
+SET_B_FLOOR = 183 / 220  # 83.2% (84.5% at first sight)
 
-# Known failures of the tune split, with the reason.
+# Known failures of the studied sets, with the reason.
 KNOWN_FAILURES = {
+    # tune split
     "Dzięki! And the address? Potrzebuję do GPS":
         "language: the question is English ('And the address?'); the label says Polish",
     "Where is Targi Kielce? Jak daleko od centrum?":
         "language: as many Polish as English words; the label says English, we say Polish",
+    # set A: long messages whose question is mostly words the knowledge base does not use
+    "Dzień dobry, jestem wójtem gminy pod Radomiem, kolega ze starostwa podesłał mi info o "
+    "tym forum na MSPO i szczerze mówiąc nie wiem czy to dla mnie, bo mamy małą gminę, 6 tys. "
+    "mieszkańców. Czy samorządowcy z takich małych gmin też mogą przyjechać? Pozdrawiam":
+        "'samorządowcy', 'małych gmin': too little of the question is known; falls back",
+    "Hej, w zeszłym roku byłam w Piasecznie na tym forum samorządowym, było super, mnóstwo "
+    "ludzi i dobre rozmowy. Teraz słyszę że jest coś w Kielcach — to ta sama impreza tylko "
+    "przeniesiona, czy zupełnie coś innego?":
+        "'the same event, moved?' names Piaseczno only in the context; suggests instead",
+    "Dzien dobry, mam pytanie organizacyjne – dostałam zaproszenie mailem, ale nie wiem co "
+    "dalej: czy mam coś odesłać, potwierdzić, wypełnić? Kogo najlepiej o takie rzeczy pytać, "
+    "żeby nie zawracać głowy Panu Ambasadorowi?":
+        "'nie wiem co dalej' (what now) is read as 'what comes next' (the next edition)",
+    "Siema, piszę zaliczenie z bezpieczeństwa wewnętrznego o współpracy cywilno-wojskowej i "
+    "prowadzący kazał znaleźć jakieś wydarzenia w tym roku. To forum ma w ogóle coś wspólnego "
+    "z CIMIC czy źle trafiłem?":
+        "'coś wspólnego z', 'źle trafiłem' are unknown: too little is explained; falls back",
+    "Dzień dobry, nasza spółka wodociągowa to infrastruktura krytyczna i prezes zastanawia "
+    "się nad udziałem. Czy to forum jest też dla operatorów usług kluczowych, czy raczej dla "
+    "wojska i samorządów? Pozdrawiam, dział bezpieczeństwa":
+        "'usług kluczowych' (essential services) are in the topics too: answers both",
+    # slang and premises
+    "yo when's this thing happening":
+        "the programme desk (asked first) reads 'happening' as 'what is on now'",
+    "mordo gdzie dokladnie to jest, bo targi sa mega duze i sie zgubie":
+        "'where exactly' gets the address; the label wants the hall (the reason names it)",
+    "no dobra a o czym tam bedą gadac?":
+        "slang phrases are read only whole: 'tam' splits 'o czym będą gadać'",
+    "Słyszałem że to całodniowe, od rana do wieczora, więc biorę cały dzień wolnego?":
+        "the claim ('całodniowe') is in the statement, the question asks about a day off",
+    "Paturej to chyba wiceminister obrony jest?":
+        "a claim about a person's office is not checked; 'obrony' pulls away from Paturej",
+    "Opłata 500 zł jest za osobę czy za całą instytucję?":
+        "a fee claim is not checked; '500 zł', 'instytucję' sink the fee entry",
+    # two questions
+    "Dzień dobry, dwie sprawy: czy wójt może przyjechać razem z zastępcą i czy płaci się za "
+    "udział?":
+        "'wójt razem z zastępcą' is not understood: only the fee is answered",
+    "Czym jest ten Rynek Odporności Społecznej i kto może w nim uczestniczyć?":
+        "'kto może uczestniczyć' gets the invitation entry; the label wants the audience",
+    "Poproszę maila do pani Czerw, a przy okazji jaki jest adres strony forum?":
+        "the organisational contact's phrasings explain 'adres strony': the website is dropped",
+    "When is it and where exactly?":
+        "'where exactly' gets the address; the label wants the venue",
+    # cancelling and substitutes
+    "Dzień dobry, niestety wójt się rozchorował i nie da rady przyjechać 10 września. Czy "
+    "może za niego pojechać zastępca wójta?":
+        "'wójta', 'za niego' sink the organisational contact below the answer band",
+    "zarejestrowalem sie ale jednak nie dam rady, musze gdzies dac znac czy po prostu nie "
+    "przyjezdzac?":
+        "'czy po prostu nie przyjeżdżać' adds unknown words to the question; falls back",
+    "Czy za rezygnację jest jakaś kara albo opłata?":
+        "the fee and the organisational contact tie: no clear margin, falls back",
+    "Is it possible to swap one of our delegates? one person has visa problem":
+        "'delegates' pulls to international participation; no clear margin",
+    # entities and off-topic
+    "Targi Kielce to współorganizator czy tylko wynajmują salę?":
+        "'współorganizator' is unknown (compound); falls back",
+    "What does CIMIC mean in this context?":
+        "'in this context' is unknown; falls back",
+    "wiecie kiedy sa nastepne wybory samorzadowe?":
+        "'następne ... kiedy' reads as the next edition; the elections are one unknown word",
 }
 
 
@@ -56,20 +128,29 @@ async def assistant_at(request: pytest.FixtureRequest) -> AsyncIterator[Assistan
         yield services.assistant
 
 
-@pytest.mark.parametrize("case", cases(TUNE), ids=[q["text"][:60] for q in TUNE])
+@pytest.mark.parametrize("case", cases(TUNE + SET_A), ids=[q["text"][:60] for q in TUNE + SET_A])
 def test_chat_message_gets_the_expected_answer(assistant_at: Assistant, case: dict) -> None:
     answer = assistant_at.ask(case["text"])
     got = f"{answer.kind} {answer.entries} {answer.lang} {answer.score} {answer.suggestions}"
     assert judge(answer, case) == "right", got
 
 
-def test_holdout_accuracy_stays_at_what_was_reached(assistant_at: Assistant) -> None:
-    verdicts = [judge(assistant_at.ask(case["text"]), case) for case in HOLDOUT]
-    assert sum(v == "right" for v in verdicts) / len(verdicts) >= HOLDOUT_FLOOR
+@pytest.mark.parametrize(("measured", "floor"), [(HOLDOUT, HOLDOUT_FLOOR), (SET_B, SET_B_FLOOR)],
+                         ids=["holdout", "set B"])
+def test_measured_sets_stay_at_the_accuracy_reached(assistant_at: Assistant,
+                                                    measured: list[dict], floor: float) -> None:
+    verdicts = [judge(assistant_at.ask(case["text"]), case) for case in measured]
+    assert sum(v == "right" for v in verdicts) / len(verdicts) >= floor
 
 
-def test_the_chat_set_is_large_enough_and_split() -> None:
-    assert len(CHAT) >= 300
+def test_the_known_failures_are_all_in_the_studied_sets() -> None:
+    studied = {q["text"] for q in TUNE + SET_A}
+    assert set(KNOWN_FAILURES) <= studied
+
+
+def test_the_chat_sets_are_large_enough_and_varied() -> None:
+    assert len(CHAT) >= 300 and len(SET_A) >= 200 and len(SET_B) >= 200
     assert len(HOLDOUT) >= len(CHAT) / 4
-    assert {q["kind"] for q in CHAT} == {"answer", "handoff", "fallback"}
-    assert sum(bool(q.get("also")) for q in CHAT) >= 20  # two questions in one message
+    for labelled in (CHAT, SET_A, SET_B):
+        assert {q["kind"] for q in labelled} == {"answer", "handoff", "fallback"}
+        assert sum(bool(q.get("also")) for q in labelled) >= 20  # two questions in one message
