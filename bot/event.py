@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from bot.config import ConfigError, problems
-from faq.normalize import fold, words
+from faq.normalize import common_word, fold, words
 from faq.premise import Facts
 
 LANGS = ("pl", "en")
@@ -147,8 +147,14 @@ def facts_of(event: Event) -> Facts:
     }
     organisers = {w for lang in ("pl", "en") for w in words(event.organiser(lang)) if len(w) > 3}
     organisers |= set(words(event.contacts.programme.name))
+    next_words: set[str] = set()
+    if event.next is not None:
+        next_words = {str(event.next.first_day.year)} | {
+            w for w in words(event.next.host) if w not in places and not common_word(w)
+            and not w.isdigit()}  # "ifre", not "expo"
+        next_words.discard(str(start.year))
     return Facts(
         places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
         start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
-        organisers=frozenset(organisers),
+        organisers=frozenset(organisers), next_words=frozenset(next_words),
     )

@@ -35,7 +35,16 @@ from faq.normalize import (
     tokens,
     words,
 )
-from faq.premise import FAMILY, Claim, Facts, elsewhere, find_claim
+from faq.premise import (
+    EDITION_FACTS,
+    FAMILY,
+    NEXT_EDITION,
+    Claim,
+    Facts,
+    about_next_edition,
+    elsewhere,
+    find_claim,
+)
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
@@ -58,7 +67,6 @@ class Thresholds:
     context: float = 0.5  # how much a known word of the context counts
     intro: float = 0.2  # ... and of a self-introduction ("we come from Ukraine")
     claim_unknown: float = 0.3  # ... and one in a statement to confirm
-    same_question: float = 0.8  # a clause an earlier answer explains this well asks nothing new
     vague: float = 1.6  # a question with no word rarer than this names nothing ("who?", "co?")
     topic_words: int = 4  # "Parking –", "muszę odwołać swój udział,": a topic before the question
     everyday: float = 5.0  # an unknown word this common (Zipf: "jednak", "our") ...
@@ -252,6 +260,7 @@ class Matcher:
                         if v.kind == "answer" and v.claim is None
                         and elsewhere(c.text, self.facts) else v
                         for c, v in zip(asked, verdicts, strict=True)]
+            verdicts = [self._next_edition(c, v, said) for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._distinct(verdicts, asked)
         if press_said:  # a journalist introduced: whatever they ask is for the press desk
             return self._hand_off(self._read_all(asked, said), lang)
@@ -306,6 +315,17 @@ class Matcher:
             result.append(verdict)
         return result
 
+    def _next_edition(self, clause: Clause, verdict: _Verdict, said: list[Clause]) -> _Verdict:
+        """"I heard the 2027 event is also at MSPO in September?", "a kiedy kolejna
+        edycja?": the date or place of the next edition is that edition's entry."""
+        if (verdict.kind != "answer" or verdict.entry not in EDITION_FACTS
+                or NEXT_EDITION not in self.kb.entries or self.facts is None):
+            return verdict
+        beside = [c.text for c in said if c.sentence == clause.sentence]
+        if not about_next_edition(" ".join([*beside, clause.text]), self.facts):
+            return verdict
+        return _Verdict("answer", NEXT_EDITION, verdict.score)
+
     @staticmethod
     def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
         """"Who is Paturej and how can I contact him?": a question pointing back borrows
@@ -341,8 +361,7 @@ class Matcher:
             answered = [earlier.entry for earlier in kept
                         if earlier.kind in ("answer", "handoff") and earlier.entry]
             if verdict.kind in ("answer", "handoff") and answered and (
-                any(self._explains(e, clause) >= self.thresholds.same_question for e in answered)
-                or self._continues(clause, verdict, answered)
+                self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
             ):
                 continue
@@ -369,17 +388,6 @@ class Matcher:
         mine = own.get(verdict.entry, (verdict.score,))[0]
         return any(own[e][0] >= mine - self.thresholds.new_question
                    for e in answered if e in own and e != verdict.entry)
-
-    def _explains(self, entry_id: str, clause: Clause) -> float:
-        """The share of a clause's weight an entry's whole vocabulary explains."""
-        reading = self._words(clause.text, 1.0, 1.0)
-        vocabulary = self._entry_terms[entry_id]
-        total = explained = 0.0
-        for found in reading.lookups:
-            weight = self._weight(found)
-            total += weight
-            explained += weight * max((sim for w, sim in found if w in vocabulary), default=0.0)
-        return explained / total if total else 1.0
 
     def _read(self, clause: Clause, said: list[Clause]) -> _Reading:
         """A question clause's words at full weight, what else was said at less. In a

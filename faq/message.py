@@ -53,6 +53,7 @@ _SENTENCE_END = re.compile(
 )
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
+_PLUS = re.compile(r"\s+[+&]\s+")
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
 _CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
 
@@ -106,10 +107,16 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     for number, (sentence, asked) in enumerate(_sentences(text)):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
-        parts = [part for piece in pieces for part in _split_questions(piece)]
+        # "date + dress code?": topics joined by a plus share the question mark.
+        parts = [(part, n, k) for n, piece in enumerate(pieces)
+                 for k, joined in enumerate(_PLUS.split(piece)) if words(joined)
+                 for part in _split_questions(joined)]
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
-        marked = max((i for i, p in enumerate(parts) if not _opens_reason(words(p))), default=-1)
-        found = [_classify(part, asked and i == marked, number) for i, part in enumerate(parts)]
+        marked = max((i for i, (p, _, _) in enumerate(parts) if not _opens_reason(words(p))),
+                     default=-1)
+        plus = {parts[marked][1]} if marked >= 0 and parts[marked][2] else set()
+        found = [_classify(part, asked and (i == marked or n in plus), number)
+                 for i, (part, n, _) in enumerate(parts)]
         if not asked:
             # 'a on zawsze pyta „po co”.': a question quoted in a statement is reported,
             # not asked.
@@ -149,9 +156,7 @@ def _guesses(sentence: list[Clause]) -> list[Clause]:
 def _confirmations(sentence: list[Clause]) -> list[Clause]:
     """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
     sentence questions to confirm; the tag itself asks nothing more."""
-    tags = [i for i, c in enumerate(sentence)
-            if c.role != "small" and all(w in _CHECKS or w in _SMALL for w in c.words)
-            and any(w not in _SMALL and w not in _CONJUNCTIONS for w in c.words)]
+    tags = [i for i, c in enumerate(sentence) if c.role != "small" and _tag(c.words)]
     if not tags:
         return sentence
     # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the
@@ -169,6 +174,18 @@ def _confirmations(sentence: list[Clause]) -> list[Clause]:
         else:
             result.append(clause)
     return result
+
+
+def _tag(found: tuple[str, ...]) -> bool:
+    """Only words that ask to confirm ("is that still the case", "ok, prawda"), with a
+    greeting or thanks at either end at most: "is it in the morning or afternoon" asks."""
+    inner = list(found)
+    while inner and inner[0] in _SMALL and inner[0] not in _CHECKS:
+        inner.pop(0)
+    while inner and inner[-1] in _SMALL and inner[-1] not in _CHECKS:
+        inner.pop()
+    return (bool(inner) and all(w in _CHECKS for w in inner)
+            and any(w not in _SMALL and w not in _CONJUNCTIONS for w in inner))
 
 
 def _join_bare(clauses: list[Clause]) -> list[Clause]:
@@ -247,6 +264,8 @@ def _split_questions(piece: str) -> list[str]:
 def _second_question(conjunction: str, ahead: list[str]) -> bool:
     """After "i/a/and/or...", whether a second question starts. English "I" is not the
     Polish "i": "I need", "I am" open no question."""
+    if ahead[0] == "i" and language_of_word(conjunction) == "en":
+        return False  # "and I wanted to ask...": the English pronoun after "and"
     if conjunction == "i":
         # "i gdzie", "i proszę o...", "i info, czy jest parking"
         return (_asks(ahead) or (ahead[0] in _REQUEST_WORDS and language_of_word(ahead[0]) == "pl")

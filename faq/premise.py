@@ -8,6 +8,7 @@ without a verdict.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +26,9 @@ FAMILY: dict[str, frozenset[str]] = {
     "duration": frozenset({"duration", "time", "date"}),
     "organiser": frozenset({"organiser", "paturej"}),
 }
+# The entry on the edition after this one: questions about its date or place go there.
+NEXT_EDITION = "next_edition"
+EDITION_FACTS = FAMILY["place"] | FAMILY["date"]
 
 _CLAIMS = LEXICON["claims"]
 _PLACES = frozenset(_CLAIMS["places"])
@@ -41,6 +45,7 @@ _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
 _OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
+_NEXT_PHRASES = {tuple(phrase.split()) for phrase in _CLAIMS["next_edition_phrases"]}
 _DESTINATIONS = frozenset(_CLAIMS["destination_prepositions"])
 _WEAK_EVENT_WORDS = frozenset({"it", "its", "to", "ten", "ta", "this", "jest", "is", "bedzie",
                                "will", "o", "at", "from", "od", "am", "pm"})
@@ -62,6 +67,16 @@ class Facts:
     end_hour: int
     hours: float
     organisers: frozenset[str]  # folded words naming the organiser ("iccss", "paturej")
+    # Folded words only the next edition has: its year, its host's name ("2027", "ifre").
+    next_words: frozenset[str] = frozenset()
+
+
+def about_next_edition(text: str, facts: Facts) -> bool:
+    """Whether a question is about the edition after this one ("the 2027 event", "w
+    przyszłym roku", "kolejna edycja"), not this one."""
+    found = words(text)
+    pairs = set(itertools.pairwise(found))
+    return any(w in facts.next_words for w in found) or bool(pairs & _NEXT_PHRASES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,8 +86,6 @@ KNOWN_FAILURES = {
         "'wójt razem z zastępcą' is not understood: only the fee is answered",
     "Czym jest ten Rynek Odporności Społecznej i kto może w nim uczestniczyć?":
         "'kto może uczestniczyć' gets the invitation entry; the label wants the audience",
-    "Poproszę maila do pani Czerw, a przy okazji jaki jest adres strony forum?":
-        "the organisational contact's phrasings explain 'adres strony': the website is dropped",
     "When is it and where exactly?":
         "'where exactly' gets the address; the label wants the venue",
     # cancelling and substitutes
