@@ -297,13 +297,15 @@ class ProgrammeQuestions:
         days = programme.days()
         under_way = days[0] <= today <= days[-1]
         blocked_next = reading.has("event")  # "the next forum" is the next edition
+        # "when's this thing happening": a question about when, not about what is on now.
+        on_now = reading.has("now") and not reading.has("when")
         if programme.implicit:  # the event itself: only "what is on now" is the programme's
-            if reading.has("now") and not reading.topic and not reading.has("next"):
+            if on_now and not reading.topic and not reading.has("next"):
                 return Selection("now", programme.running(now), lang)
             return None
         if reading.topic:
             return self._by_topic(reading, programme, lang)
-        if reading.has("now"):
+        if on_now:
             return Selection("now", self._in_rooms(programme.running(now), reading), lang)
         if reading.has("next") and not blocked_next and under_way:
             return Selection("next", self._in_rooms(programme.upcoming(now), reading), lang)

@@ -266,8 +266,12 @@ class Matcher:
             return self._hand_off(self._read_all(asked, said), lang)
         sure = [v for v in verdicts if v.kind in ("answer", "handoff")]
         if any(v.kind == "handoff" for v in sure):
-            # A journalist asking whom to write to means the media contact.
-            sure = [v for v in sure if v.kind == "handoff" or v.entry not in self._contacts]
+            # A journalist asking whom to write to means the media contact; the press desk
+            # is handed one request, the one its words name best ("TV here, we need
+            # accreditation": accreditation).
+            handed = max((v for v in sure if v.kind == "handoff"), key=lambda v: v.score)
+            sure = [v for v in sure if v is handed
+                    or (v.kind != "handoff" and v.entry not in self._contacts)]
         if not sure and len(asked) > 1:
             sure = [v for v in [self._answer(self._read_all(asked, said), False)]
                     if v.kind in ("answer", "handoff")]

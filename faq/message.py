@@ -53,6 +53,7 @@ _SENTENCE_END = re.compile(
 )
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
+_COMMAND = re.compile(r"\s*[/!][^\W\d]\w*(@\w+)?\s*")
 _PLUS = re.compile(r"\s+[+&]\s+")
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
 _CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
@@ -103,8 +104,11 @@ class Clause:
 
 
 def read(text: str) -> list[Clause]:
-    """The clauses of a message in order, each with its role."""
+    """The clauses of a message in order, each with its role. A bare command ("/start",
+    "!help") that reached the matcher has none: it asks nothing about the forum."""
     clauses: list[Clause] = []
+    if _COMMAND.fullmatch(text):
+        return clauses
     for number, (sentence, asked) in enumerate(_sentences(text)):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         # "date + dress code?": topics joined by a plus share the question mark.

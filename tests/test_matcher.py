@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Config
+from bot.event import Event, facts_of
 from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher, Thresholds
 from faq.message import read
@@ -270,3 +272,58 @@ def test_an_unknown_name_in_the_question_is_about_something_else(matcher: Matche
     # in the introduction a name does not count against the question
     assert entries(matcher.match("Our delegation from Chernivtsi - do we need an invitation?")
                    ) == ["invitation"]
+
+
+# Third round (issue 11)
+
+
+@pytest.fixture(scope="module")
+def with_facts() -> Matcher:
+    """The matcher as the bot builds it: with the event's facts (claims, next edition)."""
+    return Matcher(KnowledgeBase.load(), facts=facts_of(Event.load(Config().event_file)))
+
+
+def test_a_second_question_is_answered_though_the_first_entry_knows_its_words(
+        matcher: Matcher) -> None:
+    # The organisational contact's phrasings know "adres" (a mail address) and "strony".
+    asked = "Poproszę maila do pani Czerw, a przy okazji jaki jest adres strony forum?"
+    assert entries(matcher.match(asked)) == ["contact_organisation", "website"]
+
+
+def test_topics_joined_by_a_plus_are_both_asked(matcher: Matcher) -> None:
+    assert entries(matcher.match("quick q: date + dress code?")) == ["date", "dress_code"]
+    assert entries(matcher.match("parking & wifi?")) == ["parking", "wifi"]
+
+
+def test_and_i_wanted_to_ask_leads_into_a_question(matcher: Matcher) -> None:
+    asked = ("hi im calling from the municipality of Iasi and i wanted to ask what time the "
+             "forum starts and what the street address is because we are booking a minibus")
+    assert entries(matcher.match(asked)) == ["time", "address"]
+
+
+def test_a_bare_command_is_no_question(matcher: Matcher) -> None:
+    for command in ["/start", "/help@irlf_bot", "!faq"]:
+        assert matcher.match(command).kind == "fallback", command
+
+
+def test_is_that_still_the_case_asks_to_confirm_the_statement(with_facts: Matcher) -> None:
+    match = with_facts.match("I read it's in Poznań at the MTP grounds, is that still the case?")
+    assert match.entry == "venue" and match.claim is not None
+    assert match.claim.places == ("poznan",)
+    # A question that only looks like a tag still asks.
+    assert with_facts.match("is it in the morning or afternoon?").entry == "time"
+
+
+def test_the_date_or_place_of_the_next_edition_is_the_next_edition(with_facts: Matcher) -> None:
+    for asked in ["I heard the 2027 event is also at MSPO in September?",
+                  "Witam, quick question o edycję 2027 - kiedy to będzie?",
+                  "a gdzie będzie forum w przyszłym roku?"]:
+        assert entries(with_facts.match(asked)) == ["next_edition"], asked
+    assert entries(with_facts.match("kiedy jest forum?")) == ["date"]
+    # "expo" in the next host's name (KIELCE IFRE-EXPO) is an ordinary word, no sign of it.
+    assert entries(with_facts.match("The forum is in Warsaw at EXPO XXI, yeah?")) == ["venue"]
+
+
+def test_the_press_desk_is_handed_one_request(matcher: Matcher) -> None:
+    match = matcher.match("Regional TV from Lublin here, we need accreditation for a crew of two")
+    assert (match.kind, entries(match)) == ("handoff", ["accreditation"])

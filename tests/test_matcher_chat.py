@@ -5,11 +5,15 @@ someone who had seen only the announcement, never the knowledge base.
 - tests/data/chat_questions.toml (355): its `tune` split was used to improve the matcher;
   its `holdout` split was only measured.
 - tests/data/chat_questions_a.toml (220, set A): studied after its first measurement.
-- tests/data/chat_questions_b.toml (220, set B): never studied, only measured.
+- tests/data/chat_questions_b.toml (220, set B): measured only in the second round,
+  studied in the third; it keeps a floor at the level reached.
+- tests/data/chat_questions_c.toml (240, set C): written for the third round; never
+  studied, only measured.
 
-Every studied message must be answered right, except the known failures below (each with
-its reason). The measured sets keep an accuracy floor at the level reached, never a check
-per message (tests/labelled.py says what "right" is).
+Every message of the tune split and set A must be answered right, except the known
+failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
+on confidently wrong answers at the level reached, never a check per message
+(tests/labelled.py says what "right" and "confidently wrong" are).
 """
 
 from __future__ import annotations
@@ -33,11 +37,16 @@ TUNE = [q for q in CHAT if q["split"] == "tune"]
 HOLDOUT = [q for q in CHAT if q["split"] == "holdout"]
 SET_A = load("chat_questions_a.toml")
 SET_B = load("chat_questions_b.toml")
+SET_C = load("chat_questions_c.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
-# Reached (first sight before this work in brackets).
-HOLDOUT_FLOOR = 98 / 114  # 86.0% (50.0% before the first round; 86.0% at its end)
-SET_B_FLOOR = 183 / 220  # 83.2% (84.5% at first sight)
+# (set, share right at least, confidently wrong at most): what was reached, with a clock
+# before the event and after it (first sight in brackets).
+FLOORS = {
+    "holdout": (HOLDOUT, 98 / 114, 6),  # 86.0%, 6 (50.0% before the first round)
+    "set B": (SET_B, 190 / 220, 7),  # 86.4%, 7 (84.5%, 15 at first sight)
+    "set C": (SET_C, 204 / 240, 20),  # 85.0%, 20 (85.0%, 20 at first sight)
+}
 
 # Known failures of the studied sets, with the reason.
 KNOWN_FAILURES = {
@@ -68,8 +77,6 @@ KNOWN_FAILURES = {
     "wojska i samorządów? Pozdrawiam, dział bezpieczeństwa":
         "'usług kluczowych' (essential services) are in the topics too: answers both",
     # slang and premises
-    "yo when's this thing happening":
-        "the programme desk (asked first) reads 'happening' as 'what is on now'",
     "mordo gdzie dokladnie to jest, bo targi sa mega duze i sie zgubie":
         "'where exactly' gets the address; the label wants the hall (the reason names it)",
     "no dobra a o czym tam bedą gadac?":
@@ -133,12 +140,12 @@ def test_chat_message_gets_the_expected_answer(assistant_at: Assistant, case: di
     assert judge(answer, case) == "right", got
 
 
-@pytest.mark.parametrize(("measured", "floor"), [(HOLDOUT, HOLDOUT_FLOOR), (SET_B, SET_B_FLOOR)],
-                         ids=["holdout", "set B"])
-def test_measured_sets_stay_at_the_accuracy_reached(assistant_at: Assistant,
-                                                    measured: list[dict], floor: float) -> None:
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_measured_sets_stay_at_the_accuracy_reached(assistant_at: Assistant, name: str) -> None:
+    measured, floor, most_wrong = FLOORS[name]
     verdicts = [judge(assistant_at.ask(case["text"]), case) for case in measured]
     assert sum(v == "right" for v in verdicts) / len(verdicts) >= floor
+    assert verdicts.count("confidently_wrong") <= most_wrong
 
 
 def test_the_known_failures_are_all_in_the_studied_sets() -> None:
@@ -147,8 +154,8 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 
 
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
-    assert len(CHAT) >= 300 and len(SET_A) >= 200 and len(SET_B) >= 200
+    assert len(CHAT) >= 300 and len(SET_A) >= 200 and len(SET_B) >= 200 and len(SET_C) >= 200
     assert len(HOLDOUT) >= len(CHAT) / 4
-    for labelled in (CHAT, SET_A, SET_B):
+    for labelled in (CHAT, SET_A, SET_B, SET_C):
         assert {q["kind"] for q in labelled} == {"answer", "handoff", "fallback"}
         assert sum(bool(q.get("also")) for q in labelled) >= 20  # two questions in one message
