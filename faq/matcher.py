@@ -14,6 +14,7 @@ fallback. Press questions are recognised by their words and handed off.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -50,6 +51,9 @@ Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
 MAX_ENTRIES = 3  # a message asking more gets the first three
 SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
+TOPIC_WORDS = 3  # a topic listed in a question ("the address", "dress code") is this short
+# What joins listed topics: "i", "oraz", "and", "&", "+".
+_LIST_JOINS = re.compile(r"\s+(?:i|oraz|and|[&+])\s+")
 REACH = 0.2  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -206,6 +210,10 @@ class Matcher:
         # The words that name each entry: its keywords and its title.
         self._named = {entry.id: {term for text in (*entry.keywords, *entry.title.values())
                                   for term, _ in tokens(text)} for entry in kb}
+        # Words that name a topic: keywords and title words, not a title's question word
+        # ("Who it is for").
+        asking = {term for word in QUESTION_WORDS for term, _ in tokens(word)}
+        self._topic_terms = set().union(*self._named.values()) - asking
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
         everyday("")  # load the everyday word lists now (~0.3 s once), not on a guest's question
 
@@ -241,7 +249,7 @@ class Matcher:
         never an unknown one); two questions answered with confidence give two entries.
         `chat_lang` is the language the chat has been in: a short follow-up that does not
         say otherwise clearly keeps it."""
-        clauses = read(question)
+        clauses = self._topic_lists(read(question))
         asked = [c for c in clauses if c.role == "question"]
         lang = self._language(clauses, chat_lang)
         if not asked:
@@ -283,6 +291,45 @@ class Matcher:
                          claims[0] if claims else None)
         best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
         return Match(best.kind, None, best.score, lang, best.suggestions)
+
+    def _topic_lists(self, clauses: list[Clause]) -> list[Clause]:
+        """"godzina i adres?", "time and place pls", "what's the date and the address?",
+        "data, godzina, miejsce?": topics listed in a question, each naming a different
+        entry by a keyword or its title, are asked one by one."""
+        result: list[Clause] = []
+        for clause in clauses:
+            if clause.role != "question":
+                result.append(clause)
+                continue
+            parts = [p for p in _LIST_JOINS.split(clause.text) if words(p)]
+            if len(parts) > 1 and all(self._topic(p) for p in parts) and _distinct_names(
+                    [self._names(p) for p in parts]):
+                result.extend(replace(clause, text=p, words=tuple(words(p)), listed=True)
+                              for p in parts)
+                continue
+            listed = 0  # topics just before it in its sentence: "data, godzina, miejsce?"
+            while (len(result) > listed and result[-1 - listed].role == "context"
+                   and result[-1 - listed].sentence == clause.sentence
+                   and self._topic(result[-1 - listed].text)):
+                listed += 1
+            topics = [*result[len(result) - listed:], clause]
+            if listed and self._topic(clause.text) and _distinct_names(
+                    [self._names(c.text) for c in topics]):
+                result[len(result) - listed:] = [replace(c, role="question", listed=True)
+                                                 for c in topics[:-1]]
+                clause = replace(clause, listed=True)
+            result.append(clause)
+        return result
+
+    def _topic(self, text: str) -> bool:
+        """A short text that only names topics ("adres", "the date", "dress code pls")."""
+        found = [term for term, _ in tokens(text)]
+        return 0 < len(found) <= TOPIC_WORDS and all(t in self._topic_terms for t in found)
+
+    def _names(self, text: str) -> frozenset[str]:
+        """The entries a text names by a keyword or title word ("adres", "date")."""
+        found = {term for term, _ in tokens(text)} & self._topic_terms
+        return frozenset(e for e, named in self._named.items() if found & named)
 
     def _ask_about_context(self, clause: Clause, verdict: _Verdict,
                            said: list[Clause]) -> _Verdict:
@@ -364,7 +411,7 @@ class Matcher:
         for verdict, clause in zip(verdicts, asked, strict=True):
             answered = [earlier.entry for earlier in kept
                         if earlier.kind in ("answer", "handoff") and earlier.entry]
-            if verdict.kind in ("answer", "handoff") and answered and (
+            if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
                 self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
             ):
@@ -662,6 +709,11 @@ class Matcher:
         if only["pl"] != only["en"]:
             return "pl" if only["pl"] > only["en"] else "en"
         return None
+
+
+def _distinct_names(named: list[frozenset[str]]) -> bool:
+    """Each listed topic names entries, and no two name the same ones."""
+    return all(named) and len(set(named)) == len(named)
 
 
 def _without(text: str, claimed: tuple[str, ...]) -> str:

@@ -68,6 +68,7 @@ class Clause:
     checks: bool = False  # a statement asked to be confirmed ("..., prawda?")
     wish: bool = False  # asks only by a request word ("chcę...", "I need..."), no "?"
     position: int = 0  # its place in the message
+    listed: bool = False  # one of topics listed in a question ("godzina i adres?")
 
     @property
     def bare(self) -> bool:

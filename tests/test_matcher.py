@@ -327,3 +327,13 @@ def test_the_date_or_place_of_the_next_edition_is_the_next_edition(with_facts: M
 def test_the_press_desk_is_handed_one_request(matcher: Matcher) -> None:
     match = matcher.match("Regional TV from Lublin here, we need accreditation for a crew of two")
     assert (match.kind, entries(match)) == ("handoff", ["accreditation"])
+
+
+def test_topics_listed_in_a_question_are_each_answered(matcher: Matcher) -> None:
+    assert entries(matcher.match("godzina i adres?")) == ["time", "address"]
+    assert entries(matcher.match("what's the date and the address?")) == ["date", "address"]
+    assert entries(matcher.match("data, godzina, miejsce?")) == ["date", "time", "venue"]
+    # Not a list of topics: "for the army and local government" says who, it asks nothing.
+    audience = matcher.match("Czy to forum jest dla firm, czy raczej dla wojska i samorządów?")
+    assert "piaseczno" not in entries(audience)
+    assert entries(matcher.match("can I watch it online")) == ["streaming"]
