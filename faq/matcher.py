@@ -249,7 +249,7 @@ class Matcher:
         never an unknown one); two questions answered with confidence give two entries.
         `chat_lang` is the language the chat has been in: a short follow-up that does not
         say otherwise clearly keeps it."""
-        clauses = self._topic_lists(read(question))
+        clauses = self._topic_lists(_hearsay(read(question)))
         asked = [c for c in clauses if c.role == "question"]
         lang = self._language(clauses, chat_lang)
         if not asked:
@@ -709,6 +709,15 @@ class Matcher:
         if only["pl"] != only["en"]:
             return "pl" if only["pl"] > only["en"] else "en"
         return None
+
+
+def _hearsay(clauses: list[Clause]) -> list[Clause]:
+    """"Słyszałem, że to całodniowe, więc biorę cały dzień wolnego?": what the writer heard
+    about the place, date, time or length, said beside a question, is a claim to check."""
+    if not any(c.role == "question" for c in clauses):
+        return clauses
+    return [c.as_role("question", checks=True) if c.role == "context" and c.hedged
+            and find_claim(c.text) is not None else c for c in clauses]
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

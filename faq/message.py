@@ -91,6 +91,11 @@ class Clause:
         return not any(w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in self.words)
 
     @property
+    def hedged(self) -> bool:
+        """Says what the writer heard or supposes ("słyszałem, że...", "I think it's...")."""
+        return any(w in _HEDGES for w in self.words)
+
+    @property
     def points_back(self) -> bool:
         """Refers to what was asked before it ("contact him", "jego mail")."""
         return any(w in _POINTERS for w in self.words)

@@ -44,6 +44,7 @@ _LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]+)")
 _OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
 _NEXT_PHRASES = {tuple(phrase.split()) for phrase in _CLAIMS["next_edition_phrases"]}
 _DESTINATIONS = frozenset(_CLAIMS["destination_prepositions"])
@@ -197,17 +198,20 @@ def _time(found: list[str], text: str) -> Claim | None:
 
 
 def _duration(found: list[str]) -> Claim | None:
-    """"trwa 3 godziny", "two-day event", "całodniowe": a length stated."""
+    """"trwa 3 godziny", "two-day event", "całodniowe", "only 2h": a length stated."""
     for word in found:
         if word in _LENGTH_WORDS:
             return Claim("duration", length=float(_LENGTH_WORDS[word]), stated=(word,))
-    for i, word in enumerate(found[1:], start=1):
-        unit = _DURATION_UNITS.get(word)
-        before = found[i - 1]
-        count = int(before) if before.isdigit() else _NUMBERS.get(before)
+    # (count, unit, the words that say it): "trzy dni", and "2h" as typed
+    stated = [(before, word, (before, word)) for before, word in itertools.pairwise(found)]
+    stated += [(*joined.groups(), (joined.group(),))
+               for joined in map(_NUMBER_AND_UNIT.fullmatch, found) if joined]
+    for number, unit_word, words_said in stated:
+        unit = _DURATION_UNITS.get(unit_word)
+        count = int(number) if number.isdigit() else _NUMBERS.get(number)
         # "trwa trzy dni", or a number of days without a verb ("a two-day event")
         if unit and count and (unit >= 24 or any(w in _DURATION_WORDS for w in found)):
-            return Claim("duration", length=float(count * unit), stated=(before, word))
+            return Claim("duration", length=float(count * unit), stated=words_said)
     return None
 
 

@@ -337,3 +337,14 @@ def test_topics_listed_in_a_question_are_each_answered(matcher: Matcher) -> None
     audience = matcher.match("Czy to forum jest dla firm, czy raczej dla wojska i samorządów?")
     assert "piaseczno" not in entries(audience)
     assert entries(matcher.match("can I watch it online")) == ["streaming"]
+
+
+def test_a_length_typed_short_is_a_claim_to_check(with_facts: Matcher) -> None:
+    match = with_facts.match("so its only 2h? kinda short no")
+    assert (match.entry, match.claim and match.claim.length) == ("duration", 2.0)
+
+
+def test_what_the_writer_heard_beside_a_question_is_checked(with_facts: Matcher) -> None:
+    match = with_facts.match(
+        "Słyszałem że to całodniowe, od rana do wieczora, więc biorę cały dzień wolnego?")
+    assert (match.entry, match.claim and match.claim.length) == ("duration", 24.0)

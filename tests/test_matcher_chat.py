@@ -81,8 +81,6 @@ KNOWN_FAILURES = {
         "'where exactly' gets the address; the label wants the hall (the reason names it)",
     "no dobra a o czym tam bedą gadac?":
         "slang phrases are read only whole: 'tam' splits 'o czym będą gadać'",
-    "Słyszałem że to całodniowe, od rana do wieczora, więc biorę cały dzień wolnego?":
-        "the claim ('całodniowe') is in the statement, the question asks about a day off",
     "Paturej to chyba wiceminister obrony jest?":
         "a claim about a person's office is not checked; 'obrony' pulls away from Paturej",
     "Opłata 500 zł jest za osobę czy za całą instytucję?":
