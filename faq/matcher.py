@@ -51,6 +51,8 @@ Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
 MAX_ENTRIES = 3  # a message asking more gets the first three
 SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
+# A journalist asking to take part, register or record asks it as press: the press desk's.
+AS_PRESS = frozenset({"invitation", "registration", "terms", "streaming"})
 TOPIC_WORDS = 3  # a topic listed in a question ("the address", "dress code") is this short
 # What joins listed topics: "i", "oraz", "and", "&", "+".
 _LIST_JOINS = re.compile(r"\s+(?:i|oraz|and|[&+])\s+")
@@ -270,7 +272,9 @@ class Matcher:
                         for c, v in zip(asked, verdicts, strict=True)]
             verdicts = [self._next_edition(c, v, said) for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._distinct(verdicts, asked)
-        if press_said:  # a journalist introduced: whatever they ask is for the press desk
+        if press_said and not self._facts_asked(verdicts, asked):
+            # A journalist introduced: what they ask is for the press desk, unless it is only
+            # facts we answer ("news agency here, which countries take part?").
             return self._hand_off(self._read_all(asked, said), lang)
         sure = [v for v in verdicts if v.kind in ("answer", "handoff")]
         if any(v.kind == "handoff" for v in sure):
@@ -291,6 +295,11 @@ class Matcher:
                          claims[0] if claims else None)
         best = max(verdicts, key=lambda v: (v.kind == "suggest", v.score))
         return Match(best.kind, None, best.score, lang, best.suggestions)
+
+    def _facts_asked(self, verdicts: list[_Verdict], asked: list[Clause]) -> bool:
+        """Every question answered with a fact, none of them about the press or a contact."""
+        return all(v.kind == "answer" and v.entry not in self._contacts | AS_PRESS
+                   for v in verdicts) and not any(mentions_press(c.text) for c in asked)
 
     def _topic_lists(self, clauses: list[Clause]) -> list[Clause]:
         """"godzina i adres?", "time and place pls", "what's the date and the address?",

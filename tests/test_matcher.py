@@ -348,3 +348,15 @@ def test_what_the_writer_heard_beside_a_question_is_checked(with_facts: Matcher)
     match = with_facts.match(
         "Słyszałem że to całodniowe, od rana do wieczora, więc biorę cały dzień wolnego?")
     assert (match.entry, match.claim and match.claim.length) == ("duration", 24.0)
+
+
+def test_a_journalist_asking_only_facts_gets_the_facts(matcher: Matcher) -> None:
+    asked = ("Hi, news agency stringer here 🙂 which foreign participants are expected at the "
+             "Forum? Need it for a short piece.")
+    assert (matcher.match(asked).kind, entries(matcher.match(asked))) == (
+        "answer", ["international"])
+    # Asking to attend, register or record, or for a contact, is asked as press.
+    for as_press in ["I write for a German civil protection magazine, can I attend as press?",
+                     "jestem z radia, czy możemy nagrywać na forum",
+                     "Jestem dziennikarzem, z kim mogę się skontaktować?"]:
+        assert matcher.match(as_press).kind == "handoff", as_press
