@@ -349,12 +349,9 @@ class Matcher:
                    and (c.position < clause.position or c.sentence == clause.sentence)]
         if verdict.kind == "handoff" or verdict.claim is not None or not context:
             return verdict
-        own = self._words(clause.text, 1.0, 0.0)
-        if any(self._weight(found) >= self.thresholds.vague
-               or any(word in self._titles for word, sim in found if sim == 1.0)
-               for found in own.lookups if found):
+        if not self._vague(clause):
             return verdict  # it names something ("co to jest MSPO?": a title)
-        reading = own
+        reading = self._words(clause.text, 1.0, 0.0)
         for other in context:
             reading = reading.plus(self._words(other.text, 1.0, 0.0))
         retried = self._answer(reading, mentions_press(clause.text))
@@ -386,6 +383,13 @@ class Matcher:
             return verdict
         return _Verdict("answer", NEXT_EDITION, verdict.score)
 
+    def _vague(self, clause: Clause) -> bool:
+        """The clause names nothing of its own ("co mam zrobić?", "do kogo pisać?"): no
+        rare word, no title word ("co to jest MSPO?" names MSPO)."""
+        return not any(self._weight(found) >= self.thresholds.vague
+                       or any(word in self._titles for word, sim in found if sim == 1.0)
+                       for found in self._words(clause.text, 1.0, 0.0).lookups if found)
+
     @staticmethod
     def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
         """"Who is Paturej and how can I contact him?": a question pointing back borrows
@@ -405,6 +409,9 @@ class Matcher:
             return verdict
         sure = verdict.kind == "answer"
         if sure and verdict.entry in FAMILY[claim.about]:
+            if self.facts is not None and claim.holds(self.facts) is False:
+                # "forum jest 11 września o 14?": the wrong fact is the one to give.
+                return replace(verdict, entry=claim.entry, claim=claim)
             return replace(verdict, claim=claim)
         if sure and not clause.checks and claim.about != "organiser":
             return verdict  # "Czy 10 września jest jeszcze rejestracja?" asks about registration

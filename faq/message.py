@@ -37,6 +37,11 @@ _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 _POINTERS = lexicon_words("pointer_words")
+_QUESTION_COUNTS = lexicon_words("question_counts")
+_RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which",
+                                "who", "whom", "whose", "that"})
+_LEAD_IN = _REQUEST_WORDS | _ASK_WORDS | _SMALL | lexicon_words("lead_in_words")
+_CONDITIONS = frozenset({"if", "jesli", "jezeli", "gdyby", "unless"})
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
                        "that", "whom", "whose", "where", "when", "what", "how", "whats"})
@@ -131,8 +136,17 @@ def read(text: str) -> list[Clause]:
             # 'a on zawsze pyta „po co”.': a question quoted in a statement is reported,
             # not asked.
             said = {fold(q).strip() for q in quoted(sentence)}
-            found = [c.as_role("context") if c.role == "question" and fold(c.text).strip()
-                     in said else c for c in found]
+            # "..., which made my day.", "Sorry if this is a silly question.": a relative
+            # clause or a condition in a statement asks nothing.
+            found = [c.as_role("context") if c.role == "question" and (
+                fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)
+                or c.words[0] in _CONDITIONS) else c for i, c in enumerate(found)]
+        # "Proszę o wskazanie, w której hali...", "Czy mogę prosić o informację, kto...": a
+        # request that leads into the question after it is part of it, not one of its own.
+        found = [c.as_role("context") if c.role == "question"
+                 and all(w in _LEAD_IN for w in c.words) and i + 1 < len(found)
+                 and found[i + 1].role == "question" and not found[i + 1].wish else c
+                 for i, c in enumerate(found)]
         clauses.extend(_confirmations(_guesses(found)))
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
@@ -335,7 +349,9 @@ def _opens_question(first: list[str]) -> bool:
 def _classify(text: str, asked: bool, sentence: int) -> Clause:
     found = words(text)
     content = list(found)
-    if all(w in _SMALL for w in found):
+    if all(w in _SMALL for w in found) or (not asked and all(
+            w in _QUESTION_COUNTS or w.isdigit() for w in found)):
+        # "Hi", and "two quick things:", "mam dwie sprawy": nothing asked, no topic named
         return Clause(text, tuple(found), "small", sentence)
     if _opens_reason(content):  # "..., bo w zaproszeniu tak pisało?": why, not what
         return Clause(text, tuple(found), "context", sentence)

@@ -360,3 +360,25 @@ def test_a_journalist_asking_only_facts_gets_the_facts(matcher: Matcher) -> None
                      "jestem z radia, czy możemy nagrywać na forum",
                      "Jestem dziennikarzem, z kim mogę się skontaktować?"]:
         assert matcher.match(as_press).kind == "handoff", as_press
+
+
+def test_what_only_leads_into_the_question_is_no_question_of_its_own(matcher: Matcher) -> None:
+    asked = ("Uprzejmie informuję, że nasza jednostka otrzymała zaproszenie. Proszę o "
+             "wskazanie, w której hali targowej odbędzie się Forum.")
+    assert entries(matcher.match(asked)) == ["hall"]
+    asked = ("Dzień dobry Państwu. Czy mogę prosić o informację, kto przewodniczy ICCSS? "
+             "Przygotowuję pismo i chciałbym poprawnie zaadresować je wraz z tytułem.")
+    assert entries(matcher.match(asked)) == ["paturej"]
+    assert entries(matcher.match("Hi, two quick things: what is ICCSS, and was there an earlier "
+                                 "forum before this one?")) == ["organiser", "piaseczno"]
+
+
+def test_a_relative_clause_in_a_statement_asks_nothing(matcher: Matcher) -> None:
+    asked = ("Hello from Taipei! I noticed Taiwan is mentioned among the participating "
+             "countries, which made my day. Which other countries will be represented?")
+    assert entries(matcher.match(asked)) == ["international"]
+
+
+def test_of_two_facts_stated_the_wrong_one_is_answered(with_facts: Matcher) -> None:
+    match = with_facts.match("Dzień dobry, forum jest 11 września o 14, dobrze pamiętam?")
+    assert match.entry == "date" and match.claim is not None and 11 in match.claim.days
