@@ -413,8 +413,11 @@ class Matcher:
                 # "forum jest 11 września o 14?": the wrong fact is the one to give.
                 return replace(verdict, entry=claim.entry, claim=claim)
             return replace(verdict, claim=claim)
-        if sure and not clause.checks and claim.about != "organiser":
-            return verdict  # "Czy 10 września jest jeszcze rejestracja?" asks about registration
+        if sure and not clause.checks and (claim.about != "organiser" or (
+                self.facts is not None and claim.holds(self.facts))):
+            # "Czy 10 września jest jeszcze rejestracja?" asks about registration, "does
+            # ICCSS run any training?" about its initiatives
+            return verdict
         if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
             return verdict  # "Czy w Kielcach jest dobry dentysta?" asks about something else
         return _Verdict("answer", claim.entry, max(verdict.score, self.thresholds.answer),
@@ -441,6 +444,8 @@ class Matcher:
         "Na Narodowym?", "czy mam coś odesłać?", "Są już jakieś nazwiska?" are not."""
         if not clause.yes_no or verdict.claim is not None or verdict.entry is None:
             return True
+        if clause.joined:
+            return True  # "i czy sesja będzie nagrywana?", "And will there be another one?"
         named = self._named[verdict.entry]
         return any(word in named for found in self._words(clause.text, 1.0, 1.0).lookups
                    for word, sim in found if sim == 1.0)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from faq.normalize import LEXICON, fold, language_of_word, lexicon_words, words
+from faq.normalize import LEXICON, STOP_WORDS, fold, language_of_word, lexicon_words, words
 
 Role = Literal["small", "intro", "context", "question"]
 
@@ -38,6 +38,8 @@ _TAILS = lexicon_words("tail_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
+# Words that say nothing between a conjunction and a question word ("i w ogóle ile...").
+_FILLERS = STOP_WORDS - _QUESTION_WORDS - _QUESTION_STARTS - _REQUEST_WORDS - _PREPOSITIONS
 _RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which",
                                 "who", "whom", "whose", "that"})
 _LEAD_IN = _REQUEST_WORDS | _ASK_WORDS | _SMALL | lexicon_words("lead_in_words")
@@ -94,6 +96,12 @@ class Clause:
         # "I do kogo pisać?" asks who: a question word says so whatever opens the clause
         # (the Polish "do" is no English "do").
         return not any(w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in self.words)
+
+    @property
+    def joined(self) -> bool:
+        """Opens as a further question of its own: "i czy...", "and will...", "a jest..."."""
+        return (len(self.words) > 1 and self.words[0] in _CONJUNCTIONS
+                and (self.words[1] in _QUESTION_STARTS or self.words[1] in _YES_NO_OPENERS))
 
     @property
     def hedged(self) -> bool:
@@ -357,7 +365,8 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
         return Clause(text, tuple(found), "context", sentence)
     while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
         content.pop(0)
-    if asked or _opens_question(content[:3]) or _ends_asking(content):
+    if asked or _opens_question(content[:3]) or _ends_asking(content) or _asks_after_filler(
+            content):
         lead = content[1:] if content[0] in _CONJUNCTIONS and len(content) > 1 else content
         wish = not asked and not _asks(lead[:2]) and lead[0] in _REQUEST_WORDS
         # "Paturej to chyba wiceminister?": a hedged yes/no question states a claim.
@@ -368,6 +377,15 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _asks_after_filler(content: list[str]) -> bool:
+    """"I w ogóle ile to trwa", "and btw when is it": a question word after fillers."""
+    rest = content[1:] if content and content[0] in _CONJUNCTIONS else content
+    skipped = 0
+    while rest[1:] and skipped < 2 and (rest[0] in _FILLERS or rest[1] in _FILLERS):
+        rest, skipped = rest[1:], skipped + 1
+    return skipped > 0 and bool(rest) and _asks(rest)
 
 
 def _ends_asking(content: list[str]) -> bool:

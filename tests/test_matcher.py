@@ -382,3 +382,16 @@ def test_a_relative_clause_in_a_statement_asks_nothing(matcher: Matcher) -> None
 def test_of_two_facts_stated_the_wrong_one_is_answered(with_facts: Matcher) -> None:
     match = with_facts.match("Dzień dobry, forum jest 11 września o 14, dobrze pamiętam?")
     assert match.entry == "date" and match.claim is not None and 11 in match.claim.days
+
+
+def test_a_further_question_opened_by_and_plus_a_question_word_is_answered(
+        with_facts: Matcher) -> None:
+    assert entries(with_facts.match(
+        "Hej, o której jest forum i czy sesja będzie nagrywana? Bo może nie zdążę")) == [
+        "time", "streaming"]
+    assert entries(with_facts.match(
+        "Cześć, a będzie coś do jedzenia? I w ogóle ile to trwa, bo jadę z daleka")) == [
+        "catering", "duration"]
+    assert entries(with_facts.match(
+        "Hi there, does ICCSS run any training for volunteer fire brigades? And will there be "
+        "another forum after this one?")) == ["initiatives", "next_edition"]
