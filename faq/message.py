@@ -148,7 +148,7 @@ def read(text: str) -> list[Clause]:
             # clause or a condition in a statement asks nothing.
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)
-                or c.words[0] in _CONDITIONS) else c for i, c in enumerate(found)]
+                or _opens_condition(c.words)) else c for i, c in enumerate(found)]
         # "Proszę o wskazanie, w której hali...", "Czy mogę prosić o informację, kto...": a
         # request that leads into the question after it is part of it, not one of its own.
         found = [c.as_role("context") if c.role == "question"
@@ -377,6 +377,12 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _opens_condition(found: tuple[str, ...]) -> bool:
+    """"if...", "Sorry if this is a silly question", "jeśli tak...": a condition."""
+    content = [w for w in found if w not in _SMALL or w in _CONDITIONS]
+    return bool(content) and content[0] in _CONDITIONS
 
 
 def _asks_after_filler(content: list[str]) -> bool:

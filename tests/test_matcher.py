@@ -395,3 +395,9 @@ def test_a_further_question_opened_by_and_plus_a_question_word_is_answered(
     assert entries(with_facts.match(
         "Hi there, does ICCSS run any training for volunteer fire brigades? And will there be "
         "another forum after this one?")) == ["initiatives", "next_edition"]
+
+
+def test_but_says_nothing_and_an_apology_asks_nothing(matcher: Matcher) -> None:
+    assert entries(matcher.match("but what is MSPO actually?")) == ["mspo"]
+    assert [c.role for c in read("Sorry if this is a silly question. Where is it?")] == [
+        "context", "question"]
