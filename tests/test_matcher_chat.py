@@ -55,10 +55,6 @@ KNOWN_FAILURES = {
     "dalej: czy mam coś odesłać, potwierdzić, wypełnić? Kogo najlepiej o takie rzeczy pytać, "
     "żeby nie zawracać głowy Panu Ambasadorowi?":
         "'nie wiem co dalej' (what now) is read as 'what comes next' (the next edition)",
-    "Siema, piszę zaliczenie z bezpieczeństwa wewnętrznego o współpracy cywilno-wojskowej i "
-    "prowadzący kazał znaleźć jakieś wydarzenia w tym roku. To forum ma w ogóle coś wspólnego "
-    "z CIMIC czy źle trafiłem?":
-        "'coś wspólnego z', 'źle trafiłem' are unknown: too little is explained; falls back",
     # slang and premises
     "yo when's this thing happening":
         "the programme desk (asked first) reads 'happening' as 'what is on now'",
