@@ -60,22 +60,10 @@ KNOWN_FAILURES = {
     "tym forum na MSPO i szczerze mówiąc nie wiem czy to dla mnie, bo mamy małą gminę, 6 tys. "
     "mieszkańców. Czy samorządowcy z takich małych gmin też mogą przyjechać? Pozdrawiam":
         "'samorządowcy', 'małych gmin': too little of the question is known; falls back",
-    "Hej, w zeszłym roku byłam w Piasecznie na tym forum samorządowym, było super, mnóstwo "
-    "ludzi i dobre rozmowy. Teraz słyszę że jest coś w Kielcach — to ta sama impreza tylko "
-    "przeniesiona, czy zupełnie coś innego?":
-        "'the same event, moved?' names Piaseczno only in the context; suggests instead",
     "Dzien dobry, mam pytanie organizacyjne – dostałam zaproszenie mailem, ale nie wiem co "
     "dalej: czy mam coś odesłać, potwierdzić, wypełnić? Kogo najlepiej o takie rzeczy pytać, "
     "żeby nie zawracać głowy Panu Ambasadorowi?":
         "'nie wiem co dalej' (what now) is read as 'what comes next' (the next edition)",
-    "Siema, piszę zaliczenie z bezpieczeństwa wewnętrznego o współpracy cywilno-wojskowej i "
-    "prowadzący kazał znaleźć jakieś wydarzenia w tym roku. To forum ma w ogóle coś wspólnego "
-    "z CIMIC czy źle trafiłem?":
-        "'coś wspólnego z', 'źle trafiłem' are unknown: too little is explained; falls back",
-    "Dzień dobry, nasza spółka wodociągowa to infrastruktura krytyczna i prezes zastanawia "
-    "się nad udziałem. Czy to forum jest też dla operatorów usług kluczowych, czy raczej dla "
-    "wojska i samorządów? Pozdrawiam, dział bezpieczeństwa":
-        "'usług kluczowych' (essential services) are in the topics too: answers both",
     # slang and premises
     "mordo gdzie dokladnie to jest, bo targi sa mega duze i sie zgubie":
         "'where exactly' gets the address; the label wants the hall (the reason names it)",
@@ -94,23 +82,12 @@ KNOWN_FAILURES = {
     "When is it and where exactly?":
         "'where exactly' gets the address; the label wants the venue",
     # cancelling and substitutes
-    "Dzień dobry, niestety wójt się rozchorował i nie da rady przyjechać 10 września. Czy "
-    "może za niego pojechać zastępca wójta?":
-        "'wójta', 'za niego' sink the organisational contact below the answer band",
     "zarejestrowalem sie ale jednak nie dam rady, musze gdzies dac znac czy po prostu nie "
     "przyjezdzac?":
         "'czy po prostu nie przyjeżdżać' adds unknown words to the question; falls back",
-    "Czy za rezygnację jest jakaś kara albo opłata?":
-        "the fee and the organisational contact tie: no clear margin, falls back",
-    "Is it possible to swap one of our delegates? one person has visa problem":
-        "'delegates' pulls to international participation; no clear margin",
     # entities and off-topic
-    "Targi Kielce to współorganizator czy tylko wynajmują salę?":
-        "'współorganizator' is unknown (compound); falls back",
     "What does CIMIC mean in this context?":
         "'in this context' is unknown; falls back",
-    "wiecie kiedy sa nastepne wybory samorzadowe?":
-        "'następne ... kiedy' reads as the next edition; the elections are one unknown word",
 }
 
 
