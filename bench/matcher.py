@@ -14,8 +14,8 @@ The sets and how they may be used (the protocol of issue 11):
   (set D, written for the third round): studied; `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split and chat_questions_c.toml (set C, written for the
   third round): measured only, never studied — `--failures` never lists them. Each set
-  was first measured before any change made for it; those first-sight figures are the honest estimate for unseen
-  messages (README, "Measured here").
+  was first measured before any change made for it; those first-sight figures are the
+  honest estimate for unseen messages (README, "Measured here").
 
 Prints figures; asserts nothing about speed (machines here are noisy: the fastest of N
 rounds per question is the matcher's own time).
