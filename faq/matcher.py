@@ -51,6 +51,8 @@ Kind = Literal["answer", "suggest", "handoff", "fallback"]
 GENERIC_WEIGHT = 0.3
 MAX_ENTRIES = 3  # a message asking more gets the first three
 SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
+GENERAL_CONTACTS = "contacts"  # every contact; a question about one matter gets its own
+WEBSITE = "website"  # in the contacts category, but no person to write to
 # A journalist asking to take part, register or record asks it as press: the press desk's.
 AS_PRESS = frozenset({"invitation", "registration", "terms", "streaming"})
 TOPIC_WORDS = 3  # a topic listed in a question ("the address", "dress code") is this short
@@ -288,6 +290,12 @@ class Matcher:
             sure = [v for v in [self._answer(self._read_all(asked, said), False)]
                     if v.kind in ("answer", "handoff")]
         if sure:
+            # One contact per reply: the one its question named best ("Can we present our
+            # project? Who do I write to?" is one matter).
+            contacts = [v for v in sure if v.entry in self._contacts - {WEBSITE}]
+            if len(contacts) > 1:
+                best = max(contacts, key=lambda v: (v.entry != GENERAL_CONTACTS, v.score))
+                sure = [v for v in sure if v is best or v not in contacts]
             entries = list(dict.fromkeys(v.entry for v in sure if v.entry))[:MAX_ENTRIES]
             first = sure[0]
             claims = [v.claim for v in sure if v.claim is not None]
@@ -349,12 +357,17 @@ class Matcher:
                    and (c.position < clause.position or c.sentence == clause.sentence)]
         if verdict.kind == "handoff" or verdict.claim is not None or not context:
             return verdict
-        if not self._vague(clause):
+        # "I need to change the name on our registration, who do I contact?": whom to
+        # contact depends on what was said.
+        general = verdict.entry == GENERAL_CONTACTS
+        if not self._vague(clause) and not general:
             return verdict  # it names something ("co to jest MSPO?": a title)
         reading = self._words(clause.text, 1.0, 0.0)
         for other in context:
             reading = reading.plus(self._words(other.text, 1.0, 0.0))
         retried = self._answer(reading, mentions_press(clause.text))
+        if general:
+            return retried if retried.entry in self._contacts else verdict
         return retried if retried.kind in ("answer", "handoff") else verdict
 
     def _something_new(self, verdicts: list[_Verdict], asked: list[Clause],
@@ -431,7 +444,8 @@ class Matcher:
             answered = [earlier.entry for earlier in kept
                         if earlier.kind in ("answer", "handoff") and earlier.entry]
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
-                self._continues(clause, verdict, answered)
+                (clause.alternative and clause.yes_no)
+                or self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
             ):
                 continue

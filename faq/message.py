@@ -38,6 +38,9 @@ _TAILS = lexicon_words("tail_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
+# Conjunctions that add a question ("i czy...", "and will..."), not an alternative ("or...").
+_ALTERNATIVES = frozenset({"or", "albo", "lub", "czy", "ewentualnie", "otherwise"})
+_ADDING = frozenset({"i", "a", "oraz", "and", "also", "plus", "tez", "takze", "jeszcze"})
 # Words that say nothing between a conjunction and a question word ("i w ogóle ile...").
 _FILLERS = STOP_WORDS - _QUESTION_WORDS - _QUESTION_STARTS - _REQUEST_WORDS - _PREPOSITIONS
 _RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which",
@@ -100,8 +103,13 @@ class Clause:
     @property
     def joined(self) -> bool:
         """Opens as a further question of its own: "i czy...", "and will...", "a jest..."."""
-        return (len(self.words) > 1 and self.words[0] in _CONJUNCTIONS
+        return (len(self.words) > 1 and self.words[0] in _ADDING
                 and (self.words[1] in _QUESTION_STARTS or self.words[1] in _YES_NO_OPENERS))
+
+    @property
+    def alternative(self) -> bool:
+        """Offers another way to the same question ("..., or should we come by taxi?")."""
+        return bool(self.words) and self.words[0] in _ALTERNATIVES
 
     @property
     def hedged(self) -> bool:

@@ -401,3 +401,19 @@ def test_but_says_nothing_and_an_apology_asks_nothing(matcher: Matcher) -> None:
     assert entries(matcher.match("but what is MSPO actually?")) == ["mspo"]
     assert [c.role for c in read("Sorry if this is a silly question. Where is it?")] == [
         "context", "question"]
+
+
+def test_one_contact_per_reply_the_one_the_matter_needs(matcher: Matcher) -> None:
+    assert entries(matcher.match(
+        "I need to change the name on our registration, who do I contact?")) == [
+        "contact_organisation"]
+    assert entries(matcher.match(
+        "Cześć, dzięki za zaproszenie! Szukam jeszcze maila do kogoś, kto ogarnia sprawy "
+        "organizacyjne, bo chcę coś zmienić w zgłoszeniu.")) == ["contact_organisation"]
+
+
+def test_an_alternative_offered_is_no_second_question(matcher: Matcher) -> None:
+    assert entries(matcher.match(
+        "Hi, is parking available for Forum guests, or should we come by taxi?")) == ["parking"]
+    assert entries(matcher.match("Hej, o której jest forum i czy sesja będzie nagrywana?")) == [
+        "time", "streaming"]
