@@ -23,7 +23,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import QUESTION_WORDS, Clause, quoted, read
+from faq.message import CHECK_WORDS, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     cased_words,
     common_word,
@@ -748,11 +748,18 @@ class Matcher:
 
 def _hearsay(clauses: list[Clause]) -> list[Clause]:
     """"Słyszałem, że to całodniowe, więc biorę cały dzień wolnego?": what the writer heard
-    about the place, date, time or length, said beside a question, is a claim to check."""
+    about the event, said beside a question, is a claim to check."""
     if not any(c.role == "question" for c in clauses):
         return clauses
-    return [c.as_role("question", checks=True) if c.role == "context" and c.hedged
-            and find_claim(c.text) is not None else c for c in clauses]
+    return [c.as_role("question", checks=True) if c.role == "context"
+            and _heard_claim(c) else c for c in clauses]
+
+
+def _heard_claim(clause: Clause) -> bool:
+    """What the writer heard ("słyszałem, że to całodniowe") or takes as given ("forum jest
+    tylko dla wojskowych, więc...") about the event."""
+    claim = find_claim(clause.text)
+    return claim is not None and (clause.hedged or claim.about == "audience")
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:
@@ -761,8 +768,8 @@ def _distinct_names(named: list[frozenset[str]]) -> bool:
 
 
 def _without(text: str, claimed: tuple[str, ...]) -> str:
-    """The text without the words that state a claim."""
-    return " ".join(w for w in words(text) if w not in claimed)
+    """The text without the words that state a claim or ask to confirm it ("is it true")."""
+    return " ".join(w for w in words(text) if w not in claimed and w not in CHECK_WORDS)
 
 
 def _share(explained: float, lent: float, asked: float) -> float:

@@ -28,7 +28,7 @@ _CONJUNCTIONS = lexicon_words("conjunctions")
 _REASONS = lexicon_words("reason_words")
 _PURPOSES = lexicon_words("purpose_words")
 _PURPOSE_FOLLOWERS = lexicon_words("purpose_subjects")
-_CHECKS = lexicon_words("check_words")
+CHECK_WORDS = _CHECKS = lexicon_words("check_words")
 _HEDGES = lexicon_words("hedge_words")
 _SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
 _INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]

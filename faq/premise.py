@@ -15,16 +15,18 @@ from typing import Literal
 
 from faq.normalize import GENERIC_WORDS, LEXICON, fold, words
 
-About = Literal["place", "date", "time", "duration", "organiser"]
+About = Literal["place", "date", "time", "duration", "organiser", "audience"]
 # The entry that answers each kind of claim, and the entries that answer it as well.
 ENTRY: dict[str, str] = {"place": "venue", "date": "date", "time": "time",
-                         "duration": "duration", "organiser": "organiser"}
+                         "duration": "duration", "organiser": "organiser",
+                         "audience": "audience"}
 FAMILY: dict[str, frozenset[str]] = {
     "place": frozenset({"venue", "address", "directions", "hall", "mspo"}),
     "date": frozenset({"date", "time", "duration"}),
     "time": frozenset({"time", "date", "duration"}),
     "duration": frozenset({"duration", "time", "date"}),
     "organiser": frozenset({"organiser", "paturej"}),
+    "audience": frozenset({"audience", "invitation"}),
 }
 # The entry on the edition after this one: questions about its date or place go there.
 NEXT_EDITION = "next_edition"
@@ -44,6 +46,8 @@ _LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_ONLY = frozenset(_CLAIMS["only_words"])
+_FOR = frozenset({"dla", "for"})
 _NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]+)")
 _OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
 _NEXT_PHRASES = {tuple(phrase.split()) for phrase in _CLAIMS["next_edition_phrases"]}
@@ -134,7 +138,7 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
         return None  # not about this event ("następna edycja będzie w Warszawie?")
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), _date(found, text), _duration(found),
-                          _time(found, text), _organiser(found, cased)) if c is not None]
+                          _time(found, text), _organiser(found, cased), _audience(found)) if c is not None]
     if facts is not None:
         wrong = [c for c in claims if c.holds(facts) is False]
         claims = wrong or claims
@@ -213,6 +217,13 @@ def _duration(found: list[str]) -> Claim | None:
         if unit and count and (unit >= 24 or any(w in _DURATION_WORDS for w in found)):
             return Claim("duration", length=float(count * unit), stated=words_said)
     return None
+
+
+def _audience(found: list[str]) -> Claim | None:
+    """"tylko dla wojskowych", "only for military officers": who may come, stated; the
+    facts do not settle it, the answer says who the forum is for."""
+    only = [i for i, w in enumerate(found[:-1]) if w in _ONLY and found[i + 1] in _FOR]
+    return Claim("audience", stated=tuple(found[only[0]:])) if only else None
 
 
 def _organiser(found: list[str], cased: list[str]) -> Claim | None:

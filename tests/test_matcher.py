@@ -417,3 +417,11 @@ def test_an_alternative_offered_is_no_second_question(matcher: Matcher) -> None:
         "Hi, is parking available for Forum guests, or should we come by taxi?")) == ["parking"]
     assert entries(matcher.match("Hej, o której jest forum i czy sesja będzie nagrywana?")) == [
         "time", "streaming"]
+
+
+def test_only_for_someone_is_a_claim_about_who_may_come(with_facts: Matcher) -> None:
+    for said in ["Forum jest tylko dla wojskowych, więc jako wójt gminy raczej nie mam tam "
+                 "czego szukać?", "Is it true the Forum is only for military officers?"]:
+        match = with_facts.match(said)
+        assert match.entry == "audience" and match.claim is not None, said
+        assert match.claim.about == "audience"
