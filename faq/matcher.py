@@ -751,7 +751,7 @@ def _hearsay(clauses: list[Clause]) -> list[Clause]:
     about the event, said beside a question, is a claim to check."""
     if not any(c.role == "question" for c in clauses):
         return clauses
-    return [c.as_role("question", checks=True) if c.role == "context"
+    return [c.as_role("question", checks=True) if c.role in ("context", "intro")
             and _heard_claim(c) else c for c in clauses]
 
 

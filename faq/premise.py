@@ -46,6 +46,7 @@ _LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_ONLINE = frozenset(_CLAIMS["online_words"])
 _ONLY = frozenset(_CLAIMS["only_words"])
 _FOR = frozenset({"dla", "for"})
 _NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]+)")
@@ -162,7 +163,8 @@ def _is_place(place: str, facts: Facts) -> bool:
 
 def _place(found: list[str]) -> Claim | None:
     places = tuple(w for i, w in enumerate(found)
-                   if w in _PLACES and i and found[i - 1] in _PLACE_PREPOSITIONS)
+                   if (w in _PLACES and i and found[i - 1] in _PLACE_PREPOSITIONS)
+                   or w in _ONLINE)  # "it's fully online this year"
     return Claim("place", places=places, stated=places) if places else None
 
 

@@ -425,3 +425,9 @@ def test_only_for_someone_is_a_claim_about_who_may_come(with_facts: Matcher) -> 
         match = with_facts.match(said)
         assert match.entry == "audience" and match.claim is not None, said
         assert match.claim.about == "audience"
+
+
+def test_online_is_a_wrong_place(with_facts: Matcher) -> None:
+    match = with_facts.match("Hello, I understand the Forum is fully online this year. Could "
+                             "you send me the link to join?")
+    assert match.entry == "venue" and match.claim is not None and match.claim.about == "place"
