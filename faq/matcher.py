@@ -388,8 +388,11 @@ class Matcher:
     def _next_edition(self, clause: Clause, verdict: _Verdict, said: list[Clause]) -> _Verdict:
         """"I heard the 2027 event is also at MSPO in September?", "a kiedy kolejna
         edycja?": the date or place of the next edition is that edition's entry."""
-        if (verdict.kind != "answer" or verdict.entry not in EDITION_FACTS
-                or NEXT_EDITION not in self.kb.entries or self.facts is None):
+        if NEXT_EDITION not in self.kb.entries or self.facts is None or verdict.kind == "handoff":
+            return verdict
+        # "Czytałem, że następne forum ma być w Warszawie. Czy to aktualne?": a statement
+        # about the next edition to confirm is answered with what is known of it.
+        if not clause.checks and (verdict.kind != "answer" or verdict.entry not in EDITION_FACTS):
             return verdict
         beside = [c.text for c in said if c.sentence == clause.sentence]
         if not about_next_edition(" ".join([*beside, clause.text]), self.facts):

@@ -163,7 +163,16 @@ def read(text: str) -> list[Clause]:
                  and all(w in _LEAD_IN for w in c.words) and i + 1 < len(found)
                  and found[i + 1].role == "question" and not found[i + 1].wish else c
                  for i, c in enumerate(found)]
-        clauses.extend(_confirmations(_guesses(found)))
+        confirmed = _confirmations(_guesses(found))
+        if asked and all(c.role == "small" for c in confirmed) and any(
+                c.role != "small" for c in found):
+            # "Czytałem, że forum będzie w Warszawie. Czy to aktualne?": a tag alone asks to
+            # confirm the statements of the sentence before it.
+            before = [i for i, c in enumerate(clauses) if c.sentence == number - 1]
+            for i in before:
+                if clauses[i].role in ("context", "intro"):
+                    clauses[i] = clauses[i].as_role("question", checks=True)
+        clauses.extend(confirmed)
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
         # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a

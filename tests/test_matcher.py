@@ -431,3 +431,11 @@ def test_online_is_a_wrong_place(with_facts: Matcher) -> None:
     match = with_facts.match("Hello, I understand the Forum is fully online this year. Could "
                              "you send me the link to join?")
     assert match.entry == "venue" and match.claim is not None and match.claim.about == "place"
+
+
+def test_a_tag_alone_confirms_the_sentence_before_it(with_facts: Matcher) -> None:
+    match = with_facts.match("The forum is in Warsaw. Is that right?")
+    assert match.entry == "venue" and match.claim is not None
+    assert entries(with_facts.match(
+        "Dzień dobry, czytałem, że następne forum przy IFRE-EXPO ma być we wrześniu 2027 w "
+        "Warszawie. Czy to aktualne?")) == ["next_edition"]
