@@ -273,6 +273,13 @@ class Matcher:
                         and elsewhere(c.text, self.facts) else v
                         for c, v in zip(asked, verdicts, strict=True)]
             verdicts = [self._next_edition(c, v, said) for c, v in zip(asked, verdicts, strict=True)]
+        asking = [(c, v) for c, v in zip(asked, verdicts, strict=True)
+                  if not (c.wish and v.kind == "handoff")]
+        if asking and len(asking) < len(asked) and self._facts_asked(
+                [v for _, v in asking], [c for c, _ in asking]):
+            # "Do artykułu potrzebuję jednej informacji: ilu było w Piasecznie?": a request
+            # that says who asks leads into a question of fact; the fact is the answer.
+            asked, verdicts = [c for c, _ in asking], [v for _, v in asking]
         verdicts = self._distinct(verdicts, asked)
         if press_said and not self._facts_asked(verdicts, asked):
             # A journalist introduced: what they ask is for the press desk, unless it is only

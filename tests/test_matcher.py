@@ -439,3 +439,8 @@ def test_a_tag_alone_confirms_the_sentence_before_it(with_facts: Matcher) -> Non
     assert entries(with_facts.match(
         "Dzień dobry, czytałem, że następne forum przy IFRE-EXPO ma być we wrześniu 2027 w "
         "Warszawie. Czy to aktualne?")) == ["next_edition"]
+
+
+def test_a_request_saying_who_asks_leads_into_a_question_of_fact(matcher: Matcher) -> None:
+    asked = "Potrzebuję do artykułu jednej informacji: ilu uczestników było na forum w Piasecznie?"
+    assert (matcher.match(asked).kind, entries(matcher.match(asked))) == ("answer", ["piaseczno"])
