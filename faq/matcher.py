@@ -23,7 +23,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import CHECK_WORDS, QUESTION_WORDS, Clause, quoted, read
+from faq.message import CHECK_WORDS, LEAD_IN, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     cased_words,
     common_word,
@@ -326,7 +326,8 @@ class Matcher:
                 result.append(clause)
                 continue
             parts = [p for p in _LIST_JOINS.split(clause.text) if words(p)]
-            if len(parts) > 1 and all(self._topic(p) for p in parts) and _distinct_names(
+            if len(parts) > 1 and self._topic(parts[0], lead_in=True) and all(
+                    self._topic(p) for p in parts[1:]) and _distinct_names(
                     [self._names(p) for p in parts]):
                 result.extend(replace(clause, text=p, words=tuple(words(p)), listed=True)
                               for p in parts)
@@ -345,9 +346,10 @@ class Matcher:
             result.append(clause)
         return result
 
-    def _topic(self, text: str) -> bool:
-        """A short text that only names topics ("adres", "the date", "dress code pls")."""
-        found = [term for term, _ in tokens(text)]
+    def _topic(self, text: str, lead_in: bool = False) -> bool:
+        """A short text that only names topics ("adres", "the date", "dress code pls"), or
+        with `lead_in`, topics after words of asking ("Please confirm the date")."""
+        found = [term for term, surface in tokens(text) if not (lead_in and surface in LEAD_IN)]
         return 0 < len(found) <= TOPIC_WORDS and all(t in self._topic_terms for t in found)
 
     def _names(self, text: str) -> frozenset[str]:

@@ -45,7 +45,8 @@ _ADDING = frozenset({"i", "a", "oraz", "and", "also", "plus", "tez", "takze", "j
 _FILLERS = STOP_WORDS - _QUESTION_WORDS - _QUESTION_STARTS - _REQUEST_WORDS - _PREPOSITIONS
 _RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which",
                                 "who", "whom", "whose", "that"})
-_LEAD_IN = _REQUEST_WORDS | _ASK_WORDS | _SMALL | lexicon_words("lead_in_words")
+LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
+                      | lexicon_words("lead_in_words"))
 _CONDITIONS = frozenset({"if", "jesli", "jezeli", "gdyby", "unless"})
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
