@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_NEXT_PLACEHOLDER = re.compile(r"\{next_\w+\}")  # {next_name}, {next_host}, {next_dates}
 PREFIX = {"telegram": "/", "matrix": "!", "console": "/"}
 NON_TEXT_QUIET = 60.0  # seconds: one "text only" reply per burst of stickers/photos
 MAX_CHATS_REMEMBERED = 10_000  # per-chat memories (the "text only" notice) are bounded
@@ -202,8 +203,11 @@ class Assistant:
         return text
 
     def entry_text(self, entry_id: str, lang: str) -> str:
-        entry = self.kb.entries[entry_id]
-        return self.phrases.fill(lang, entry.answer[lang])
+        answer = self.kb.entries[entry_id].answer[lang]
+        if self.event.next is None and _NEXT_PLACEHOLDER.search(answer):
+            # An event file without [next]: say so, never "during  in ." with blanks.
+            return self.phrases.text(lang, "next_unannounced")
+        return self.phrases.fill(lang, answer)
 
     def entry_answer(self, entry_id: str, lang: str) -> str:
         """An entry's answer as the user reads it today (dated entries carry the countdown)."""

@@ -171,6 +171,10 @@ def test_before_the_event_whats_next_is_about_the_next_edition(assistant: Assist
                                                               clock: ManualClock) -> None:
     clock.set(datetime(2027, 5, 2, 12, 0, tzinfo=WARSAW))
     assert assistant.ask("co dalej?").entry == "next_edition"
+    # This event file announces no next edition: the answer says so, with no blanks.
+    answer = assistant.ask("what's next after this forum?")
+    assert answer.entry == "next_edition"
+    assert "not announced the next edition" in answer.text and " ,  " not in answer.text
 
 
 async def test_the_single_session_event_is_a_programme_of_one(tmp_path: Path) -> None:
