@@ -103,7 +103,7 @@ FIRST_SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 1}}}
 SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 100}}}
 # Backoff while the homeserver is unreachable: 0.5 s, 1 s, 2 s, ... up to MAX_BACKOFF.
 FIRST_BACKOFF = 0.5
-MAX_BACKOFF = 30.0
+MAX_BACKOFF = 15.0
 STOP_GRACE = 10.0
 
 # The events answered as messages (the rest of a timeline is state, reactions, calls...).

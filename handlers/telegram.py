@@ -62,7 +62,7 @@ NAME = "telegram"
 LANGUAGES = ("pl", "en")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 POLL_TIMEOUT = timedelta(seconds=30)
-MAX_BACKOFF = 60.0
+MAX_BACKOFF = 15.0  # after an outage, guests wait at most this long for polling to resume
 CONCURRENT_UPDATES = 32
 CONNECTIONS = 16  # to the Bot API: 30 messages/s flow even at 0.5 s a round trip
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # UTF-16 code units of the visible text
