@@ -56,38 +56,24 @@ KNOWN_FAILURES = {
     "Where is Targi Kielce? Jak daleko od centrum?":
         "language: as many Polish as English words; the label says English, we say Polish",
     # set A: long messages whose question is mostly words the knowledge base does not use
-    "Dzień dobry, jestem wójtem gminy pod Radomiem, kolega ze starostwa podesłał mi info o "
-    "tym forum na MSPO i szczerze mówiąc nie wiem czy to dla mnie, bo mamy małą gminę, 6 tys. "
-    "mieszkańców. Czy samorządowcy z takich małych gmin też mogą przyjechać? Pozdrawiam":
-        "'samorządowcy', 'małych gmin': too little of the question is known; falls back",
     "Dzien dobry, mam pytanie organizacyjne – dostałam zaproszenie mailem, ale nie wiem co "
     "dalej: czy mam coś odesłać, potwierdzić, wypełnić? Kogo najlepiej o takie rzeczy pytać, "
     "żeby nie zawracać głowy Panu Ambasadorowi?":
         "'nie wiem co dalej' (what now) is read as 'what comes next' (the next edition)",
     # slang and premises
+    "ok so where is this Targi Kielce dokładnie?":
+        "venue and address are both right, but 0.02 apart: a 'did you mean' between them",
     "mordo gdzie dokladnie to jest, bo targi sa mega duze i sie zgubie":
         "'where exactly' gets the address; the label wants the hall (the reason names it)",
-    "no dobra a o czym tam bedą gadac?":
-        "slang phrases are read only whole: 'tam' splits 'o czym będą gadać'",
-    "Paturej to chyba wiceminister obrony jest?":
-        "a claim about a person's office is not checked; 'obrony' pulls away from Paturej",
-    "Opłata 500 zł jest za osobę czy za całą instytucję?":
-        "a fee claim is not checked; '500 zł', 'instytucję' sink the fee entry",
     # two questions
     "Dzień dobry, dwie sprawy: czy wójt może przyjechać razem z zastępcą i czy płaci się za "
     "udział?":
-        "'wójt razem z zastępcą' is not understood: only the fee is answered",
+        "'razem z zastępcą' (with a deputy) is as near a substitute as a guest: only the fee "
+        "is answered",
     "Czym jest ten Rynek Odporności Społecznej i kto może w nim uczestniczyć?":
         "'kto może uczestniczyć' gets the invitation entry; the label wants the audience",
     "When is it and where exactly?":
         "'where exactly' gets the address; the label wants the venue",
-    # cancelling and substitutes
-    "zarejestrowalem sie ale jednak nie dam rady, musze gdzies dac znac czy po prostu nie "
-    "przyjezdzac?":
-        "'czy po prostu nie przyjeżdżać' adds unknown words to the question; falls back",
-    # entities and off-topic
-    "What does CIMIC mean in this context?":
-        "'in this context' is unknown; falls back",
 }
 
 
