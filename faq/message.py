@@ -39,6 +39,7 @@ _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask
 _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
 # Conjunctions that add a question ("i czy...", "and will..."), not an alternative ("or...").
+_PLEASE = frozenset({"prosze", "poprosze", "prosimy", "uprzejmie"})  # a formal request
 _ALTERNATIVES = frozenset({"or", "albo", "lub", "czy", "ewentualnie", "otherwise"})
 _ADDING = frozenset({"i", "a", "oraz", "and", "also", "plus", "tez", "takze", "jeszcze"})
 # Words that say nothing between a conjunction and a question word ("i w ogóle ile...").
@@ -303,6 +304,12 @@ def _split_questions(piece: str) -> list[str]:
         elif not started and _asks(ahead) and _lead_in_ends(folded[:i], ahead):
             cuts.append(i)
             started = True
+        elif (not started and i > 2 and ahead[0] in _PLEASE
+              and previous[-1] not in _PREPOSITIONS):
+            # "w związku z otrzymanym zaproszeniem (uprzejmie) | proszę o potwierdzenie
+            # adresu": what comes before the request is its occasion
+            cuts.append(i)
+            started = True
     parts, last = [], 0
     for cut in cuts:
         parts.append(" ".join(raw[last:cut]))
@@ -422,9 +429,13 @@ def _mark_asked_last(clauses: list[Clause]) -> None:
     what it says is what it asks."""
     if any(c.role == "question" for c in clauses):
         return
+    # "..., uprzejmie proszę o potwierdzenie adresu.\nZ poważaniem\nAnna Wróbel": what it
+    # requests, when it requests something; the signature asks nothing.
+    requests = [i for i, c in enumerate(clauses) if c.role in ("context", "intro")
+                and any(w in _REQUEST_WORDS for w in c.words)]
     for role in ("context", "intro"):
-        if any(c.role == role for c in clauses):
-            for i, c in enumerate(clauses):
-                if c.role == role:
-                    clauses[i] = c.as_role("question")
+        chosen = requests or [i for i, c in enumerate(clauses) if c.role == role]
+        if chosen:
+            for i in chosen:
+                clauses[i] = clauses[i].as_role("question")
             return

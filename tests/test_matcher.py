@@ -446,3 +446,12 @@ def test_a_tag_alone_confirms_the_sentence_before_it(with_facts: Matcher) -> Non
 def test_a_request_saying_who_asks_leads_into_a_question_of_fact(matcher: Matcher) -> None:
     asked = "Potrzebuję do artykułu jednej informacji: ilu uczestników było na forum w Piasecznie?"
     assert (matcher.match(asked).kind, entries(matcher.match(asked))) == ("answer", ["piaseczno"])
+
+
+def test_a_formal_letter_asks_what_it_requests_not_its_signature(with_facts: Matcher) -> None:
+    letter = ("Dzień dobry,\nw związku z otrzymanym zaproszeniem na Międzynarodowe Forum Liderów "
+              "Odporności uprzejmie proszę o potwierdzenie dokładnego adresu miejsca wydarzenia.\n"
+              "Z poważaniem\nAnna Wróbel\nWydział Bezpieczeństwa i Zarządzania Kryzysowego")
+    asked = [c.text for c in read(letter) if c.role == "question"]
+    assert asked == ["uprzejmie proszę o potwierdzenie dokładnego adresu miejsca wydarzenia"]
+    assert entries(with_facts.match(letter)) == ["address"]
