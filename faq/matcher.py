@@ -23,7 +23,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import CHECK_WORDS, LEAD_IN, QUESTION_WORDS, Clause, quoted, read
+from faq.message import CHECK_WORDS, LEAD_IN, POINTERS, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     cased_words,
     common_word,
@@ -387,12 +387,30 @@ class Matcher:
         result: list[_Verdict] = []
         for clause, verdict in zip(asked, verdicts, strict=True):
             earlier = {v.entry for v in result if v.kind in ("answer", "handoff")}
-            if clause.points_back and verdict.entry in earlier and verdict.claim is None:
+            lands_back = verdict.entry in earlier or (
+                verdict.kind == "suggest" and earlier & set(verdict.suggestions))
+            if clause.points_back and lands_back and verdict.claim is None:
                 alone = self._answer(self._read(clause, said), mentions_press(clause.text))
+                if alone.kind not in ("answer", "handoff") or alone.entry == GENERAL_CONTACTS:
+                    # "Kim jest Paturej i jak się z nim skontaktować?": him is Paturej
+                    own = " ".join(w for w in clause.text.split()
+                                   if not set(words(w)) & POINTERS)
+                    alone = self._answer(self._read(replace(clause, text=own), said).plus(
+                        self._words(self._named_before(clause, asked), 1.0, 0.0)),
+                        mentions_press(clause.text), exclude=earlier)
                 if alone.kind in ("answer", "handoff") and alone.entry not in earlier:
                     verdict = alone
             result.append(verdict)
         return result
+
+    @staticmethod
+    def _named_before(clause: Clause, asked: list[Clause]) -> str:
+        """The names (capitalised words) in the question before `clause`."""
+        before = [c for c in asked if c.position < clause.position]
+        if not before:
+            return ""
+        return " ".join(w for i, w in enumerate(cased_words(before[-1].text))
+                        if i and w[:1].isupper())
 
     def _next_edition(self, clause: Clause, verdict: _Verdict, said: list[Clause]) -> _Verdict:
         """"I heard the 2027 event is also at MSPO in September?", "a kiedy kolejna
@@ -552,14 +570,17 @@ class Matcher:
         score = scored[entry][0] if entry in scored else 0.0
         return Match("handoff", entry, round(score, 3), lang, [], [entry] if entry else [])
 
-    def _answer(self, reading: _Reading, press: bool, checks: bool = False) -> _Verdict:
-        """The band of one clause (with what else was said)."""
+    def _answer(self, reading: _Reading, press: bool, checks: bool = False,
+                exclude: frozenset[str] | set[str] = frozenset()) -> _Verdict:
+        """The band of one clause (with what else was said), among the entries not in
+        `exclude` (those already answered)."""
         if press:
             handed = self._hand_off(reading, None)
             return _Verdict("handoff", handed.entry, handed.score)
         t = self.thresholds
         scored = self._score(reading)
-        ranked = sorted(scored.items(), key=lambda item: -item[1][0])
+        ranked = sorted(((e, v) for e, v in scored.items() if e not in exclude),
+                        key=lambda item: -item[1][0])
         if not ranked:
             return _Verdict("fallback", None, 0.0)
         top_id, (top, _, _) = ranked[0]

@@ -36,7 +36,7 @@ _ABBREVIATIONS = lexicon_words("abbreviations")
 _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
-_POINTERS = lexicon_words("pointer_words")
+POINTERS = _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
 # Conjunctions that add a question ("i czy...", "and will..."), not an alternative ("or...").
 _PLEASE = frozenset({"prosze", "poprosze", "prosimy", "uprzejmie"})  # a formal request

@@ -455,3 +455,8 @@ def test_a_formal_letter_asks_what_it_requests_not_its_signature(with_facts: Mat
     asked = [c.text for c in read(letter) if c.role == "question"]
     assert asked == ["uprzejmie proszę o potwierdzenie dokładnego adresu miejsca wydarzenia"]
     assert entries(with_facts.match(letter)) == ["address"]
+
+
+def test_a_question_pointing_back_at_a_person_asks_about_that_person(matcher: Matcher) -> None:
+    assert entries(matcher.match("Kim jest Paturej i jak się z nim skontaktować?")) == [
+        "paturej", "contact_programme"]
