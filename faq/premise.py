@@ -135,7 +135,9 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
     """The claim a statement makes about the event, if it makes one; of several, the first
     the facts contradict ("the forum is in Kielce on 10 June, right?": the date)."""
     found = words(text)
-    if not any(w in _EVENT_WORDS for w in found) or any(w in _OTHER_EVENTS for w in found):
+    other = [w for w in found if w in _OTHER_EVENTS]
+    if not any(w in _EVENT_WORDS for w in found) or (other and not _this_date(other, found, text,
+                                                                              facts)):
         return None  # not about this event ("następna edycja będzie w Warszawie?")
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), _date(found, text), _duration(found),
@@ -144,6 +146,14 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
         wrong = [c for c in claims if c.holds(facts) is False]
         claims = wrong or claims
     return claims[0] if claims else None
+
+
+def _this_date(other: list[str], found: list[str], text: str, facts: Facts | None) -> bool:
+    """"Forum w Piasecznie 10 września?": the other edition's place named with this one's
+    date is a claim about this one."""
+    date = _date(found, text)
+    return (facts is not None and all(w in _PLACES for w in other) and date is not None
+            and date.holds(facts) is True)
 
 
 def elsewhere(text: str, facts: Facts) -> bool:

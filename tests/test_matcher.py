@@ -460,3 +460,9 @@ def test_a_formal_letter_asks_what_it_requests_not_its_signature(with_facts: Mat
 def test_a_question_pointing_back_at_a_person_asks_about_that_person(matcher: Matcher) -> None:
     assert entries(matcher.match("Kim jest Paturej i jak się z nim skontaktować?")) == [
         "paturej", "contact_programme"]
+
+
+def test_the_last_editions_place_with_this_editions_date_is_a_wrong_place(
+        with_facts: Matcher) -> None:
+    match = with_facts.match("Forum w Piasecznie 10 września, jadę tam, wszystko aktualne?")
+    assert match.entry == "venue" and match.claim is not None and match.claim.about == "place"
