@@ -10,8 +10,9 @@ knowledge base and on a synthetic one of 10,000 entries; questions per second th
 
 The sets and how they may be used (the protocol of issue 11):
 - questions.toml (clean), chat_questions.toml's `tune` split, chat_questions_a.toml (set A),
-  chat_questions_b.toml (set B, measured only in the second round) and chat_questions_d.toml
-  (set D, written for the third round): studied; `--failures` lists what they get wrong.
+  chat_questions_b.toml (set B, measured only in the second round), chat_questions_d.toml and
+  chat_questions_e.toml (sets D and E, written for the third round, each measured first):
+  studied; `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split and chat_questions_c.toml (set C, written for the
   third round): measured only, never studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
@@ -52,8 +53,9 @@ CHAT_A = load("chat_questions_a.toml")
 CHAT_B = load("chat_questions_b.toml")
 CHAT_C = load("chat_questions_c.toml")
 CHAT_D = load("chat_questions_d.toml")
+CHAT_E = load("chat_questions_e.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
-CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D]
+CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -122,7 +124,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
     """(name, cases, studied): the failures of a studied set may be listed; the others are
     only measured."""
     sets = [("clean", CLEAN, True), ("chat tune", [q for q in CHAT if q["split"] == "tune"], True),
-            ("chat A", CHAT_A, True), ("chat B", CHAT_B, True), ("chat D", CHAT_D, True)]
+            ("chat A", CHAT_A, True), ("chat B", CHAT_B, True), ("chat D", CHAT_D, True),
+            ("chat E", CHAT_E, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
                  ("chat C", CHAT_C, False)]
