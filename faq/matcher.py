@@ -473,8 +473,13 @@ class Matcher:
         for verdict, clause in zip(verdicts, asked, strict=True):
             answered = [earlier.entry for earlier in kept
                         if earlier.kind in ("answer", "handoff") and earlier.entry]
+            before = [c for c in asked if c.position < clause.position
+                      and c.sentence == clause.sentence]
+            # "..., or should we come by taxi?", "Czy mogę przyjść, czy trzeba zaproszenia?"
+            alternative = clause.yes_no and (clause.alternative or (
+                clause.words[:1] == ("czy",) and bool(before) and before[-1].words[:1] == ("czy",)))
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
-                (clause.alternative and clause.yes_no)
+                alternative
                 or self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
             ):
@@ -566,7 +571,10 @@ class Matcher:
             (e for e in scored if e in self._handoff_entries and said & self._named[e]),
             key=lambda e: -scored[e][0],
         )
-        entry = ranked[0] if ranked else (self._handoff_entries or [None])[0]
+        named = sorted((e for e in self._handoff_entries if said & self._named[e]),
+                       key=lambda e: -len(said & self._named[e]))
+        # "Fotoreporter, potrzebuję akredytacji. Jak ją załatwić?": the request it names
+        entry = (ranked or named or self._handoff_entries or [None])[0]
         score = scored[entry][0] if entry in scored else 0.0
         return Match("handoff", entry, round(score, 3), lang, [], [entry] if entry else [])
 
@@ -785,14 +793,17 @@ def _hearsay(clauses: list[Clause]) -> list[Clause]:
     if not any(c.role == "question" for c in clauses):
         return clauses
     return [c.as_role("question", checks=True) if c.role in ("context", "intro")
-            and _heard_claim(c) else c for c in clauses]
+            and _heard_claim(c, clauses[i - 1] if i else None) else c
+            for i, c in enumerate(clauses)]
 
 
-def _heard_claim(clause: Clause) -> bool:
-    """What the writer heard ("słyszałem, że to całodniowe") or takes as given ("forum jest
-    tylko dla wojskowych, więc...") about the event."""
+def _heard_claim(clause: Clause, before: Clause | None) -> bool:
+    """What the writer heard ("słyszałem, że to całodniowe", "Słyszałem, | że forum jest w
+    piątek") or takes as given ("forum jest tylko dla wojskowych, więc...") about the event."""
     claim = find_claim(clause.text)
-    return claim is not None and (clause.hedged or claim.about == "audience")
+    hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
+                               and before.role == "small" and before.hedged)
+    return claim is not None and (hedged or claim.about == "audience")
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

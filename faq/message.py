@@ -40,7 +40,7 @@ POINTERS = _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
 # Conjunctions that add a question ("i czy...", "and will..."), not an alternative ("or...").
 _PLEASE = frozenset({"prosze", "poprosze", "prosimy", "uprzejmie"})  # a formal request
-_ALTERNATIVES = frozenset({"or", "albo", "lub", "czy", "ewentualnie", "otherwise"})
+_ALTERNATIVES = frozenset({"or", "albo", "lub", "ewentualnie", "otherwise"})
 _ADDING = frozenset({"i", "a", "oraz", "and", "also", "plus", "tez", "takze", "jeszcze"})
 # Words that say nothing between a conjunction and a question word ("i w ogóle ile...").
 _FILLERS = STOP_WORDS - _QUESTION_WORDS - _QUESTION_STARTS - _REQUEST_WORDS - _PREPOSITIONS

@@ -466,3 +466,20 @@ def test_the_last_editions_place_with_this_editions_date_is_a_wrong_place(
         with_facts: Matcher) -> None:
     match = with_facts.match("Forum w Piasecznie 10 września, jadę tam, wszystko aktualne?")
     assert match.entry == "venue" and match.claim is not None and match.claim.about == "place"
+
+
+def test_czy_opens_a_further_question_unless_it_offers_an_alternative(matcher: Matcher) -> None:
+    assert entries(matcher.match("godzina rozpoczecia + czy sa noclegi w poblizu?")) == [
+        "time", "accommodation"]
+
+
+def test_what_was_heard_in_a_clause_of_its_own_is_checked(with_facts: Matcher) -> None:
+    match = with_facts.match("Słyszałem, że forum jest w piątek 10 września — o której startuje?")
+    assert entries(match) == ["date", "time"] and match.claim is not None
+    ended = with_facts.match("The forum ended at 18:00, didn't it?")
+    assert ended.entry == "time" and ended.claim is not None and ended.claim.ends
+
+
+def test_a_press_request_naming_accreditation_goes_to_accreditation(matcher: Matcher) -> None:
+    match = matcher.match("Fotoreporter, potrzebuję akredytacji prasowej na forum. Jak ją załatwić?")
+    assert (match.kind, entries(match)) == ("handoff", ["accreditation"])
