@@ -272,7 +272,7 @@ class Matcher:
                         if v.kind == "answer" and v.claim is None
                         and elsewhere(c.text, self.facts) else v
                         for c, v in zip(asked, verdicts, strict=True)]
-            verdicts = [self._next_edition(c, v, said) for c, v in zip(asked, verdicts, strict=True)]
+            verdicts = [self._next_edition(c, v, said + asked) for c, v in zip(asked, verdicts, strict=True)]
         asking = [(c, v) for c, v in zip(asked, verdicts, strict=True)
                   if not (c.wish and v.kind == "handoff")]
         if asking and len(asking) < len(asked) and self._facts_asked(
@@ -479,6 +479,7 @@ class Matcher:
             alternative = clause.yes_no and (clause.alternative or (
                 clause.words[:1] == ("czy",) and bool(before) and before[-1].words[:1] == ("czy",)))
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
+                not _asks_anew_explicitly(clause)) and (
                 alternative
                 or self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
@@ -804,6 +805,12 @@ def _heard_claim(clause: Clause, before: Clause | None) -> bool:
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged)
     return claim is not None and (hedged or claim.about == "audience")
+
+
+def _asks_anew_explicitly(clause: Clause) -> bool:
+    """"... and what is ICCSS?": a question word after "and" asks a new question."""
+    return (len(clause.words) > 1 and clause.words[0] in ("and", "i", "oraz", "a")
+            and clause.words[1] in QUESTION_WORDS and clause.words[1] not in ("czy", "if"))
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

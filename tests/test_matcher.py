@@ -483,3 +483,13 @@ def test_what_was_heard_in_a_clause_of_its_own_is_checked(with_facts: Matcher) -
 def test_a_press_request_naming_accreditation_goes_to_accreditation(matcher: Matcher) -> None:
     match = matcher.match("Fotoreporter, potrzebuję akredytacji prasowej na forum. Jak ją załatwić?")
     assert (match.kind, entries(match)) == ("handoff", ["accreditation"])
+
+
+def test_and_plus_a_question_word_asks_something_new(matcher: Matcher) -> None:
+    assert entries(matcher.match("Who is Krzysztof Paturej and what is ICCSS?")) == [
+        "paturej", "organiser"]
+
+
+def test_when_and_where_of_the_next_edition_is_the_next_edition(with_facts: Matcher) -> None:
+    assert entries(with_facts.match(
+        "Kiedy i gdzie dokładnie będzie IFRE-EXPO, o którym mówiono na forum?")) == ["next_edition"]
