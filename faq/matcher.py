@@ -344,6 +344,15 @@ class Matcher:
                                                  for c in topics[:-1]]
                 clause = replace(clause, listed=True)
             result.append(clause)
+        # "1) data 2) godzina 3) adres": questions that each only name a topic
+        for sentence in {c.sentence for c in result if c.role == "question"}:
+            run = [i for i, c in enumerate(result) if c.sentence == sentence
+                   and c.role == "question" and not c.listed]
+            if len(run) > 1 and all(self._topic(result[i].text) and len(
+                    [w for w in result[i].words if not w.isdigit()]) <= 2 for i in run) and (
+                    _distinct_names([self._names(result[i].text) for i in run])):
+                for i in run:
+                    result[i] = replace(result[i], listed=True)
         return result
 
     def _topic(self, text: str, lead_in: bool = False) -> bool:

@@ -333,6 +333,7 @@ def test_topics_listed_in_a_question_are_each_answered(matcher: Matcher) -> None
     assert entries(matcher.match("godzina i adres?")) == ["time", "address"]
     assert entries(matcher.match("what's the date and the address?")) == ["date", "address"]
     assert entries(matcher.match("data, godzina, miejsce?")) == ["date", "time", "venue"]
+    assert entries(matcher.match("1) data 2) godzina 3) adres")) == ["date", "time", "address"]
     assert entries(matcher.match("Good day. Please confirm the date and the end time of the "
                                  "Forum.")) == ["date", "time"]
     # Not a list of topics: "for the army and local government" says who, it asks nothing.
