@@ -48,6 +48,7 @@ _RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", 
                                 "who", "whom", "whose", "that"})
 LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
                       | lexicon_words("lead_in_words"))
+_SO = frozenset({"tak", "nie", "so", "yes", "not", "no"})  # "jeśli tak", "if so"
 _CONDITIONS = frozenset({"if", "jesli", "jezeli", "gdyby", "unless"})
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
 _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which", "who",
@@ -407,12 +408,16 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
 def _opens_condition(found: tuple[str, ...]) -> bool:
     """"if...", "Sorry if this is a silly question", "jeśli tak...": a condition."""
     content = [w for w in found if w not in _SMALL or w in _CONDITIONS]
-    return bool(content) and content[0] in _CONDITIONS
+    return bool(content) and content[0] in _CONDITIONS and not _asks_after_filler(content)
 
 
 def _asks_after_filler(content: list[str]) -> bool:
     """"I w ogóle ile to trwa", "and btw when is it": a question word after fillers."""
     rest = content[1:] if content and content[0] in _CONJUNCTIONS else content
+    if len(rest) > 2 and rest[0] in _CONDITIONS and rest[1] in _SO:
+        # "a jeśli tak, to gdzie formularz", "if so, where do I sign up"
+        rest = rest[3:] if rest[2] in ("to", "then") else rest[2:]
+        return bool(rest) and _asks(rest)
     skipped = 0
     while rest[1:] and skipped < 2 and (rest[0] in _FILLERS or rest[1] in _FILLERS):
         rest, skipped = rest[1:], skipped + 1

@@ -494,3 +494,11 @@ def test_and_plus_a_question_word_asks_something_new(matcher: Matcher) -> None:
 def test_when_and_where_of_the_next_edition_is_the_next_edition(with_facts: Matcher) -> None:
     assert entries(with_facts.match(
         "Kiedy i gdzie dokładnie będzie IFRE-EXPO, o którym mówiono na forum?")) == ["next_edition"]
+
+
+def test_if_so_then_where_is_a_further_question(matcher: Matcher) -> None:
+    assert entries(matcher.match("czy forum jest darmowe, a jesli tak to gdzie formularz")) == [
+        "fee", "registration"]
+    # ... but "czy trzeba się rejestrować, a jeśli tak, to gdzie?" asks one thing
+    assert entries(matcher.match("czy trzeba się rejestrować, a jeśli tak to gdzie?")) == [
+        "registration"]
