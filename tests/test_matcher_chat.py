@@ -65,8 +65,6 @@ KNOWN_FAILURES = {
     "żeby nie zawracać głowy Panu Ambasadorowi?":
         "'nie wiem co dalej' (what now) is read as 'what comes next' (the next edition)",
     # slang and premises
-    "ok so where is this Targi Kielce dokładnie?":
-        "venue and address are both right, but 0.02 apart: a 'did you mean' between them",
     "mordo gdzie dokladnie to jest, bo targi sa mega duze i sie zgubie":
         "'where exactly' gets the address; the label wants the hall (the reason names it)",
     # two questions
