@@ -253,7 +253,7 @@ class Matcher:
         never an unknown one); two questions answered with confidence give two entries.
         `chat_lang` is the language the chat has been in: a short follow-up that does not
         say otherwise clearly keeps it."""
-        clauses = self._topic_lists(_hearsay(read(question)))
+        clauses = self._topic_lists(_hearsay(read(question), self.facts))
         asked = [c for c in clauses if c.role == "question"]
         lang = self._language(clauses, chat_lang)
         if not asked:
@@ -797,20 +797,24 @@ class Matcher:
         return None
 
 
-def _hearsay(clauses: list[Clause]) -> list[Clause]:
+def _hearsay(clauses: list[Clause], facts: Facts | None) -> list[Clause]:
     """"Słyszałem, że to całodniowe, więc biorę cały dzień wolnego?": what the writer heard
     about the event, said beside a question, is a claim to check."""
     if not any(c.role == "question" for c in clauses):
         return clauses
     return [c.as_role("question", checks=True) if c.role in ("context", "intro")
-            and _heard_claim(c, clauses[i - 1] if i else None) else c
+            and _heard_claim(c, clauses[i - 1] if i else None, facts) else c
             for i, c in enumerate(clauses)]
 
 
-def _heard_claim(clause: Clause, before: Clause | None) -> bool:
+def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> bool:
     """What the writer heard ("słyszałem, że to całodniowe", "Słyszałem, | że forum jest w
-    piątek") or takes as given ("forum jest tylko dla wojskowych, więc...") about the event."""
-    claim = find_claim(clause.text)
+    piątek") or takes as given ("forum jest tylko dla wojskowych, więc...") about the event,
+    unless it is right ("I was at MSPO in Sept and heard about the forum"): nothing to
+    correct."""
+    claim = find_claim(clause.text, facts)
+    if claim is not None and facts is not None and claim.holds(facts) is True:
+        return False
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged)
     return claim is not None and (hedged or claim.about == "audience")

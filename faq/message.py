@@ -367,8 +367,9 @@ def _asks(first: list[str]) -> bool:
 def _opens_question(first: list[str]) -> bool:
     if not first:
         return False
-    if first[0] == "i" and len(first) > 1 and language_of_word(first[1]) == "en":
-        return False  # "I am", "I need": the English pronoun, not the Polish "i"
+    if first[0] == "i" and len(first) > 1 and (
+            language_of_word(first[1]) == "en" or first[1] in _QUESTION_STARTS):
+        return False  # "I am", "I need", "I was": the English pronoun, not the Polish "i"
     if first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS:
         first = first[1:]
     if not first:

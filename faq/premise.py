@@ -46,6 +46,7 @@ _LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_THIS_EDITION = frozenset({"znowu", "znow", "ponownie", "again", "tegoroczne", "tegoroczny"})
 _ONLINE = frozenset(_CLAIMS["online_words"])
 _ONLY = frozenset(_CLAIMS["only_words"])
 _FOR = frozenset({"dla", "for"})
@@ -149,11 +150,12 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
 
 
 def _this_date(other: list[str], found: list[str], text: str, facts: Facts | None) -> bool:
-    """"Forum w Piasecznie 10 września?": the other edition's place named with this one's
-    date is a claim about this one."""
+    """"Forum w Piasecznie 10 września?", "W tym roku znowu w Piasecznie?": the other
+    edition's place named with this one's date, or "again", is a claim about this one."""
     date = _date(found, text)
-    return (facts is not None and all(w in _PLACES for w in other) and date is not None
-            and date.holds(facts) is True)
+    this = (date is not None and facts is not None and date.holds(facts) is True) or any(
+        w in _THIS_EDITION for w in found)
+    return facts is not None and all(w in _PLACES for w in other) and this
 
 
 def elsewhere(text: str, facts: Facts) -> bool:

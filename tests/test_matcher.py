@@ -502,3 +502,13 @@ def test_if_so_then_where_is_a_further_question(matcher: Matcher) -> None:
     # ... but "czy trzeba się rejestrować, a jeśli tak, to gdzie?" asks one thing
     assert entries(matcher.match("czy trzeba się rejestrować, a jeśli tak to gdzie?")) == [
         "registration"]
+
+
+def test_a_right_fact_heard_beside_a_question_is_not_answered_too(with_facts: Matcher) -> None:
+    assert entries(with_facts.match("Hey, I was at MSPO in Sept and only heard about the forum "
+                                    "afterwards. What was it about?")) == ["about"]
+
+
+def test_the_last_editions_place_again_is_a_wrong_place(with_facts: Matcher) -> None:
+    match = with_facts.match("W tym roku forum znowu jest w Piasecznie, tak?")
+    assert match.entry == "venue" and match.claim is not None and match.claim.about == "place"
