@@ -32,5 +32,5 @@ def utf16_units(text: str) -> int:
 
 
 def links(message: str) -> list[str]:
-    """The link labels in a message's HTML."""
-    return re.findall(r'<a href="[^"]*">([^<]*)</a>', message)
+    """The link labels in a message's HTML, as shown ("x&amp;" is "x&")."""
+    return [html.unescape(label) for label in re.findall(r'<a href="[^"]*">([^<]*)</a>', message)]
