@@ -48,6 +48,9 @@ _RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", 
                                 "who", "whom", "whose", "that"})
 LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
                       | lexicon_words("lead_in_words"))
+_THOSE = frozenset({"tych", "ci", "tym", "te", "those", "people", "anyone", "everyone",
+                    "kazdy", "wszystkich", "wszyscy", "osob", "osoby", "ludzi"})
+_WHO = frozenset({"co", "kto", "ktorzy", "ktore", "ktora", "ktory", "who", "that", "which"})
 _SO = frozenset({"tak", "nie", "so", "yes", "not", "no"})  # "jeśli tak", "if so"
 _CONDITIONS = frozenset({"if", "jesli", "jezeli", "gdyby", "unless"})
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
@@ -160,6 +163,9 @@ def read(text: str) -> list[Clause]:
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)
                 or _opens_condition(c.words)) else c for i, c in enumerate(found)]
+        # "dla tych, co nie dojadą", "for those who cannot come": says who, asks nothing
+        found = [c.as_role("context") if i and c.role == "question" and c.words[0] in _WHO
+                 and found[i - 1].words[-1] in _THOSE else c for i, c in enumerate(found)]
         # "Proszę o wskazanie, w której hali...", "Czy mogę prosić o informację, kto...": a
         # request that leads into the question after it is part of it, not one of its own.
         found = [c.as_role("context") if c.role == "question"

@@ -512,3 +512,8 @@ def test_a_right_fact_heard_beside_a_question_is_not_answered_too(with_facts: Ma
 def test_the_last_editions_place_again_is_a_wrong_place(with_facts: Matcher) -> None:
     match = with_facts.match("W tym roku forum znowu jest w Piasecznie, tak?")
     assert match.entry == "venue" and match.claim is not None and match.claim.about == "place"
+
+
+def test_those_who_says_who_and_asks_nothing(matcher: Matcher) -> None:
+    assert entries(matcher.match("Czy jest jakiś livestream dla tych, co nie dojadą?")) == [
+        "streaming"]
