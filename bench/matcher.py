@@ -13,8 +13,9 @@ The sets and how they may be used (the protocol of issue 11):
   chat_questions_b.toml (set B, measured only in the second round), chat_questions_d.toml and
   chat_questions_e.toml (sets D and E, written for the third round, each measured first):
   studied; `--failures` lists what they get wrong.
-- chat_questions.toml's `holdout` split and chat_questions_c.toml (set C, written for the
-  third round): measured only, never studied — `--failures` never lists them. Each set
+- chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
+  round) and chat_questions_f.toml (set F, written at its end): measured only, never
+  studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
   honest estimate for unseen messages (README, "Measured here").
 
@@ -54,8 +55,9 @@ CHAT_B = load("chat_questions_b.toml")
 CHAT_C = load("chat_questions_c.toml")
 CHAT_D = load("chat_questions_d.toml")
 CHAT_E = load("chat_questions_e.toml")
+CHAT_F = load("chat_questions_f.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
-CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E]
+CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -128,7 +130,7 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
             ("chat E", CHAT_E, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
-                 ("chat C", CHAT_C, False)]
+                 ("chat C", CHAT_C, False), ("chat F", CHAT_F, False)]
     return sets
 
 

@@ -9,8 +9,10 @@ someone who had seen only the announcement, never the knowledge base.
   studied in the third; it keeps a floor at the level reached.
 - tests/data/chat_questions_c.toml (240, set C): written for the third round; never
   studied, only measured.
-- tests/data/chat_questions_d.toml (240, set D): written for the third round, measured
-  first, then studied.
+- tests/data/chat_questions_d.toml (240, set D) and chat_questions_e.toml (260, set E):
+  written for the third round, measured first, then studied.
+- tests/data/chat_questions_f.toml (200, set F: 160 chat-style, 40 plain): written at the
+  end of the third round; never studied, only measured.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -41,15 +43,19 @@ SET_A = load("chat_questions_a.toml")
 SET_B = load("chat_questions_b.toml")
 SET_C = load("chat_questions_c.toml")
 SET_D = load("chat_questions_d.toml")
+SET_E = load("chat_questions_e.toml")
+SET_F = load("chat_questions_f.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
 # before the event and after it (first sight in brackets).
 FLOORS = {
-    "holdout": (HOLDOUT, 101 / 114, 5),  # 88.6%, 5 (50.0% before the first round)
-    "set B": (SET_B, 211 / 220, 3),  # 95.9%, 3 (84.5%, 15 at first sight)
-    "set C": (SET_C, 211 / 240, 17),  # 87.9%, 17 (85.0%, 20 at first sight)
+    "holdout": (HOLDOUT, 102 / 114, 4),  # 89.5%, 4 (50.0% before the first round)
+    "set B": (SET_B, 213 / 220, 1),  # 96.8%, 1 (84.5%, 15 at first sight)
+    "set C": (SET_C, 212 / 240, 17),  # 88.3%, 17 (85.0%, 20 at first sight)
     "set D": (SET_D, 224 / 240, 10),  # 93.3%, 10 (72.9%, 42 at first sight)
+    "set E": (SET_E, 234 / 260, 21),  # 90.0%, 21 (79.2%, 38 at first sight)
+    "set F": (SET_F, 185 / 200, 11),  # 92.5%, 11 at first sight
 }
 
 # Known failures of the studied sets, with the reason.
@@ -117,8 +123,9 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 
 
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
-    assert len(CHAT) >= 300 and all(len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D))
+    assert len(CHAT) >= 300 and all(
+        len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F))
     assert len(HOLDOUT) >= len(CHAT) / 4
-    for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D):
+    for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F):
         assert {q["kind"] for q in labelled} == {"answer", "handoff", "fallback"}
         assert sum(bool(q.get("also")) for q in labelled) >= 20  # two questions in one message
