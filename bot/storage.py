@@ -280,6 +280,7 @@ MIGRATIONS: list[str] = [
 # pending/claimed -> cancelled (broadcast cancelled) | expired (too late to make sense).
 OPEN_STATES = ("pending", "claimed")
 LEASE = timedelta(seconds=10)  # only another process honours it; a restart waits this long
+WAL_ATTEMPTS = 30  # ~10 s of retries when another process holds a fresh database
 
 
 @dataclass(frozen=True, slots=True)
@@ -1204,10 +1205,25 @@ async def _connect(path: Path | str) -> aiosqlite.Connection:
     db.row_factory = aiosqlite.Row
     await db.execute("PRAGMA busy_timeout=10000")
     if str(path) != ":memory:":
-        await db.execute("PRAGMA journal_mode=WAL")
+        await _write_ahead_log(db)
     await db.execute("PRAGMA synchronous=NORMAL")
     await db.execute("PRAGMA foreign_keys=ON")
     return db
+
+
+async def _write_ahead_log(db: aiosqlite.Connection) -> None:
+    """Switch a database to WAL. The switch needs the database to itself and SQLite does not
+    wait for it (busy_timeout does not apply): a second process opening a fresh database at
+    the same moment got "database is locked" and failed to start. Retry for up to ~10 s."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                await db.close()
+                raise
+            await asyncio.sleep(min(0.01 * 2 ** attempt, 0.5))
 
 
 def _statements(script: str) -> list[str]:
