@@ -51,6 +51,8 @@ LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
 _THOSE = frozenset({"tych", "ci", "tym", "te", "those", "people", "anyone", "everyone",
                     "kazdy", "wszystkich", "wszyscy", "osob", "osoby", "ludzi"})
 _WHO = frozenset({"co", "kto", "ktorzy", "ktore", "ktora", "ktory", "who", "that", "which"})
+_TWO_WORD_CONDITIONS = frozenset({("in", "case"), ("w", "razie"), ("na", "wypadek"),
+                                  ("just", "in"), ("as", "long")})
 _SO = frozenset({"tak", "nie", "so", "yes", "not", "no"})  # "jeśli tak", "if so"
 _CONDITIONS = frozenset({"if", "jesli", "jezeli", "gdyby", "unless"})
 # Relative pronouns more often than questions inside a sentence ("forum, które...").
@@ -149,8 +151,8 @@ def read(text: str) -> list[Clause]:
                  for k, joined in enumerate(_PLUS.split(piece)) if words(joined)
                  for part in _split_questions(joined)]
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
-        marked = max((i for i, (p, _, _) in enumerate(parts) if not _opens_reason(words(p))),
-                     default=-1)
+        marked = max((i for i, (p, _, _) in enumerate(parts) if not _opens_reason(words(p))
+                      and not (i and _opens_condition(tuple(words(p))))), default=-1)
         plus = {parts[marked][1]} if marked >= 0 and parts[marked][2] else set()
         found = [_classify(part, asked and (i == marked or n in plus), number)
                  for i, (part, n, _) in enumerate(parts)]
@@ -414,6 +416,8 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
 
 def _opens_condition(found: tuple[str, ...]) -> bool:
     """"if...", "Sorry if this is a silly question", "jeśli tak...": a condition."""
+    if tuple(found[:2]) in _TWO_WORD_CONDITIONS:  # "in case I have more questions"
+        return True
     content = [w for w in found if w not in _SMALL or w in _CONDITIONS]
     return bool(content) and content[0] in _CONDITIONS and not _asks_after_filler(content)
 

@@ -517,3 +517,9 @@ def test_the_last_editions_place_again_is_a_wrong_place(with_facts: Matcher) -> 
 def test_those_who_says_who_and_asks_nothing(matcher: Matcher) -> None:
     assert entries(matcher.match("Czy jest jakiś livestream dla tych, co nie dojadą?")) == [
         "streaming"]
+
+
+def test_in_case_is_a_condition_not_a_question(matcher: Matcher) -> None:
+    asked = [c.text for c in read("What's a contact e-mail for the forum, in case I have more "
+                                  "questions?") if c.role == "question"]
+    assert asked == ["What's a contact e-mail for the forum"]
