@@ -14,8 +14,8 @@ The sets and how they may be used (the protocol of issue 11):
   chat_questions_e.toml (sets D and E, written for the third round, each measured first):
   studied; `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
-  round) and chat_questions_f.toml (set F, written at its end): measured only, never
-  studied — `--failures` never lists them. Each set
+  round), chat_questions_f.toml and chat_questions_g.toml (sets F and G, written at its
+  end): measured only, never studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
   honest estimate for unseen messages (README, "Measured here").
 
@@ -56,8 +56,10 @@ CHAT_C = load("chat_questions_c.toml")
 CHAT_D = load("chat_questions_d.toml")
 CHAT_E = load("chat_questions_e.toml")
 CHAT_F = load("chat_questions_f.toml")
+CHAT_G = load("chat_questions_g.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
-CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F]
+CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
+                                          + CHAT_G]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -130,7 +132,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
             ("chat E", CHAT_E, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
-                 ("chat C", CHAT_C, False), ("chat F", CHAT_F, False)]
+                 ("chat C", CHAT_C, False), ("chat F", CHAT_F, False),
+                 ("chat G", CHAT_G, False)]
     return sets
 
 
