@@ -23,10 +23,11 @@ _MARKS = re.compile(f"[{OPEN}{CLOSE}]")
 _MARKED = re.compile(f"{OPEN}([^{OPEN}{CLOSE}]*){CLOSE}")
 
 # An e-mail address starts only where a run of its characters starts (the look-behind),
-# so a long run without spaces is scanned once, not once per character (quadratic before).
+# so a long run without spaces is scanned once, not once per character (quadratic before);
+# its domain's labels start and end with a letter or digit, and its last is 2+ letters.
 _LINK = re.compile(
     r"(https?://[^\s<>\"]+[^\s<>\".,;:!?)])"
-    r"|(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?<![\w.+-])([\w.+-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})"
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.assistant import Assistant
@@ -55,12 +55,16 @@ async def test_first_name_that_is_an_address_is_not_linked_in_the_greeting(
 
 
 @given(st.text(alphabet=st.sampled_from("ab.@:/-_ <>&\"'\n"), max_size=200), st.text(max_size=60))
+@example(own="-@a.", users="")  # two copies glued made "-@a.-", an address nobody wrote
 def test_user_text_is_only_escaped_whatever_surrounds_it(own: str, users: str) -> None:
-    text, spans = unmark(own + user_text(users) + own)
+    # The second copy on its own line: glued to the first (when the user's text is empty),
+    # the two could make one address or link the bot never wrote.
+    text, spans = unmark(own + user_text(users) + "\n" + own)
     rendered = to_html(text, spans)
     assert visible_text(rendered) == text
-    shown = text[len(own):len(text) - len(own)]
-    assert rendered == to_html(own) + html.escape(shown, quote=False) + to_html(own)
+    shown = text[len(own):len(text) - len(own) - 1]
+    assert rendered == (to_html(own) + html.escape(shown, quote=False) + "\n"
+                        + to_html(own))
 
 
 def test_user_text_marks_survive_the_outbox() -> None:
