@@ -73,3 +73,9 @@ def test_user_text_marks_survive_the_outbox() -> None:
     stored = Reply.from_dict(json.loads(json.dumps(reply.to_dict())))
     assert (stored.text, stored.html, stored.user_spans) == (reply.text, reply.html, reply.user_spans)
     assert stored.parts_sent == 1
+
+
+def test_only_a_plausible_address_becomes_a_mailto_link() -> None:
+    assert links(to_html("Pisz: d.czerw@iccsm.network.")) == ["d.czerw@iccsm.network"]
+    for bogus in ["-@a.-", "x@y.z", "a@-b.com", "a@b_.com"]:
+        assert links(to_html(f"see {bogus} here")) == [], bogus
