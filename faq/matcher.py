@@ -488,7 +488,7 @@ class Matcher:
             alternative = clause.yes_no and (clause.alternative or (
                 clause.words[:1] == ("czy",) and bool(before) and before[-1].words[:1] == ("czy",)))
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
-                not _asks_anew_explicitly(clause)) and (
+                not clause.adds_question) and (
                 alternative
                 or self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
@@ -818,12 +818,6 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged)
     return claim is not None and (hedged or claim.about == "audience")
-
-
-def _asks_anew_explicitly(clause: Clause) -> bool:
-    """"... and what is ICCSS?": a question word after "and" asks a new question."""
-    return (len(clause.words) > 1 and clause.words[0] in ("and", "i", "oraz", "a")
-            and clause.words[1] in QUESTION_WORDS and clause.words[1] not in ("czy", "if"))
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

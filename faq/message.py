@@ -115,6 +115,12 @@ class Clause:
                 and (self.words[1] in _QUESTION_STARTS or self.words[1] in _YES_NO_OPENERS))
 
     @property
+    def adds_question(self) -> bool:
+        """"... and what is ICCSS?": a question word after "and" asks something new."""
+        return (len(self.words) > 1 and self.words[0] in _ADDING
+                and self.words[1] in _QUESTION_WORDS and self.words[1] not in _YES_NO_OPENERS)
+
+    @property
     def alternative(self) -> bool:
         """Offers another way to the same question ("..., or should we come by taxi?")."""
         return bool(self.words) and self.words[0] in _ALTERNATIVES
