@@ -23,7 +23,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
-from faq.message import CHECK_WORDS, LEAD_IN, POINTERS, QUESTION_WORDS, Clause, quoted, read
+from faq.message import APOLOGIES, CHECK_WORDS, LEAD_IN, POINTERS, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     cased_words,
     common_word,
@@ -58,6 +58,11 @@ AS_PRESS = frozenset({"invitation", "registration", "terms", "streaming"})
 TOPIC_WORDS = 3  # a topic listed in a question ("the address", "dress code") is this short
 # What joins listed topics: "i", "oraz", "and", "&", "+".
 _LIST_JOINS = re.compile(r"\s+(?:i|oraz|and|[&+])\s+")
+# "my Polish is bad", "I don't speak Polish", "słabo mówię po angielsku" (folded text)
+_WEAK_IN = re.compile(
+    r"\b(?P<pl>my polish is (?:\w+ )?(?:bad|poor|weak|limited|not (?:so |very )?good)"
+    r"|(?:don'?t|do not|can'?t|cannot) (?:really )?(?:speak|write|read|understand) polish)"
+    r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
 REACH = 0.2  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -81,6 +86,7 @@ class Thresholds:
     harmless: float = 0.3  # ... counts this much against an entry
     name: float = 2.0  # an unknown name (capitalised, in no dictionary) counts this much
     new_question: float = 0.25  # a further clause's own entry beats those answered by this
+    further_coverage: float = 0.1  # a further question beside one answered may explain less
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +272,7 @@ class Matcher:
         verdicts = [self._ask_about_context(c, v, said)
                     for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._something_new(verdicts, asked, said)
+        verdicts = self._further(verdicts, asked, readings)
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -412,6 +419,18 @@ class Matcher:
             result.append(verdict)
         return result
 
+    def _further(self, verdicts: list[_Verdict], asked: list[Clause],
+                 readings: list[_Reading]) -> list[_Verdict]:
+        """"Czy będzie wifi? I czy organizator ma hotele z rabatem?": a question that
+        opens as a further one ("i czy", "and who") beside a question answered is read
+        with a lower bar."""
+        if not any(v.kind in ("answer", "handoff") for v in verdicts):
+            return verdicts
+        return [self._answer(r, False, c.checks, further=True)
+                if v.kind in ("suggest", "fallback") and not v.away
+                and (c.joined or c.adds_question) else v
+                for c, v, r in zip(asked, verdicts, readings, strict=True)]
+
     @staticmethod
     def _named_before(clause: Clause, asked: list[Clause]) -> str:
         """The names (capitalised words) in the question before `clause`."""
@@ -535,7 +554,8 @@ class Matcher:
         for other in said:
             if (other.role == "context" and other.sentence == clause.sentence
                     and other.position == clause.position - 1 and not other.reason
-                    and len(tokens(other.text)) <= t.topic_words):
+                    and len(tokens(other.text)) <= t.topic_words
+                    and other.words[0] not in APOLOGIES):
                 # "muszę odwołać swój udział, do kogo pisać?": a few words just before the
                 # question name what it is about; their known words count in full.
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))
@@ -589,13 +609,19 @@ class Matcher:
         return Match("handoff", entry, round(score, 3), lang, [], [entry] if entry else [])
 
     def _answer(self, reading: _Reading, press: bool, checks: bool = False,
-                exclude: frozenset[str] | set[str] = frozenset()) -> _Verdict:
+                exclude: frozenset[str] | set[str] = frozenset(),
+                further: bool = False) -> _Verdict:
         """The band of one clause (with what else was said), among the entries not in
-        `exclude` (those already answered)."""
+        `exclude` (those already answered). A `further` question beside one answered
+        ("..., and is there parking for visitors?") is answered when one entry stands
+        clearly ahead of the rest, however short of the bar for a question alone."""
         if press:
             handed = self._hand_off(reading, None)
             return _Verdict("handoff", handed.entry, handed.score)
         t = self.thresholds
+        if further:
+            t = replace(t, answer=t.suggest, margin=t.single,
+                        coverage=t.coverage - t.further_coverage)
         scored = self._score(reading)
         ranked = sorted(((e, v) for e, v in scored.items() if e not in exclude),
                         key=lambda item: -item[1][0])
@@ -696,15 +722,24 @@ class Matcher:
     ) -> dict[str, tuple[float, float, str | None]]:
         """The best phrasing of each of `entries` that has a seed word."""
         lookups, asked = reading.lookups, reading.asked
-        matched: dict[int, dict[int, tuple[float, str]]] = {}
+        # The phrasings worth scoring: those of `entries` holding a seed word (generic
+        # words alone never cover a long phrasing).
+        candidates: set[int] = set()
+        for word in seed_words:
+            by_entry = self._postings_by_entry.get(word, {})
+            for entry_id in entries & by_entry.keys():
+                candidates.update(by_entry[entry_id])
+        matched: dict[int, dict[int, tuple[float, str]]] = {
+            index: {} for index in sorted(candidates)
+            if distinctive or len(self._phrasings[index].weights) <= 3}
         for position, found in enumerate(lookups):
             for word, sim in found:
-                by_entry = self._postings_by_entry[word]
+                by_entry = self._postings_by_entry.get(word, {})
                 for entry_id in entries & by_entry.keys():
                     for index in by_entry[entry_id]:
-                        if not distinctive and len(self._phrasings[index].weights) > 3:
-                            continue  # generic words alone never cover a long phrasing
-                        hits = matched.setdefault(index, {})
+                        hits = matched.get(index)
+                        if hits is None:
+                            continue
                         kept = hits.get(position)
                         if kept is None or sim > kept[0]:
                             hits[position] = (sim, word)
@@ -712,8 +747,6 @@ class Matcher:
         best: dict[str, tuple[float, float, str | None]] = {}
         for index, hits in matched.items():
             phrasing = self._phrasings[index]
-            if not seed_words & phrasing.weights.keys():
-                continue
             explained = lent = covered = 0.0
             for position, (sim, word) in hits.items():
                 if asked[position]:
@@ -762,6 +795,11 @@ class Matcher:
         use: 1), so a name or one foreign word does not tip it. A tie goes to the first
         question, then to the rest of the message, then to the chat's language; one
         content word alone ("a termin?") does not move a chat to the other language."""
+        weak = _WEAK_IN.search(fold(" ".join(c.text for c in clauses)))
+        if weak:
+            # "Sorry my Polish is bad, kiedy jest forum?": the language the writer says
+            # they do not speak well is not the one to answer in.
+            return "en" if weak.group("pl") else "pl"
         asked = [c for c in clauses if c.role in ("question", "small")]
         first = [c for c in clauses if c.role == "question"][:1]
         said = [c for c in clauses if c.role in ("context", "intro")]

@@ -24,6 +24,8 @@ QUESTION_WORDS = _QUESTION_WORDS = lexicon_words("question_words")
 _QUESTION_STARTS = lexicon_words("question_starts")
 _PREPOSITIONS = lexicon_words("question_prepositions")
 _REQUEST_WORDS = lexicon_words("request_words")
+_REQUESTS_TO_US = lexicon_words("requests_to_us")
+APOLOGIES = lexicon_words("apology_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
 _REASONS = lexicon_words("reason_words")
 _PURPOSES = lexicon_words("purpose_words")
@@ -193,9 +195,10 @@ def read(text: str) -> list[Clause]:
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
     if asking:
         # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
-        # sentence that asks nothing is context.
+        # sentence that asks nothing is context; "Poproszę maila do...", asking us, is not.
         clauses = [c.as_role("context") if c.role == "question" and c.wish
-                   and c.sentence not in asking else c for c in clauses]
+                   and c.sentence not in asking and c.words[0] not in _REQUESTS_TO_US
+                   else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
 

@@ -127,6 +127,10 @@ def test_slang_is_read_as_the_words_it_stands_for(matcher: Matcher) -> None:
     assert entries(matcher.match("gdzie się kimnąć w Kielcach na noc?")) == ["accommodation"]
     assert entries(matcher.match("whos running this thing")) == ["organiser"]
     assert entries(matcher.match("wut time does it kick off")) == ["time"]
+    assert entries(matcher.match("hejka, o co kaman z tym rynkiem odpornosci? xd")) == [
+        "resilience_market"]
+    assert entries(matcher.match("hej, a kto to w ogóle ogarnia?")) == ["organiser"]
+    assert entries(matcher.match("ngl kinda confused, is this thing free or nah")) == ["fee"]
 
 
 def test_every_slang_meaning_is_a_word_the_knowledge_base_knows(matcher: Matcher) -> None:
@@ -523,3 +527,36 @@ def test_in_case_is_a_condition_not_a_question(matcher: Matcher) -> None:
     asked = [c.text for c in read("What's a contact e-mail for the forum, in case I have more "
                                   "questions?") if c.role == "question"]
     assert asked == ["What's a contact e-mail for the forum"]
+
+
+def test_a_further_question_beside_an_answered_one_needs_a_lower_bar(matcher: Matcher) -> None:
+    # each second clause alone falls short of the bar for a question on its own
+    assert entries(matcher.match("Mam dwa pytania: czy będzie wifi dla uczestników? I czy "
+                                 "organizator ma jakieś hotele z rabatem dla gości forum?")) == [
+        "wifi", "accommodation"]
+    assert entries(matcher.match("What are ICCSS's main projects? And who is this Ambassador "
+                                 "Paturej that everyone keeps mentioning?")) == [
+        "initiatives", "paturej"]
+    # ... but a further clause with no clear entry is still not answered
+    assert entries(matcher.match("Gdzie jest forum? I czy będzie fajnie?")) == ["venue"]
+
+
+def test_a_request_to_us_beside_a_question_is_asked_too(matcher: Matcher) -> None:
+    assert entries(matcher.match("Poproszę maila do osoby od spraw organizacyjnych. I jeszcze "
+                                 "jedno: czy obowiązuje jakiś strój, garnitur czy luźniej?")) == [
+        "contact_organisation", "dress_code"]
+    # a wish about something else stays context
+    assert entries(matcher.match("Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?")
+                   ) == ["organiser"]
+
+
+def test_an_apology_just_before_the_question_names_no_topic(matcher: Matcher) -> None:
+    match = matcher.match("Sorry my Polish is bad, kiedy jest forum?")
+    assert entries(match) == ["date"]
+
+
+def test_the_language_the_writer_says_they_are_weak_in_is_not_the_reply_language(
+        matcher: Matcher) -> None:
+    assert matcher.match("Sorry my Polish is bad, kiedy jest forum? The date please").lang == "en"
+    assert matcher.match("I don't speak Polish, gdzie jest forum?").lang == "en"
+    assert matcher.match("Słabo mówię po angielsku, where is the forum?").lang == "pl"

@@ -14,6 +14,9 @@ someone who had seen only the announcement, never the knowledge base.
 - tests/data/chat_questions_f.toml and chat_questions_g.toml (200 each, sets F and G: 160
   chat-style and 40 plain): written at the end of the third round; never studied, only
   measured.
+- tests/data/chat_questions_h.toml and chat_questions_i.toml (200 each, sets H and I, the
+  same shape; I with more typos, officialese and non-native English): written at the start
+  of the fourth round and measured first; H was then studied, I only measured.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -47,6 +50,8 @@ SET_D = load("chat_questions_d.toml")
 SET_E = load("chat_questions_e.toml")
 SET_F = load("chat_questions_f.toml")
 SET_G = load("chat_questions_g.toml")
+SET_H = load("chat_questions_h.toml")
+SET_I = load("chat_questions_i.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -59,6 +64,8 @@ FLOORS = {
     "set E": (SET_E, 247 / 260, 11),  # 95.0%, 11 (79.2%, 38 at first sight)
     "set F": (SET_F, 185 / 200, 11),  # 92.5%, 11 at first sight
     "set G": (SET_G, 186 / 200, 12),  # 93.0%, 12 (93.5%, 11 at first sight)
+    "set H": (SET_H, 171 / 200, 19),  # 85.5%, 19 (82.0%, 23 at first sight)
+    "set I": (SET_I, 171 / 200, 18),  # 85.5%, 18 at first sight
 }
 
 # Known failures of the studied sets, with the reason.
@@ -127,7 +134,7 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
-        len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G))
+        len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
         assert {q["kind"] for q in labelled} == {"answer", "handoff", "fallback"}
