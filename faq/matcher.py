@@ -63,7 +63,7 @@ _WEAK_IN = re.compile(
     r"\b(?P<pl>my polish is (?:\w+ )?(?:bad|poor|weak|limited|not (?:so |very )?good)"
     r"|(?:don'?t|do not|can'?t|cannot) (?:really )?(?:speak|write|read|understand) polish)"
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
-REACH = 0.2  # an entry that cannot score within this of the best changes no band decision
+REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
 @dataclass(frozen=True, slots=True)

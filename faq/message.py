@@ -33,7 +33,12 @@ _PURPOSE_FOLLOWERS = lexicon_words("purpose_subjects")
 CHECK_WORDS = _CHECKS = lexicon_words("check_words")
 _HEDGES = lexicon_words("hedge_words")
 _SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
-_INTRO = [tuple(phrase.split()) for phrase in LEXICON["intro_phrases"]]
+# The self-introduction phrases by length: a clause opens with one when its first n words are
+# one of the n-word phrases.
+_INTRO: dict[int, frozenset[tuple[str, ...]]] = {
+    n: frozenset(p for p in (tuple(phrase.split()) for phrase in LEXICON["intro_phrases"])
+                 if len(p) == n)
+    for n in {len(phrase.split()) for phrase in LEXICON["intro_phrases"]}}
 _ABBREVIATIONS = lexicon_words("abbreviations")
 _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
@@ -182,7 +187,7 @@ def read(text: str) -> list[Clause]:
                  and all(w in _LEAD_IN for w in c.words) and i + 1 < len(found)
                  and found[i + 1].role == "question" and not found[i + 1].wish else c
                  for i, c in enumerate(found)]
-        confirmed = _confirmations(_guesses(found))
+        confirmed = _confirmations(_guesses(found), asked)
         if asked and all(c.role == "small" for c in confirmed) and any(
                 c.role != "small" for c in found):
             # "Czytałem, że forum będzie w Warszawie. Czy to aktualne?": a tag alone asks to
@@ -222,10 +227,12 @@ def _guesses(sentence: list[Clause]) -> list[Clause]:
     return result
 
 
-def _confirmations(sentence: list[Clause]) -> list[Clause]:
+def _confirmations(sentence: list[Clause], asked: bool) -> list[Clause]:
     """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
-    sentence questions to confirm; the tag itself asks nothing more."""
-    tags = [i for i, c in enumerate(sentence) if c.role != "small" and _tag(c.words)]
+    sentence questions to confirm; the tag itself asks nothing more. Without a question
+    mark one word is no tag: "(wiem, wstyd)" says "I know"."""
+    tags = [i for i, c in enumerate(sentence) if c.role != "small" and _tag(c.words)
+            and (asked or len(c.words) > 1)]
     if not tags:
         return sentence
     # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the
@@ -359,7 +366,7 @@ def _lead_in_ends(before: list[list[str]], ahead: list[str]) -> bool:
     if any(w in _ASK_WORDS or w in _REQUEST_WORDS for w in lead):
         return True
     first = ahead[1] if ahead[0] in _PREPOSITIONS and len(ahead) > 1 else ahead[0]
-    return first not in _RELATIVE and any(tuple(lead[:len(p)]) == p for p in _INTRO)
+    return first not in _RELATIVE and _opens_intro(lead)
 
 
 def _opens_reason(found: list[str]) -> bool:
@@ -416,11 +423,16 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
         # "Paturej to chyba wiceminister?": a hedged yes/no question states a claim.
         hedged = any(w in _HEDGES for w in found) and not any(w in _QUESTION_WORDS for w in lead)
         return Clause(text, tuple(found), "question", sentence, checks=hedged, wish=wish)
-    if any(tuple(content[:len(p)]) == p or tuple(found[:len(p)]) == p for p in _INTRO):
+    if _opens_intro(content) or _opens_intro(found):
         return Clause(text, tuple(found), "intro", sentence)
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _opens_intro(found: list[str] | tuple[str, ...]) -> bool:
+    """Opens with a self-introduction ("nazywam się", "I work for")."""
+    return any(tuple(found[:n]) in phrases for n, phrases in _INTRO.items())
 
 
 def _opens_condition(found: tuple[str, ...]) -> bool:

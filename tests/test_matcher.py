@@ -560,3 +560,17 @@ def test_the_language_the_writer_says_they_are_weak_in_is_not_the_reply_language
     assert matcher.match("Sorry my Polish is bad, kiedy jest forum? The date please").lang == "en"
     assert matcher.match("I don't speak Polish, gdzie jest forum?").lang == "en"
     assert matcher.match("Słabo mówię po angielsku, where is the forum?").lang == "pl"
+
+
+def test_one_word_without_a_question_mark_is_no_tag_to_confirm(matcher: Matcher) -> None:
+    # "(wiem, wstyd)" says "I know", it asks nothing; the wish after it asks the date
+    assert entries(matcher.match(
+        "Mój szef dostał zaproszenie na forum, ale zaproszenie gdzieś nam zginęło w skrzynce "
+        "(wiem, wstyd). Chciałam tylko potwierdzić datę. Dzięki!")) == ["date"]
+
+
+def test_could_i_find_out_only_leads_into_the_question(with_facts: Matcher) -> None:
+    assert entries(with_facts.match(
+        "Nasz starosta dostał informację o forum i poprosił mnie, żebym zorientowała się w "
+        "szczegółach. Czy mogłabym się dowiedzieć, w jakich dokładnie godzinach trwa forum?"
+    )) == ["time"]
