@@ -159,6 +159,7 @@ def read(text: str) -> list[Clause]:
         return clauses
     for number, (sentence, asked) in enumerate(_sentences(text)):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
+        pieces, relative = _embedded(pieces) if asked else (pieces, set())
         # "date + dress code?": topics joined by a plus share the question mark.
         parts = [(part, n, k) for n, piece in enumerate(pieces)
                  for k, joined in enumerate(_PLUS.split(piece)) if words(joined)
@@ -169,6 +170,8 @@ def read(text: str) -> list[Clause]:
         plus = {parts[marked][1]} if marked >= 0 and parts[marked][2] else set()
         found = [_classify(part, asked and (i == marked or n in plus), number)
                  for i, (part, n, _) in enumerate(parts)]
+        found = [c.as_role("context") if n in relative else c
+                 for c, (_, n, _) in zip(found, parts, strict=True)]
         if not asked:
             # 'a on zawsze pyta „po co”.': a question quoted in a statement is reported,
             # not asked.
@@ -187,7 +190,8 @@ def read(text: str) -> list[Clause]:
                  and all(w in _LEAD_IN for w in c.words) and i + 1 < len(found)
                  and found[i + 1].role == "question" and not found[i + 1].wish else c
                  for i, c in enumerate(found)]
-        confirmed = _confirmations(_guesses(found), asked)
+        confirmed = [c.as_role("context", False) if n in relative else c for c, (_, n, _) in zip(
+            _confirmations(_guesses(found), asked), parts, strict=True)]
         if asked and all(c.role == "small" for c in confirmed) and any(
                 c.role != "small" for c in found):
             # "Czytałem, że forum będzie w Warszawie. Czy to aktualne?": a tag alone asks to
@@ -428,6 +432,20 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _embedded(pieces: list[str]) -> tuple[list[str], set[int]]:
+    """"Czy to prawda, że ta organizacja, co robi forum, prowadzi szkolenia?": a relative
+    clause inside a question says which; the question is what is around it. The pieces with
+    the two halves joined, the relative clause after them, and the relative clause's index."""
+    for i in range(1, len(pieces) - 1):
+        opening, after = words(pieces[i])[:1], words(pieces[i + 1])[:1]
+        if (opening and opening[0] in _RELATIVE_PRONOUNS | _WHO and after
+                and after[0] not in _QUESTION_WORDS and after[0] not in _QUESTION_STARTS
+                and after[0] not in _CONJUNCTIONS and after[0] not in _ADDING):
+            joined = f"{pieces[i - 1]} {pieces[i + 1]}"
+            return [*pieces[:i - 1], joined, pieces[i], *pieces[i + 2:]], {i}
+    return pieces, set()
 
 
 def _opens_intro(found: list[str] | tuple[str, ...]) -> bool:

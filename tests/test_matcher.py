@@ -574,3 +574,14 @@ def test_could_i_find_out_only_leads_into_the_question(with_facts: Matcher) -> N
         "Nasz starosta dostał informację o forum i poprosił mnie, żebym zorientowała się w "
         "szczegółach. Czy mogłabym się dowiedzieć, w jakich dokładnie godzinach trwa forum?"
     )) == ["time"]
+
+
+def test_a_relative_clause_inside_a_question_does_not_split_it(matcher: Matcher) -> None:
+    assert [c.text for c in read("Czy ta konferencja w Kielcach, którą organizuje NATO, ma "
+                                 "stronę?") if c.role == "question"] == [
+        "Czy ta konferencja w Kielcach ma stronę"]
+    assert entries(matcher.match("Czy to prawda, że ta organizacja, co robi forum w Kielcach, "
+                                 "prowadzi też szkolenia dla druhów z OSP?")) == ["initiatives"]
+    # ... but a question word after it opens a question of its own
+    assert len([c for c in read("Gdzie jest forum, co tam będzie, i kto przyjdzie?")
+                if c.role == "question"]) == 3
