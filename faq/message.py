@@ -197,7 +197,10 @@ def read(text: str) -> list[Clause]:
             # "Czytałem, że forum będzie w Warszawie. Czy to aktualne?": a tag alone asks to
             # confirm the statements of the sentence before it.
             before = [i for i, c in enumerate(clauses) if c.sentence == number - 1]
-            for i in before:
+            # "Kolega mówił, że wstęp kosztuje 500 zł. Serio?": what was said is the claim,
+            # not who said it.
+            said = [i for i in before if clauses[i].words[:1] in (("ze",), ("that",))]
+            for i in said or before:
                 if clauses[i].role in ("context", "intro"):
                     clauses[i] = clauses[i].as_role("question", checks=True)
         clauses.extend(confirmed)
@@ -416,7 +419,9 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
             w in _QUESTION_COUNTS or w.isdigit() for w in found)):
         # "Hi", and "two quick things:", "mam dwie sprawy": nothing asked, no topic named
         return Clause(text, tuple(found), "small", sentence)
-    if _opens_reason(content):  # "..., bo w zaproszeniu tak pisało?": why, not what
+    if _opens_reason(content) or (found[0] in APOLOGIES and not any(
+            w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in content)):
+        # "..., bo w zaproszeniu tak pisało?": why, not what; "sorry if they're dumb:"
         return Clause(text, tuple(found), "context", sentence)
     while content and content[0] in _SMALL and content[0] not in _QUESTION_WORDS:
         content.pop(0)

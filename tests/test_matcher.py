@@ -585,3 +585,14 @@ def test_a_relative_clause_inside_a_question_does_not_split_it(matcher: Matcher)
     # ... but a question word after it opens a question of its own
     assert len([c for c in read("Gdzie jest forum, co tam będzie, i kto przyjdzie?")
                 if c.role == "question"]) == 3
+
+
+def test_an_apology_clause_asks_nothing_even_in_a_question(matcher: Matcher) -> None:
+    assert entries(matcher.match("Two things, sorry if they're dumb: what exactly is MSPO, and "
+                                 "what day of the week is the forum on?")) == ["mspo", "date"]
+
+
+def test_a_tag_alone_confirms_what_was_said_not_who_said_it(matcher: Matcher) -> None:
+    asked = [c.text for c in read("Kolega mówił, że wstęp na forum kosztuje 500 zł od osoby. "
+                                  "Serio?") if c.role == "question"]
+    assert asked == ["że wstęp na forum kosztuje 500 zł od osoby"]
