@@ -191,7 +191,8 @@ class Assistant:
                 return self.phrases.text(lang, "handoff_contact")
             chat = small_talk(question)
             if chat is not None:
-                return self.phrases.text(lang, "greeting_short" if chat == "greeting" else "thanks")
+                # "help" gets what to ask and how, as a greeting does
+                return self.phrases.text(lang, "thanks" if chat == "thanks" else "greeting_short")
             return self.phrases.text(lang, "fallback")
         text = self.entries_answer(match.entries or [match.entry], lang)
         if match.kind == "handoff" or any(

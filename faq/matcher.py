@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
 from faq.message import APOLOGIES, CHECK_WORDS, LEAD_IN, POINTERS, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
+    HELP_LANGUAGE,
     cased_words,
     common_word,
     everyday,
@@ -33,6 +34,7 @@ from faq.normalize import (
     language_of_word,
     mentions_press,
     raw_words,
+    small_talk,
     tokens,
     words,
 )
@@ -263,6 +265,10 @@ class Matcher:
         asked = [c for c in clauses if c.role == "question"]
         lang = self._language(clauses, chat_lang)
         if not asked:
+            if lang is None and small_talk(question) == "help":
+                # "help", "pomocy": asked in that word's language
+                lang = next((HELP_LANGUAGE[w] for w in words(question) if w in HELP_LANGUAGE),
+                            None)
             return Match("fallback", None, 0.0, lang)
         said = [c for c in clauses if c.role in ("context", "intro")]
         press_said = any(mentions_press(c.text) for c in said) and mentions_press(question)

@@ -16,7 +16,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from faq.normalize import LEXICON, STOP_WORDS, fold, language_of_word, lexicon_words, words
+from faq.normalize import (
+    LEXICON,
+    STOP_WORDS,
+    fold,
+    language_of_word,
+    lexicon_words,
+    small_talk,
+    words,
+)
 
 Role = Literal["small", "intro", "context", "question"]
 
@@ -155,8 +163,8 @@ def read(text: str) -> list[Clause]:
     """The clauses of a message in order, each with its role. A bare command ("/start",
     "!help") that reached the matcher has none: it asks nothing about the forum."""
     clauses: list[Clause] = []
-    if _COMMAND.fullmatch(text):
-        return clauses
+    if _COMMAND.fullmatch(text) or small_talk(text) == "help":
+        return clauses  # "help": how to use the assistant, nothing about the forum
     for number, (sentence, asked) in enumerate(_sentences(text)):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())

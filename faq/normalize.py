@@ -73,6 +73,9 @@ MEDIA_NEGATIONS = frozenset(LEXICON["media_negations"])
 MEDIA_PRIVATE = frozenset(LEXICON["media_private"])
 GENERIC_WORDS = frozenset(LEXICON["generic_words"])
 GREETING_WORDS = frozenset(LEXICON["greeting_words"])
+# Words asking for help, and their language ("menu" is both: listed under Polish).
+HELP_LANGUAGE = {w: lang for lang in ("pl", "en") for w in LEXICON[f"help_words_{lang}"]}
+HELP_WORDS = frozenset(HELP_LANGUAGE)
 UNSTEMMED = frozenset(LEXICON["unstemmed"])
 THANKS_WORDS = frozenset(LEXICON["thanks_words"])
 # Colloquial phrase (as folded words) -> the words the knowledge base uses for it.
@@ -137,12 +140,14 @@ def terms(text: str) -> list[str]:
 
 
 def small_talk(text: str) -> str | None:
-    """'greeting' or 'thanks' when the message is only that, else None."""
+    """'greeting', 'thanks' or 'help' when the message is only that, else None."""
     found = words(text)
     if not found:
         return None
     if all(w in GREETING_WORDS for w in found):
         return "greeting"
+    if all(w in HELP_WORDS or w in GREETING_WORDS for w in found):
+        return "help"
     if all(w in THANKS_WORDS for w in found):
         return "thanks"
     return None

@@ -99,3 +99,11 @@ def test_a_short_follow_up_is_answered_in_the_chats_language(assistant: Assistan
     assert assistant.ask("Kielce?", "en").lang == "en"
     assert assistant.ask("and the address?", "pl").lang == "en"
     assert assistant.ask("a gdzie dokładnie?", "en").lang == "pl"
+
+
+def test_help_typed_as_a_message_says_what_to_ask_in_its_language(assistant: Assistant) -> None:
+    # not "did you mean: Date, Time, Contact" (what a one-word question would get)
+    answer = assistant.ask("help")
+    assert answer.kind == "fallback" and not answer.suggestions
+    assert "where is the forum" in answer.text
+    assert "gdzie jest forum" in assistant.ask("pomocy").text
