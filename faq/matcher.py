@@ -451,11 +451,17 @@ class Matcher:
         edycja?": the date or place of the next edition is that edition's entry."""
         if NEXT_EDITION not in self.kb.entries or self.facts is None or verdict.kind == "handoff":
             return verdict
+        beside = [c.text for c in said if c.sentence == clause.sentence]
+        if verdict.kind == "suggest" and NEXT_EDITION in verdict.suggestions:
+            # "Forum już się odbyło, kiedy będzie następne?": of the entries it may mean,
+            # the one it names
+            if about_next_edition(" ".join([*beside, clause.text]), self.facts):
+                return _Verdict("answer", NEXT_EDITION, verdict.score)
+            return verdict
         # "Czytałem, że następne forum ma być w Warszawie. Czy to aktualne?": a statement
         # about the next edition to confirm is answered with what is known of it.
         if not clause.checks and (verdict.kind != "answer" or verdict.entry not in EDITION_FACTS):
             return verdict
-        beside = [c.text for c in said if c.sentence == clause.sentence]
         if not about_next_edition(" ".join([*beside, clause.text]), self.facts):
             return verdict
         return _Verdict("answer", NEXT_EDITION, verdict.score)

@@ -596,3 +596,9 @@ def test_a_tag_alone_confirms_what_was_said_not_who_said_it(matcher: Matcher) ->
     asked = [c.text for c in read("Kolega mówił, że wstęp na forum kosztuje 500 zł od osoby. "
                                   "Serio?") if c.role == "question"]
     assert asked == ["że wstęp na forum kosztuje 500 zł od osoby"]
+
+
+def test_a_did_you_mean_that_names_the_next_edition_is_the_next_edition(
+        with_facts: Matcher) -> None:
+    assert entries(with_facts.match(
+        "Forum już się odbyło, kiedy będzie następne takie wydarzenie?")) == ["next_edition"]
