@@ -131,6 +131,9 @@ def test_slang_is_read_as_the_words_it_stands_for(matcher: Matcher) -> None:
         "resilience_market"]
     assert entries(matcher.match("hej, a kto to w ogóle ogarnia?")) == ["organiser"]
     assert entries(matcher.match("ngl kinda confused, is this thing free or nah")) == ["fee"]
+    # "how did it go" after the event asks nothing we know ("go" is no way to get there)
+    assert entries(matcher.match("How did the forum go? Did the Taiwanese delegates actually "
+                                 "come in the end?")) == ["international"]
 
 
 def test_every_slang_meaning_is_a_word_the_knowledge_base_knows(matcher: Matcher) -> None:
