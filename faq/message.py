@@ -63,6 +63,8 @@ _RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", 
                                 "who", "whom", "whose", "that"})
 LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
                       | lexicon_words("lead_in_words"))
+_POLISH_RELATIVES = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej",
+                               "ktorych", "ktorzy"})
 _THOSE = frozenset({"tych", "ci", "tym", "te", "those", "people", "anyone", "everyone",
                     "kazdy", "wszystkich", "wszyscy", "osob", "osoby", "ludzi"})
 _WHO = frozenset({"co", "kto", "ktorzy", "ktore", "ktora", "ktory", "who", "that", "which"})
@@ -174,10 +176,15 @@ def read(text: str) -> list[Clause]:
                  for part in _split_questions(joined)]
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
         marked = max((i for i, (p, _, _) in enumerate(parts) if not _opens_reason(words(p))
-                      and not (i and _opens_condition(tuple(words(p))))), default=-1)
+                      and not (i and _opens_condition(tuple(words(p))))
+                      and not (i and _relative(words(p)))), default=-1)
         plus = {parts[marked][1]} if marked >= 0 and parts[marked][2] else set()
         found = [_classify(part, asked and (i == marked or n in plus), number)
                  for i, (part, n, _) in enumerate(parts)]
+        # "Jak nazywała się ta inicjatywa, którą inaugurowano na forum?": a relative clause
+        # after the question says which; it asks nothing.
+        relative |= {n for i, (p, n, _) in enumerate(parts)
+                     if i and i > marked >= 0 and _relative(words(p))}
         found = [c.as_role("context") if n in relative else c
                  for c, (_, n, _) in zip(found, parts, strict=True)]
         if not asked:
@@ -445,6 +452,12 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _relative(found: list[str]) -> bool:
+    """Opens a Polish relative clause ("którą inaugurowano", "które organizuje ICCSS"), not a
+    question ("który to dzień?")."""
+    return found[0] in _POLISH_RELATIVES and found[1:2] != ["to"]
 
 
 def _embedded(pieces: list[str]) -> tuple[list[str], set[int]]:

@@ -605,3 +605,12 @@ def test_a_did_you_mean_that_names_the_next_edition_is_the_next_edition(
         with_facts: Matcher) -> None:
     assert entries(with_facts.match(
         "Forum już się odbyło, kiedy będzie następne takie wydarzenie?")) == ["next_edition"]
+
+
+def test_a_relative_clause_after_the_question_asks_nothing(matcher: Matcher) -> None:
+    asked = [c.text for c in read("Jak nazywała się ta inicjatywa, którą inaugurowano na forum?")
+             if c.role == "question"]
+    assert asked == ["Jak nazywała się ta inicjatywa"]
+    # "który to dzień?" asks
+    assert [c.text for c in read("Przypomni mi ktoś, który to dokładnie dzień września?")
+            if c.role == "question"] == ["który to dokładnie dzień września"]
