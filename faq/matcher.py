@@ -32,6 +32,7 @@ from faq.normalize import (
     fold,
     generic_terms,
     language_of_word,
+    lexicon_words,
     mentions_press,
     raw_words,
     small_talk,
@@ -65,6 +66,7 @@ _WEAK_IN = re.compile(
     r"\b(?P<pl>my polish is (?:\w+ )?(?:bad|poor|weak|limited|not (?:so |very )?good)"
     r"|(?:don'?t|do not|can'?t|cannot) (?:really )?(?:speak|write|read|understand) polish)"
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
+_MODIFIERS = lexicon_words("topic_modifiers")
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -164,7 +166,7 @@ class Matcher:
             for term in found:
                 entries_with[term].add(entry_id)
         count = max(len(kb), 1)
-        generic = generic_terms()
+        generic = self._generic = generic_terms()
         self._idf = {
             t: GENERIC_WEIGHT if t in generic else math.log(1 + count / len(ids))
             for t, ids in entries_with.items()
@@ -371,7 +373,11 @@ class Matcher:
     def _topic(self, text: str, lead_in: bool = False) -> bool:
         """A short text that only names topics ("adres", "the date", "dress code pls"), or
         with `lead_in`, topics after words of asking ("Please confirm the date")."""
-        found = [term for term, surface in tokens(text) if not (lead_in and surface in LEAD_IN)]
+        # ("what's the date of the forum and the exact address?": the question word and the
+        # event's own name before the first topic say nothing of it)
+        found = [term for term, surface in tokens(text) if surface not in _MODIFIERS and not (
+            lead_in and (surface in LEAD_IN or surface in QUESTION_WORDS
+                         or term in self._generic))]
         return 0 < len(found) <= TOPIC_WORDS and all(t in self._topic_terms for t in found)
 
     def _names(self, text: str) -> frozenset[str]:
@@ -646,7 +652,10 @@ class Matcher:
         if not ranked:
             return _Verdict("fallback", None, 0.0)
         top_id, (top, coverage, _) = ranked[0]
-        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
+        # "Who do I contact for organisational stuff?": every contact is no rival to the
+        # one it includes
+        second = next((s for e, (s, _, _) in ranked[1:] if not (
+            top_id in self._contacts - {WEBSITE} and e == GENERAL_CONTACTS)), 0.0)
         if not checks and self._off_topic_share(reading, top_id) >= t.off_topic:
             return _Verdict("fallback", None, round(top, 3), away=True)
         kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"

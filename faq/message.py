@@ -224,7 +224,8 @@ def read(text: str) -> list[Clause]:
         # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
         # sentence that asks nothing is context; "Poproszę maila do...", asking us, is not.
         clauses = [c.as_role("context") if c.role == "question" and c.wish
-                   and c.sentence not in asking and c.words[0] not in _REQUESTS_TO_US
+                   and c.sentence not in asking
+                   and next((w for w in c.words if w not in _SMALL), "") not in _REQUESTS_TO_US
                    else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]

@@ -614,3 +614,21 @@ def test_a_relative_clause_after_the_question_asks_nothing(matcher: Matcher) -> 
     # "który to dzień?" asks
     assert [c.text for c in read("Przypomni mi ktoś, który to dokładnie dzień września?")
             if c.role == "question"] == ["który to dokładnie dzień września"]
+
+
+def test_a_listed_topic_may_say_the_event_and_be_qualified(matcher: Matcher) -> None:
+    assert entries(matcher.match("what's the date of the forum and the exact address? need "
+                                 "both for the visa application")) == ["date", "address"]
+
+
+def test_all_the_contacts_are_no_rival_to_the_one_they_include(matcher: Matcher) -> None:
+    assert entries(matcher.match("Who do I contact for organisational stuff?")) == [
+        "contact_organisation"]
+    assert entries(matcher.match("mail do kogos od organizacji plz")) == ["contact_organisation"]
+
+
+def test_besides_please_give_me_is_a_request_of_its_own(matcher: Matcher) -> None:
+    assert entries(matcher.match(
+        "Dzien dobry, czy organizator zapewnia noclegi dla uczestnikow? Poza tym prosze o "
+        "kontakt do osoby od spraw organizacyjnych, bo mam kilka pytan o delegacje.")) == [
+        "accommodation", "contact_organisation"]
