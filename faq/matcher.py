@@ -295,11 +295,19 @@ class Matcher:
             # "Do artykułu potrzebuję jednej informacji: ilu było w Piasecznie?": a request
             # that says who asks leads into a question of fact; the fact is the answer.
             asked, verdicts = [c for c, _ in asking], [v for _, v in asking]
+        paired = list(zip(asked, verdicts, strict=True))
         verdicts = self._distinct(verdicts, asked)
         if press_said and not self._facts_asked(verdicts, asked):
             # A journalist introduced: what they ask is for the press desk, unless it is only
             # facts we answer ("news agency here, which countries take part?").
-            return self._hand_off(self._read_all(asked, said), lang)
+            handed = self._hand_off(self._read_all(asked, said), lang)
+            # "…Jak uzyskać akredytację? I o której startuje?": a question of fact in a
+            # sentence of its own, beside the press request, is answered too.
+            requests = {c.sentence for c, v in paired if v.kind == "handoff"}
+            facts = [v.entry for c, v in paired
+                     if requests and c.sentence not in requests and v.kind == "answer"
+                     and v.entry and v.entry not in AS_PRESS | self._contacts | {handed.entry}]
+            return replace(handed, entries=[*handed.entries, *facts][:MAX_ENTRIES])
         sure = [v for v in verdicts if v.kind in ("answer", "handoff")]
         if any(v.kind == "handoff" for v in sure):
             # A journalist asking whom to write to means the media contact; the press desk

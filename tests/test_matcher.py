@@ -632,3 +632,14 @@ def test_besides_please_give_me_is_a_request_of_its_own(matcher: Matcher) -> Non
         "Dzien dobry, czy organizator zapewnia noclegi dla uczestnikow? Poza tym prosze o "
         "kontakt do osoby od spraw organizacyjnych, bo mam kilka pytan o delegacje.")) == [
         "accommodation", "contact_organisation"]
+
+
+def test_a_journalist_asking_a_fact_in_a_sentence_of_its_own_gets_it_beside_the_handoff(
+        matcher: Matcher) -> None:
+    match = matcher.match("Dzien dobry, jestem dziennikarzem lokalnego dziennika. Jak uzyskac "
+                          "akredytacje na forum? I o ktorej ono startuje?")
+    assert match.kind == "handoff" and entries(match) == ["accreditation", "time"]
+    # ... not a clause of the press request's own sentence
+    match = matcher.match("photographer for a defence magazine - am i allowed to shoot photos "
+                          "in the forum room and who do i clear that with?")
+    assert match.kind == "handoff" and entries(match) == ["contact_media"]
