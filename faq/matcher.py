@@ -274,7 +274,7 @@ class Matcher:
             return Match("fallback", None, 0.0, lang)
         said = [c for c in clauses if c.role in ("context", "intro")]
         press_said = any(mentions_press(c.text) for c in said) and mentions_press(question)
-        readings = [self._read(c, said + self._antecedent(c, asked)) for c in asked]
+        readings = [self._read(c, said + self._antecedent(c, asked, said)) for c in asked]
         verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
         verdicts = [self._ask_about_context(c, v, said)
@@ -487,14 +487,25 @@ class Matcher:
                        or any(word in self._titles for word, sim in found if sim == 1.0)
                        for found in self._words(clause.text, 1.0, 0.0).lookups if found)
 
-    @staticmethod
-    def _antecedent(clause: Clause, asked: list[Clause]) -> list[Clause]:
+    def _antecedent(self, clause: Clause, asked: list[Clause], said: list[Clause]
+                    ) -> list[Clause]:
         """"Who is Paturej and how can I contact him?": a question pointing back borrows
         what the one before it was about, as if said at the start of its sentence."""
-        if not clause.points_back:
-            return []
         before = [c for c in asked if c.position < clause.position]
-        return [replace(before[-1], role="context", sentence=clause.sentence)] if before else []
+        if clause.points_back and before:
+            return [replace(before[-1], role="context", sentence=clause.sentence)]
+        if before or [s for _, s in tokens(clause.text) if s not in _MODIFIERS]:
+            return []
+        # "I read something about a Social Resilience Market being inaugurated. What is that
+        # exactly?": a first question that names nothing asks about the name said just
+        # before it, as if named at the start of its sentence.
+        said = [c for c in said if c.position < clause.position]
+        names = [w for i, w in enumerate(cased_words(said[-1].text)) if i and w[:1].isupper()
+                 and not w.isupper()] if said else []
+        if len(names) < 2:
+            return []
+        return [replace(said[-1], text=" ".join(names), words=tuple(words(" ".join(names))),
+                        sentence=clause.sentence, position=clause.position - 1)]
 
     def _confirm(self, clause: Clause, verdict: _Verdict) -> _Verdict:
         """A statement to confirm about the place, date, time, length or organiser is

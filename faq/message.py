@@ -193,8 +193,10 @@ def read(text: str) -> list[Clause]:
             said = {fold(q).strip() for q in quoted(sentence)}
             # "..., which made my day.", "Sorry if this is a silly question.": a relative
             # clause or a condition in a statement asks nothing.
+            # "..., co rzadko się zdarza": "co" after a statement, not after "nie wiem", too
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)
+                or (i and c.words[0] == "co" and found[i - 1].words[-1] not in _ASK_WORDS)
                 or _opens_condition(c.words)) else c for i, c in enumerate(found)]
         # "dla tych, co nie dojadą", "for those who cannot come": says who, asks nothing
         found = [c.as_role("context") if i and c.role == "question" and c.words[0] in _WHO

@@ -643,3 +643,24 @@ def test_a_journalist_asking_a_fact_in_a_sentence_of_its_own_gets_it_beside_the_
     match = matcher.match("photographer for a defence magazine - am i allowed to shoot photos "
                           "in the forum room and who do i clear that with?")
     assert match.kind == "handoff" and entries(match) == ["contact_media"]
+
+
+def test_a_first_question_naming_nothing_asks_about_the_name_just_before(
+        matcher: Matcher) -> None:
+    assert entries(matcher.match(
+        "We exhibit at MSPO every other year. I read something about a Social Resilience "
+        "Market being inaugurated. What is that exactly?")) == ["resilience_market"]
+
+
+def test_co_after_a_statement_is_a_relative_clause(matcher: Matcher) -> None:
+    said = read("Zauwazylem ze forum jest tez dla sektora finansowego, co rzadko sie zdarza na "
+                "takich imprezach. Ile to trwa?")
+    assert [c.text for c in said if c.role == "question"] == ["Ile to trwa"]
+    # ... but after "nie wiem" it is the question
+    assert [c.text for c in read("Nie wiem, co zabrać na forum.") if c.role == "question"] == [
+        "co zabrać na forum"]
+
+
+def test_step_free_is_no_question_about_the_fee(matcher: Matcher) -> None:
+    assert entries(matcher.match("I use a wheelchair and plan to attend on 10 September. Which "
+                                 "hall is the forum in, and is it step-free?")) == ["hall"]
