@@ -673,12 +673,13 @@ class Matcher:
         top_id, (top, coverage, _) = ranked[0]
         # "Who do I contact for organisational stuff?": every contact is no rival to the
         # one it includes
-        second = next((s for e, (s, _, _) in ranked[1:] if not (
+        rival = next((s for e, (s, _, _) in ranked[1:] if not (
             top_id in self._contacts - {WEBSITE} and e == GENERAL_CONTACTS)), 0.0)
+        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
         if not checks and self._off_topic_share(reading, top_id) >= t.off_topic:
             return _Verdict("fallback", None, round(top, 3), away=True)
         kind: Kind = "handoff" if top_id in self._handoff_entries else "answer"
-        if top >= t.answer and top - second >= t.margin and coverage >= t.coverage:
+        if top >= t.answer and top - rival >= t.margin and coverage >= t.coverage:
             return _Verdict(kind, top_id, round(top, 3))
         close = [e for e, (s, _, _) in ranked[:3] if s >= t.suggest and s >= top - 0.15]
         if top >= t.suggest and coverage >= t.coverage and close:
@@ -745,7 +746,9 @@ class Matcher:
         best: dict[str, tuple[float, float, str | None]] = {}
         top = 0.0
         for start in range(0, len(order), SHORTLIST):
-            batch = [e for e in order[start:start + SHORTLIST] if bound[e] >= top - REACH]
+            # (the few entries asked for by name are all scored: "is it nearly as good?")
+            batch = [e for e in order[start:start + SHORTLIST]
+                     if only is not None or bound[e] >= top - REACH]
             if not batch:
                 break
             found = self._score_phrasings(reading, weights, total_query, set(batch),

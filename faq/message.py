@@ -65,6 +65,8 @@ LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
                       | lexicon_words("lead_in_words"))
 _POLISH_RELATIVES = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej",
                                "ktorych", "ktorzy"})
+_RELATIVE_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "will", "would",
+                             "runs", "organises", "organizes", "takes"})
 _THOSE = frozenset({"tych", "ci", "tym", "te", "those", "people", "anyone", "everyone",
                     "kazdy", "wszystkich", "wszyscy", "osob", "osoby", "ludzi"})
 _WHO = frozenset({"co", "kto", "ktorzy", "ktore", "ktora", "ktory", "who", "that", "which"})
@@ -468,8 +470,13 @@ def _embedded(pieces: list[str]) -> tuple[list[str], set[int]]:
     clause inside a question says which; the question is what is around it. The pieces with
     the two halves joined, the relative clause after them, and the relative clause's index."""
     for i in range(1, len(pieces) - 1):
-        opening, after = words(pieces[i])[:1], words(pieces[i + 1])[:1]
-        if (opening and opening[0] in _RELATIVE_PRONOUNS | _WHO and after
+        found, after = words(pieces[i]), words(pieces[i + 1])[:1]
+        # (an English "which", "who", "that" is a relative pronoun when a verb follows it:
+        # "which is run by ICCSS"; "which platform are you using" asks)
+        opening = found[:1] if found[:1] and (found[0] in _POLISH_RELATIVES | {"co"} or (
+            found[0] in _RELATIVE_PRONOUNS and found[1:2] and found[1] in _RELATIVE_VERBS)
+        ) else []
+        if (opening and after
                 and after[0] not in _QUESTION_WORDS and after[0] not in _QUESTION_STARTS
                 and after[0] not in _CONJUNCTIONS and after[0] not in _ADDING):
             joined = f"{pieces[i - 1]} {pieces[i + 1]}"

@@ -661,6 +661,17 @@ def test_co_after_a_statement_is_a_relative_clause(matcher: Matcher) -> None:
         "co zabrać na forum"]
 
 
-def test_step_free_is_no_question_about_the_fee(matcher: Matcher) -> None:
-    assert entries(matcher.match("I use a wheelchair and plan to attend on 10 September. Which "
-                                 "hall is the forum in, and is it step-free?")) == ["hall"]
+def test_an_english_question_word_in_the_middle_is_no_relative_clause(matcher: Matcher) -> None:
+    asked = [c.text for c in read("Since it's a virtual event, which platform are you using, "
+                                  "Zoom or Teams?") if c.role == "question"]
+    assert asked == ["which platform are you using"]
+    assert [c.text for c in read("Is the forum, which is organised by ICCSS, free?")
+            if c.role == "question"] == ["Is the forum free"]
+
+
+def test_step_free_is_no_question_about_the_fee(with_facts: Matcher) -> None:
+    assert entries(with_facts.match(
+        "Hello, I'm an accessibility consultant and I use a wheelchair. I'm planning to attend "
+        "on 10 September with a colleague. Which hall is the forum in, and is it step-free? The "
+        "Targi Kielce grounds look huge on the map and I'd like to plan my route in advance."
+    )) == ["hall"]
