@@ -75,7 +75,7 @@ class Thresholds:
     answer: float = 0.55
     margin: float = 0.02
     suggest: float = 0.45
-    coverage: float = 0.45
+    coverage: float = 0.42
     query_weight: float = 0.65
     unknown: float = 0.8
     entry_share: float = 0.5

@@ -675,3 +675,11 @@ def test_step_free_is_no_question_about_the_fee(with_facts: Matcher) -> None:
         "on 10 September with a colleague. Which hall is the forum in, and is it step-free? The "
         "Targi Kielce grounds look huge on the map and I'd like to plan my route in advance."
     )) == ["hall"]
+
+
+def test_a_question_explained_for_the_most_part_is_answered(matcher: Matcher) -> None:
+    # an answer needs 42% of the question explained; these have 43-44%
+    assert entries(matcher.match("czy moge przyjsc w dzinsach i marynarce czy trzeba garnitur")
+                   ) == ["dress_code"]
+    assert entries(matcher.match("Is need to pay something for participate in forum?")) == [
+        "fee"]
