@@ -59,6 +59,7 @@ _WEAK_EVENT_WORDS = frozenset({"it", "its", "to", "ten", "ta", "this", "jest", "
 # A claim is about the event when it names the event or what the event does.
 _EVENT_WORDS = frozenset(_CLAIMS["event_words"]) | GENERIC_WORDS | _ORGANISER_WORDS | (
     _DURATION_WORDS | _TIME_WORDS - {"o", "at", "from", "od", "am", "pm"})
+_AT = re.compile(r"(?:\bo|\bat|\bgodz\.?|\bod|\bfrom|\bdo|\buntil|\bstart)\s*$", re.I)
 _CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d.:])", re.I)
 
 
@@ -137,9 +138,13 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
     the facts contradict ("the forum is in Kielce on 10 June, right?": the date)."""
     found = words(text)
     other = [w for w in found if w in _OTHER_EVENTS]
-    if not any(w in _EVENT_WORDS for w in found) or (other and not _this_date(other, found, text,
-                                                                              facts)):
-        return None  # not about this event ("następna edycja będzie w Warszawie?")
+    named = any(w in _EVENT_WORDS for w in found)
+    alone = _date(found, text)
+    if (not named and (other or alone is None or not (alone.days or alone.weekday))) or (
+            other and not _this_date(other, found, text, facts)):
+        # not about this event ("następna edycja będzie w Warszawie?"); a date said alone
+        # ("czyli piątek 10 września o 14, tak?") can only be this event's
+        return None
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), _date(found, text), _duration(found),
                           _time(found, text), _organiser(found, cased), _audience(found)) if c is not None]
@@ -205,7 +210,11 @@ def _time(found: list[str], text: str) -> Claim | None:
     if not any(w in _TIME_WORDS for w in found):
         return None
     hours = []
-    for hour, minutes, half in _CLOCK.findall(text):
+    for clock in _CLOCK.finditer(text):
+        hour, minutes, half = clock.groups(default="")
+        if (minutes and int(minutes) <= 12 and 1 <= int(hour) <= 31 and clock.group()[2:3] == "."
+                and not _AT.search(text[:clock.start()])):
+            continue  # "forum jest 10.09, start 14:00": a day and a month, not 10:09
         value = int(hour)
         if half.lower().startswith("p") and value < 12:
             value += 12

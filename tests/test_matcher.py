@@ -10,6 +10,7 @@ from faq.knowledge import KnowledgeBase
 from faq.matcher import Match, Matcher, Thresholds
 from faq.message import read
 from faq.normalize import SLANG, fold, mentions_press, terms
+from faq.premise import find_claim
 
 
 @pytest.fixture(scope="module")
@@ -683,3 +684,18 @@ def test_a_question_explained_for_the_most_part_is_answered(matcher: Matcher) ->
                    ) == ["dress_code"]
     assert entries(matcher.match("Is need to pay something for participate in forum?")) == [
         "fee"]
+
+
+def test_a_date_said_alone_to_confirm_is_this_events(with_facts: Matcher) -> None:
+    match = with_facts.match("czyli piatek 10 wrzesnia o 14, tak?")
+    assert match.entry == "date" and match.claim is not None and match.claim.weekday == 4
+    # a month alone, heard of, is no date to correct ("coś o czerwcu" is the next edition)
+    assert entries(with_facts.match("Będzie kolejne forum w 2027? Słyszałem coś o czerwcu.")) == [
+        "next_edition"]
+
+
+def test_a_day_and_month_with_a_dot_is_a_date_not_a_time(with_facts: Matcher) -> None:
+    claim = find_claim("Please confirm: forum jest 10.09, start 14:00?", with_facts.facts)
+    assert claim is not None and claim.about == "date" and claim.days == (10,)
+    claim = find_claim("forum zaczyna się o 10.30?", with_facts.facts)
+    assert claim is not None and claim.about == "time" and claim.hours == (10,)
