@@ -699,3 +699,11 @@ def test_a_day_and_month_with_a_dot_is_a_date_not_a_time(with_facts: Matcher) ->
     assert claim is not None and claim.about == "date" and claim.days == (10,)
     claim = find_claim("forum zaczyna się o 10.30?", with_facts.facts)
     assert claim is not None and claim.about == "time" and claim.hours == (10,)
+
+
+def test_did_i_note_it_right_is_a_tag_to_confirm(with_facts: Matcher) -> None:
+    match = with_facts.match("Adres to Zakładowa 1 w Kielcach, dobrze mam zapisane?")
+    assert match.entry in ("address", "venue") and match.claim is not None
+    match = with_facts.match("The first one was in Piaseczno in June 2025 with 400+ people — "
+                             "have I got that right?")
+    assert entries(match) == ["piaseczno"]
