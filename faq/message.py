@@ -67,6 +67,9 @@ _POLISH_RELATIVES = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "
                                "ktorych", "ktorzy"})
 _RELATIVE_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "will", "would",
                              "runs", "organises", "organizes", "takes"})
+# After "and" in a statement these go on with it ("and will have a few hours to kill"); "and
+# would appreciate knowing..." asks.
+_GOES_ON = frozenset({"will", "have", "has", "had", "am", "is", "are", "was", "were"})
 _THOSE = frozenset({"tych", "ci", "tym", "te", "those", "people", "anyone", "everyone",
                     "kazdy", "wszystkich", "wszyscy", "osob", "osoby", "ludzi"})
 _WHO = frozenset({"co", "kto", "ktorzy", "ktore", "ktora", "ktory", "who", "that", "which"})
@@ -195,6 +198,11 @@ def read(text: str) -> list[Clause]:
             said = {fold(q).strip() for q in quoted(sentence)}
             # "..., which made my day.", "Sorry if this is a silly question.": a relative
             # clause or a condition in a statement asks nothing.
+            # "I'm arriving by train and will have a few hours to kill.": "and will..." goes on
+            # with the statement before it
+            found = [c.as_role("context") if c.role == "question" and i and c.joined
+                     and c.words[1] in _GOES_ON and found[i - 1].role in ("intro", "context")
+                     else c for i, c in enumerate(found)]
             # "..., co rzadko się zdarza": "co" after a statement, not after "nie wiem", too
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)

@@ -707,3 +707,19 @@ def test_did_i_note_it_right_is_a_tag_to_confirm(with_facts: Matcher) -> None:
     match = with_facts.match("The first one was in Piaseczno in June 2025 with 400+ people — "
                              "have I got that right?")
     assert entries(match) == ["piaseczno"]
+
+
+def test_and_will_after_a_statement_goes_on_with_it(matcher: Matcher) -> None:
+    assert entries(matcher.match(
+        "Quick bit of context: I'm arriving in Kielce by train in the morning and will have a "
+        "few hours to kill, so I'm planning to take a taxi to the fair. What's the exact "
+        "address I should give the driver?")) == ["address"]
+    # "and would appreciate knowing..." asks
+    assert entries(matcher.match(
+        "Dear organisers, I work at the EU Delegation and would appreciate knowing which "
+        "international partners will be represented at the Forum.")) == ["international"]
+
+
+def test_have_a_great_week_asks_nothing(matcher: Matcher) -> None:
+    assert entries(matcher.match("Where can I find the terms of participation? Many thanks, and "
+                                 "have a great week!")) == ["terms"]
