@@ -12,8 +12,8 @@ The sets and how they may be used (the protocol of issue 11):
 - questions.toml (clean), chat_questions.toml's `tune` split, chat_questions_a.toml (set A),
   chat_questions_b.toml (set B, measured only in the second round), chat_questions_d.toml and
   chat_questions_e.toml (sets D and E, written for the third round, each measured first),
-  chat_questions_h.toml, _k, _l and _n (sets H, K, L and N, written for the fourth round,
-  each measured first): studied;
+  chat_questions_h.toml, _k, _l, _n, _o and _p (sets H, K, L, N, O and P, written for the
+  fourth round, each measured first): studied;
   `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
   round), chat_questions_f.toml and chat_questions_g.toml (sets F and G, written at its
@@ -67,10 +67,12 @@ CHAT_J = load("chat_questions_j.toml")
 CHAT_K = load("chat_questions_k.toml")
 CHAT_L = load("chat_questions_l.toml")
 CHAT_N = load("chat_questions_n.toml")
+CHAT_O = load("chat_questions_o.toml")
+CHAT_P = load("chat_questions_p.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
-                                          + CHAT_N]
+                                          + CHAT_N + CHAT_O + CHAT_P]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -142,7 +144,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
             ("chat A", CHAT_A, True), ("chat B", CHAT_B, True), ("chat D", CHAT_D, True),
             ("chat E", CHAT_E, True), ("chat H", CHAT_H, True),
             ("chat K", CHAT_K, True), ("chat L", CHAT_L, True),
-            ("chat N", CHAT_N, True)]
+            ("chat N", CHAT_N, True),
+            ("chat O", CHAT_O, True), ("chat P", CHAT_P, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
                  ("chat C", CHAT_C, False), ("chat F", CHAT_F, False),

@@ -592,7 +592,9 @@ class Matcher:
             if (other.role == "context" and other.sentence == clause.sentence
                     and other.position == clause.position - 1 and not other.reason
                     and len(tokens(other.text)) <= t.topic_words
-                    and other.words[0] not in APOLOGIES):
+                    and other.words[0] not in APOLOGIES
+                    # (nor does a request saying who asks: "Potrzebuję do artykułu…:")
+                    and not (other.wish and mentions_press(other.text))):
                 # "muszę odwołać swój udział, do kogo pisać?": a few words just before the
                 # question name what it is about; their known words count in full.
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))

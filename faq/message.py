@@ -232,12 +232,17 @@ def read(text: str) -> list[Clause]:
                     clauses[i] = clauses[i].as_role("question", checks=True)
         clauses.extend(confirmed)
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
+    # "Służę w WOT, ale pytam prywatnie – ile trwa forum?": a wish beside a question of its
+    # sentence only leads into it ("Poproszę maila…", asking us, is a request of its own)
+    offered = {c.sentence for c in clauses if c.role == "question" and c.alternative}
+    clauses = [c.as_role("context") if c.role == "question" and c.wish
+               and c.sentence in asking - offered and _first_word(c) not in _REQUESTS_TO_US
+               else c for c in clauses]
     if asking:
         # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
         # sentence that asks nothing is context; "Poproszę maila do...", asking us, is not.
         clauses = [c.as_role("context") if c.role == "question" and c.wish
-                   and c.sentence not in asking
-                   and next((w for w in c.words if w not in _SMALL), "") not in _REQUESTS_TO_US
+                   and c.sentence not in asking and _first_word(c) not in _REQUESTS_TO_US
                    else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
@@ -465,6 +470,11 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if any(w in _ASK_WORDS for w in content):  # "Mój szef pyta", "our delegation wonders"
         return Clause(text, tuple(found), "intro", sentence)
     return Clause(text, tuple(found), "context", sentence)
+
+
+def _first_word(clause: Clause) -> str:
+    """The first word that is not a greeting, thanks or filler ("Poza tym proszę…": proszę)."""
+    return next((w for w in clause.words if w not in _SMALL), "")
 
 
 def _relative(found: list[str]) -> bool:

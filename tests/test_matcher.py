@@ -723,3 +723,20 @@ def test_and_will_after_a_statement_goes_on_with_it(matcher: Matcher) -> None:
 def test_have_a_great_week_asks_nothing(matcher: Matcher) -> None:
     assert entries(matcher.match("Where can I find the terms of participation? Many thanks, and "
                                  "have a great week!")) == ["terms"]
+
+
+def test_a_wish_beside_a_question_of_its_sentence_only_leads_into_it(matcher: Matcher) -> None:
+    assert entries(matcher.match("Służę w WOT, ale pytam prywatnie – ile trwa to forum?")) == [
+        "duration"]
+    # ... unless it is the question, offered an alternative
+    assert entries(matcher.match("Need register before or can come direct?")) == [
+        "registration"]
+    # ... or asks us for something
+    assert "contact_organisation" in entries(matcher.match(
+        "Poproszę maila do osoby od spraw organizacyjnych, i czy jest parking?"))
+
+
+def test_did_i_remember_right_and_who_runs_it_anyway(with_facts: Matcher) -> None:
+    match = with_facts.match("Forum jest w Warszawie na Stadionie Narodowym, dobrze kojarzę?")
+    assert match.entry in ("venue", "address") and match.claim is not None
+    assert entries(with_facts.match("ej a kto w ogóle ogarnia ten cały event?")) == ["organiser"]

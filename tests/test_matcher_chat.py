@@ -26,6 +26,8 @@ someone who had seen only the announcement, never the knowledge base.
 - tests/data/chat_questions_n.toml (160, set N): the other chat classes (premises, mixed
   languages, non-native writing, entities, what was not announced, chatty); measured first,
   then studied.
+- tests/data/chat_questions_o.toml and chat_questions_p.toml (200 each, sets O and P, the
+  hidden set's shape): written late in the fourth round, measured first, then studied.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -65,6 +67,8 @@ SET_J = load("chat_questions_j.toml")
 SET_K = load("chat_questions_k.toml")
 SET_L = load("chat_questions_l.toml")
 SET_N = load("chat_questions_n.toml")
+SET_O = load("chat_questions_o.toml")
+SET_P = load("chat_questions_p.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -72,17 +76,19 @@ CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
 FLOORS = {
     "holdout": (HOLDOUT, 103 / 114, 4),  # 90.4%, 4 (50.0% before the first round)
     "set B": (SET_B, 215 / 220, 1),  # 97.7%, 1 (84.5%, 15 at first sight)
-    "set C": (SET_C, 214 / 240, 17),  # 89.2%, 17 (85.0%, 20 at first sight)
+    "set C": (SET_C, 216 / 240, 15),  # 90.0%, 15 (85.0%, 20 at first sight)
     "set D": (SET_D, 226 / 240, 9),  # 94.2%, 9 (72.9%, 42 at first sight)
-    "set E": (SET_E, 246 / 260, 11),  # 94.6%, 11 (79.2%, 38 at first sight)
+    "set E": (SET_E, 248 / 260, 9),  # 95.4%, 9 (79.2%, 38 at first sight)
     "set F": (SET_F, 186 / 200, 9),  # 93.0%, 9 (92.5%, 11 at first sight)
     "set G": (SET_G, 188 / 200, 10),  # 94.0%, 10 (93.5%, 11 at first sight)
     "set H": (SET_H, 184 / 200, 12),  # 92.0%, 12 (82.0%, 23 at first sight)
-    "set I": (SET_I, 175 / 200, 18),  # 87.5%, 18 (85.5%, 18 at first sight)
+    "set I": (SET_I, 176 / 200, 17),  # 88.0%, 17 (85.5%, 18 at first sight)
     "set J": (SET_J, 175 / 200, 17),  # 87.5%, 17 (85.0%, 18 at first sight)
     "set K": (SET_K, 141 / 150, 5),  # 94.0%, 5 (90.7%, 6 at first sight)
-    "set L": (SET_L, 138 / 160, 14),  # 86.2%, 14 (68.1%, 30 at first sight)
-    "set N": (SET_N, 143 / 160, 13),  # 89.4%, 13 (83.1%, 18 at first sight)
+    "set L": (SET_L, 139 / 160, 13),  # 86.9%, 13 (68.1%, 30 at first sight)
+    "set N": (SET_N, 145 / 160, 11),  # 90.6%, 11 (83.1%, 18 at first sight)
+    "set O": (SET_O, 182 / 200, 12),  # 91.0%, 12 (88.5%, 15 at first sight)
+    "set P": (SET_P, 185 / 200, 8),  # 92.5%, 8 (92.5%, 8 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -152,7 +158,8 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
-                                SET_J)) and len(SET_K) >= 150 and len(SET_L) >= 150 and len(SET_N) >= 150
+                                SET_J, SET_O, SET_P)) and all(
+        len(s) >= 150 for s in (SET_K, SET_L, SET_N))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
         assert {q["kind"] for q in labelled} == {"answer", "handoff", "fallback"}
