@@ -672,6 +672,12 @@ class Matcher:
         ranked = [item for item in ranked if item[0] not in self._off_topic]
         if not ranked:
             return _Verdict("fallback", None, 0.0)
+        if (len(ranked) > 1 and ranked[0][0] == GENERAL_CONTACTS
+                and ranked[1][0] in self._contacts - {WEBSITE}
+                and ranked[0][1][0] - ranked[1][1][0] < t.margin):
+            # "Kto jest contact person for organisational stuff?": as good as every contact,
+            # the one the matter needs
+            ranked = [ranked[1], ranked[0], *ranked[2:]]
         top_id, (top, coverage, _) = ranked[0]
         # "Who do I contact for organisational stuff?": every contact is no rival to the
         # one it includes

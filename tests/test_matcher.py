@@ -740,3 +740,14 @@ def test_did_i_remember_right_and_who_runs_it_anyway(with_facts: Matcher) -> Non
     match = with_facts.match("Forum jest w Warszawie na Stadionie Narodowym, dobrze kojarzę?")
     assert match.entry in ("venue", "address") and match.claim is not None
     assert entries(with_facts.match("ej a kto w ogóle ogarnia ten cały event?")) == ["organiser"]
+
+
+def test_the_contact_the_matter_needs_beats_every_contact_when_as_good(matcher: Matcher) -> None:
+    assert entries(matcher.match("Kto jest contact person for organisational stuff?")) == [
+        "contact_organisation"]
+
+
+def test_transferring_a_place_is_a_substitute_not_a_transfer_to_the_venue(
+        matcher: Matcher) -> None:
+    assert entries(matcher.match("Hi, I registered but my director will go instead of me. Can I "
+                                 "transfer my registration to him?")) == ["contact_organisation"]
