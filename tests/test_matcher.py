@@ -620,6 +620,7 @@ def test_a_relative_clause_after_the_question_asks_nothing(matcher: Matcher) -> 
 def test_a_listed_topic_may_say_the_event_and_be_qualified(matcher: Matcher) -> None:
     assert entries(matcher.match("what's the date of the forum and the exact address? need "
                                  "both for the visa application")) == ["date", "address"]
+    assert entries(matcher.match("Podajcie proszę adres i numer sali")) == ["address", "hall"]
 
 
 def test_all_the_contacts_are_no_rival_to_the_one_they_include(matcher: Matcher) -> None:
