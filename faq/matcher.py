@@ -494,18 +494,23 @@ class Matcher:
         before = [c for c in asked if c.position < clause.position]
         if clause.points_back and before:
             return [replace(before[-1], role="context", sentence=clause.sentence)]
-        if before or [s for _, s in tokens(clause.text) if s not in _MODIFIERS]:
+        query = list(dict.fromkeys(tokens(clause.text)))  # as _words reads it
+        named = [s for (_, s), found in zip(query, self._words(clause.text, 1.0, 1.0).lookups,
+                                            strict=True) if found and s not in _MODIFIERS]
+        if before or named:
             return []
         # "I read something about a Social Resilience Market being inaugurated. What is that
-        # exactly?": a first question that names nothing asks about the name said just
-        # before it, as if named at the start of its sentence.
-        said = [c for c in said if c.position < clause.position]
-        names = [w for i, w in enumerate(cased_words(said[-1].text)) if i and w[:1].isupper()
-                 and not w.isupper()] if said else []
-        if len(names) < 2:
-            return []
-        return [replace(said[-1], text=" ".join(names), words=tuple(words(" ".join(names))),
-                        sentence=clause.sentence, position=clause.position - 1)]
+        # exactly?", "Czy to jakaś platforma zakupowa?": a first question that names nothing
+        # we know asks about the name said just before it, as if named at the start of its
+        # sentence.
+        for other in reversed([c for c in said if c.position < clause.position
+                               and c.sentence >= clause.sentence - 1]):
+            names = [w for i, w in enumerate(cased_words(other.text)) if i
+                     and w[:1].isupper() and not w.isupper()]
+            if len(names) >= 2:
+                return [replace(other, text=" ".join(names), words=tuple(words(" ".join(names))),
+                                sentence=clause.sentence, position=clause.position - 1)]
+        return []
 
     def _confirm(self, clause: Clause, verdict: _Verdict) -> _Verdict:
         """A statement to confirm about the place, date, time, length or organiser is

@@ -752,3 +752,10 @@ def test_transferring_a_place_is_a_substitute_not_a_transfer_to_the_venue(
         matcher: Matcher) -> None:
     assert entries(matcher.match("Hi, I registered but my director will go instead of me. Can I "
                                  "transfer my registration to him?")) == ["contact_organisation"]
+
+
+def test_a_first_question_naming_nothing_we_know_asks_about_the_name_before(
+        matcher: Matcher) -> None:
+    match = matcher.match("Slyszalem o czyms takim jak Rynek Odpornosci Spolecznej, ktory ma byc "
+                          "inaugurowany na forum. Czy to jakas platforma zakupowa?")
+    assert entries(match) == ["resilience_market"]
