@@ -28,6 +28,8 @@ someone who had seen only the announcement, never the knowledge base.
   then studied.
 - tests/data/chat_questions_o.toml and chat_questions_p.toml (200 each, sets O and P, the
   hidden set's shape): written late in the fourth round, measured first, then studied.
+- tests/data/chat_questions_m.toml (200, set M, the hidden set's shape): written last in the
+  fourth round; never studied, only measured.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -69,6 +71,7 @@ SET_L = load("chat_questions_l.toml")
 SET_N = load("chat_questions_n.toml")
 SET_O = load("chat_questions_o.toml")
 SET_P = load("chat_questions_p.toml")
+SET_M = load("chat_questions_m.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -89,6 +92,7 @@ FLOORS = {
     "set N": (SET_N, 145 / 160, 11),  # 90.6%, 11 (83.1%, 18 at first sight)
     "set O": (SET_O, 184 / 200, 10),  # 92.0%, 10 (88.5%, 15 at first sight)
     "set P": (SET_P, 191 / 200, 5),  # 95.5%, 5 (92.5%, 8 at first sight)
+    "set M": (SET_M, 179 / 200, 14),  # 89.5%, 14 at first sight
 }
 
 # Known failures of the studied sets, with the reason.
@@ -158,7 +162,7 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
-                                SET_J, SET_O, SET_P)) and all(
+                                SET_J, SET_O, SET_P, SET_M)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
