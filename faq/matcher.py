@@ -148,6 +148,7 @@ class Matcher:
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
         self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
         self._contacts = {e.id for e in kb if e.category == "contacts"}
+        self._people = self._contacts - {WEBSITE}  # the contacts that are someone to write to
         texts: list[tuple[str, str | None, list[str]]] = []
         self._surface: dict[str, str] = {}  # a word as typed (folded) -> its term
         for entry in kb:
@@ -322,7 +323,7 @@ class Matcher:
         if sure:
             # One contact per reply: the one its question named best ("Can we present our
             # project? Who do I write to?" is one matter).
-            contacts = [v for v in sure if v.entry in self._contacts - {WEBSITE}]
+            contacts = [v for v in sure if v.entry in self._people]
             if len(contacts) > 1:
                 best = max(contacts, key=lambda v: (v.entry != GENERAL_CONTACTS, v.score))
                 sure = [v for v in sure if v is best or v not in contacts]
@@ -492,12 +493,12 @@ class Matcher:
         """"Who is Paturej and how can I contact him?": a question pointing back borrows
         what the one before it was about, as if said at the start of its sentence."""
         before = [c for c in asked if c.position < clause.position]
-        if clause.points_back and before:
-            return [replace(before[-1], role="context", sentence=clause.sentence)]
+        if before:
+            return ([replace(before[-1], role="context", sentence=clause.sentence)]
+                    if clause.points_back else [])
         query = list(dict.fromkeys(tokens(clause.text)))  # as _words reads it
-        named = [s for (_, s), found in zip(query, self._words(clause.text, 1.0, 1.0).lookups,
-                                            strict=True) if found and s not in _MODIFIERS]
-        if before or named:
+        if any(found and s not in _MODIFIERS for (_, s), found in zip(
+                query, self._words(clause.text, 1.0, 1.0).lookups, strict=True)):
             return []
         # "I read something about a Social Resilience Market being inaugurated. What is that
         # exactly?", "Czy to jakaś platforma zakupowa?": a first question that names nothing
@@ -678,7 +679,7 @@ class Matcher:
         if not ranked:
             return _Verdict("fallback", None, 0.0)
         if (len(ranked) > 1 and ranked[0][0] == GENERAL_CONTACTS
-                and ranked[1][0] in self._contacts - {WEBSITE}
+                and ranked[1][0] in self._people
                 and ranked[0][1][0] - ranked[1][1][0] < t.margin):
             # "Kto jest contact person for organisational stuff?": as good as every contact,
             # the one the matter needs
@@ -687,7 +688,7 @@ class Matcher:
         # "Who do I contact for organisational stuff?": every contact is no rival to the
         # one it includes
         rival = next((s for e, (s, _, _) in ranked[1:] if not (
-            top_id in self._contacts - {WEBSITE} and e == GENERAL_CONTACTS)), 0.0)
+            top_id in self._people and e == GENERAL_CONTACTS)), 0.0)
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
         if not checks and self._off_topic_share(reading, top_id) >= t.off_topic:
             return _Verdict("fallback", None, round(top, 3), away=True)

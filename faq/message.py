@@ -232,17 +232,15 @@ def read(text: str) -> list[Clause]:
                     clauses[i] = clauses[i].as_role("question", checks=True)
         clauses.extend(confirmed)
     asking = {c.sentence for c in clauses if c.role == "question" and not c.wish}
-    # "Służę w WOT, ale pytam prywatnie – ile trwa forum?": a wish beside a question of its
-    # sentence only leads into it ("Poproszę maila…", asking us, is a request of its own)
-    offered = {c.sentence for c in clauses if c.role == "question" and c.alternative}
-    clauses = [c.as_role("context") if c.role == "question" and c.wish
-               and c.sentence in asking - offered and _first_word(c) not in _REQUESTS_TO_US
-               else c for c in clauses]
+    # Beside a question the wish is context: in a sentence that asks nothing ("Chcę opowiedzieć
+    # uczniom o forum. Czym się zajmuje ICCSS?"), and in the question's own sentence it only
+    # leads into it ("Służę w WOT, ale pytam prywatnie – ile trwa forum?") unless offered an
+    # alternative ("Need register before or can come direct?"). "Poproszę maila do…", asking
+    # us, is a request of its own.
+    offered = asking & {c.sentence for c in clauses if c.role == "question" and c.alternative}
     if asking:
-        # "Chcę opowiedzieć uczniom o forum. Czym się zajmuje ICCSS?": the wish in a
-        # sentence that asks nothing is context; "Poproszę maila do...", asking us, is not.
         clauses = [c.as_role("context") if c.role == "question" and c.wish
-                   and c.sentence not in asking and _first_word(c) not in _REQUESTS_TO_US
+                   and c.sentence not in offered and _first_word(c) not in _REQUESTS_TO_US
                    else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]

@@ -146,7 +146,7 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
         # ("czyli piątek 10 września o 14, tak?") can only be this event's
         return None
     cased = re.findall(r"[^\W_]+", text)
-    claims = [c for c in (_place(found), _date(found, text), _duration(found),
+    claims = [c for c in (_place(found), alone, _duration(found),
                           _time(found, text), _organiser(found, cased), _audience(found)) if c is not None]
     if facts is not None:
         wrong = [c for c in claims if c.holds(facts) is False]
