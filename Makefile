@@ -49,8 +49,9 @@ unit: $(BIN)/irlf-bot
 e2e: $(BIN)/irlf-bot peers
 	$(BIN)/pytest -q -m e2e
 
+# Two workers: one runs the end-to-end tests (mostly waiting on servers), the other the rest.
 test: $(BIN)/irlf-bot peers lint check-faq
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/matcher.py

@@ -17,3 +17,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            # One worker runs them all, one after another: each starts its own servers.
+            item.add_marker(pytest.mark.xdist_group("e2e"))
