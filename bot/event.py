@@ -157,4 +157,6 @@ def facts_of(event: Event) -> Facts:
         places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
         start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
         organisers=frozenset(organisers), next_words=frozenset(next_words),
+        people=tuple((words(contact.name)[-1], f"contact_{role}")
+                     for role, contact in event.contacts if words(contact.name)),
     )

@@ -67,6 +67,7 @@ _WEAK_IN = re.compile(
     r"|(?:don'?t|do not|can'?t|cannot) (?:really )?(?:speak|write|read|understand) polish)"
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
 _MODIFIERS = lexicon_words("topic_modifiers")
+_CONTACT_WORDS = lexicon_words("contact_words")
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -282,6 +283,7 @@ class Matcher:
                     for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._something_new(verdicts, asked, said)
         verdicts = self._further(verdicts, asked, readings)
+        verdicts = [self._person_contact(c, v, clauses) for c, v in zip(asked, verdicts, strict=True)]
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -451,6 +453,21 @@ class Matcher:
                 if v.kind in ("suggest", "fallback") and not v.away
                 and (c.joined or c.adds_question) else v
                 for c, v, r in zip(asked, verdicts, readings, strict=True)]
+
+    def _person_contact(self, clause: Clause, verdict: _Verdict, clauses: list[Clause]) -> _Verdict:
+        """"How do I reach Mr Paturej?", "…z ambasadorem Paturejem. Jaki jest jego e-mail?":
+        how to reach a contact person, named or pointed back to, is that person's contact."""
+        if (self.facts is None or verdict.kind == "handoff"  # a journalist's is for the desk
+                or not any(w in _CONTACT_WORDS for w in clause.words)):
+            return verdict
+        entry = self.facts.person(clause.words)
+        if entry is None and clause.points_back:
+            before = [c for c in clauses if c.position < clause.position]
+            entry = next((e for c in reversed(before) if (e := self.facts.person(c.words))), None)
+        if entry is None or entry not in self.kb.entries:
+            return verdict
+        kind: Kind = "handoff" if entry in self._handoff_entries else "answer"
+        return _Verdict(kind, entry, max(verdict.score, self.thresholds.answer))
 
     @staticmethod
     def _named_before(clause: Clause, asked: list[Clause]) -> str:

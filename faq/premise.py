@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,6 +64,11 @@ _AT = re.compile(r"(?:\bo|\bat|\bgodz\.?|\bod|\bfrom|\bdo|\buntil|\bstart)\s*$",
 _CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d.:])", re.I)
 
 
+# What Polish adds to a surname: "Paturej|a|em|owi", "Ostrek|iem", "Czerw|ówna".
+_NAME_ENDINGS = frozenset(["", "a", "u", "em", "iem", "owi", "ie", "y", "ego", "emu", "owa",
+                           "owej", "owna", "owny"])
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What a claim is checked against, from the event file."""
@@ -77,6 +83,18 @@ class Facts:
     organisers: frozenset[str]  # folded words naming the organiser ("iccss", "paturej")
     # Folded words only the next edition has: its year, its host's name ("2027", "ifre").
     next_words: frozenset[str] = frozenset()
+    # The contact people: each one's folded surname and the entry with their contact
+    # (("paturej", "contact_programme"), ...).
+    people: tuple[tuple[str, str], ...] = ()
+
+    def person(self, found: Iterable[str]) -> str | None:
+        """The contact entry of the person one of `found` names: the surname, or it
+        declined ("Paturejem", "Ostreka"; not "czerwca" for "Czerw")."""
+        for word in found:
+            for surname, entry in self.people:
+                if word.startswith(surname) and word[len(surname):] in _NAME_ENDINGS:
+                    return entry
+        return None
 
 
 def about_next_edition(text: str, facts: Facts) -> bool:

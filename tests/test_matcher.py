@@ -759,3 +759,20 @@ def test_a_first_question_naming_nothing_we_know_asks_about_the_name_before(
     match = matcher.match("Slyszalem o czyms takim jak Rynek Odpornosci Spolecznej, ktory ma byc "
                           "inaugurowany na forum. Czy to jakas platforma zakupowa?")
     assert entries(match) == ["resilience_market"]
+
+
+def test_how_to_reach_a_contact_person_is_that_persons_contact(with_facts: Matcher) -> None:
+    # named: "reach" is no way to the venue here
+    assert entries(with_facts.match("how do I reach Mr Paturej?")) == ["contact_programme"]
+    assert entries(with_facts.match("numer do pani Czerw?")) == ["contact_organisation"]
+    # pointed back to, in the question before or in what was said
+    assert entries(with_facts.match("Who is Krzysztof Paturej and how can I reach him?")) == [
+        "paturej", "contact_programme"]
+    assert entries(with_facts.match(
+        "Forum już się odbyło, a ja chciałbym nawiązać współpracę z ambasadorem Paturejem. "
+        "Jaki jest jego e-mail?")) == ["contact_programme"]
+    # a month is no surname, and a journalist's request stays with the press desk
+    assert "contact_organisation" not in entries(with_facts.match(
+        "Czy w czerwcu będzie kolejna edycja? Jaki jest mail?"))
+    assert with_facts.match("Czy mogę umówić wywiad z ambasadorem Paturejem po forum?").kind == (
+        "handoff")
