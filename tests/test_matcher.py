@@ -776,3 +776,8 @@ def test_how_to_reach_a_contact_person_is_that_persons_contact(with_facts: Match
         "Czy w czerwcu będzie kolejna edycja? Jaki jest mail?"))
     assert with_facts.match("Czy mogę umówić wywiad z ambasadorem Paturejem po forum?").kind == (
         "handoff")
+
+
+def test_an_invitation_to_get_in_is_about_the_invitation(matcher: Matcher) -> None:
+    assert entries(matcher.match("When is it, and do I need an invitation to get in?")) == [
+        "date", "invitation"]
