@@ -42,6 +42,8 @@ class Contact(_Data):
     name: str
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     role: Text
+    # What guests call them instead of the name ("mail do ambasadora?"), any case.
+    titles: list[str] = []
 
     def line(self) -> str:
         return f"{self.name} — {self.email}"
@@ -157,6 +159,6 @@ def facts_of(event: Event) -> Facts:
         places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
         start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
         organisers=frozenset(organisers), next_words=frozenset(next_words),
-        people=tuple((words(contact.name)[-1], f"contact_{role}")
-                     for role, contact in event.contacts if words(contact.name)),
+        people=tuple((word, f"contact_{role}") for role, contact in event.contacts
+                     for word in [*words(contact.name)[-1:], *(fold(t) for t in contact.titles)]),
     )

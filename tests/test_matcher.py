@@ -765,6 +765,7 @@ def test_how_to_reach_a_contact_person_is_that_persons_contact(with_facts: Match
     # named: "reach" is no way to the venue here
     assert entries(with_facts.match("how do I reach Mr Paturej?")) == ["contact_programme"]
     assert entries(with_facts.match("numer do pani Czerw?")) == ["contact_organisation"]
+    assert entries(with_facts.match("mail do ambasadora?")) == ["contact_programme"]  # titles
     # pointed back to, in the question before or in what was said
     assert entries(with_facts.match("Who is Krzysztof Paturej and how can I reach him?")) == [
         "paturej", "contact_programme"]
