@@ -156,7 +156,7 @@ def facts_of(event: Event) -> Facts:
             and not w.isdigit()}  # "ifre", not "expo"
         next_words.discard(str(start.year))
     return Facts(
-        places=frozenset(places), day=start.day, month=start.month, weekday=start.weekday(),
+        places=frozenset(places), day=start.day, month=start.month, year=start.year, weekday=start.weekday(),
         start_hour=start.hour, end_hour=end.hour, hours=(end - start).total_seconds() / 3600,
         organisers=frozenset(organisers), next_words=frozenset(next_words),
         people=tuple((word, f"contact_{role}") for role, contact in event.contacts

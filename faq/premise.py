@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from faq.normalize import GENERIC_WORDS, LEXICON, fold, words
@@ -61,6 +61,7 @@ _WEAK_EVENT_WORDS = frozenset({"it", "its", "to", "ten", "ta", "this", "jest", "
 _EVENT_WORDS = frozenset(_CLAIMS["event_words"]) | GENERIC_WORDS | _ORGANISER_WORDS | (
     _DURATION_WORDS | _TIME_WORDS - {"o", "at", "from", "od", "am", "pm"})
 _AT = re.compile(r"(?:\bo|\bat|\bgodz\.?|\bod|\bfrom|\bdo|\buntil|\bstart)\s*$", re.I)
+_YEAR = re.compile(r"20[2-4]\d")
 _CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d.:])", re.I)
 
 
@@ -81,6 +82,7 @@ class Facts:
     end_hour: int
     hours: float
     organisers: frozenset[str]  # folded words naming the organiser ("iccss", "paturej")
+    year: int | None = None
     # Folded words only the next edition has: its year, its host's name ("2027", "ifre").
     next_words: frozenset[str] = frozenset()
     # The contact people: each one's folded surname and the entry with their contact
@@ -110,6 +112,7 @@ class Claim:
     about: About
     places: tuple[str, ...] = ()
     days: tuple[int, ...] = ()
+    years: tuple[int, ...] = ()  # "2026, a nie 2027?": one of them is claimed
     month: int | None = None
     weekday: int | None = None
     hours: tuple[int, ...] = ()
@@ -128,13 +131,15 @@ class Claim:
         if self.about == "place":
             return all(_is_place(p, facts) for p in self.places)
         if self.about == "date":
+            if self.years and facts.year is not None and facts.year not in self.years:
+                return False
             if self.month is not None and self.month != facts.month:
                 return False
             if self.weekday is not None and self.weekday != facts.weekday:
                 return False
             if self.days:
                 return set(self.days) == {facts.day}
-            return True if (self.month or self.weekday is not None) else None
+            return True if (self.month or self.weekday is not None or self.years) else None
         if self.about == "time":
             hour = facts.end_hour if self.ends else facts.start_hour
             if self.part:
@@ -174,11 +179,17 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
 
 def _this_date(other: list[str], found: list[str], text: str, facts: Facts | None) -> bool:
     """"Forum w Piasecznie 10 września?", "W tym roku znowu w Piasecznie?": the other
-    edition's place named with this one's date, or "again", is a claim about this one."""
+    edition's place (or year) named with this one's date, or "again", is a claim about
+    this one."""
     date = _date(found, text)
-    this = (date is not None and facts is not None and date.holds(facts) is True) or any(
+    if facts is None:
+        return False
+    if date is not None and date.days and all(_YEAR.fullmatch(w) for w in other):
+        # "my colleague says it's on 10 September 2025": this event's day, another year
+        return replace(date, years=()).holds(facts) is True
+    this = (date is not None and date.holds(facts) is True) or any(
         w in _THIS_EDITION for w in found)
-    return facts is not None and all(w in _PLACES for w in other) and this
+    return all(w in _PLACES for w in other) and this
 
 
 def elsewhere(text: str, facts: Facts) -> bool:
@@ -206,17 +217,19 @@ def _place(found: list[str]) -> Claim | None:
 def _date(found: list[str], text: str) -> Claim | None:
     months = [_MONTHS[w] for w in found if w in _MONTHS]
     weekdays = [_WEEKDAYS[w] for w in found if w in _WEEKDAYS]
+    years = tuple(int(w) for w in found if _YEAR.fullmatch(w))
     numeric = re.findall(r"\b(\d{1,2})[./](\d{1,2})\b", text)
     if numeric and not months:
         day, month = numeric[0]
         if 1 <= int(month) <= 12:
-            return Claim("date", days=(int(day),), month=int(month), stated=numeric[0])
-    if not months and not weekdays:
+            return Claim("date", days=(int(day),), month=int(month), years=years,
+                         stated=numeric[0])
+    if not months and not weekdays and not years:
         return None
     days = tuple(int(w) for w in found if w.isdigit() and 1 <= int(w) <= 31) if months else ()
     stated = tuple(w for w in found if w in _MONTHS or w in _WEEKDAYS or w.isdigit())
     return Claim("date", days=days, month=months[0] if months else None,
-                 weekday=weekdays[0] if weekdays else None, stated=stated)
+                 weekday=weekdays[0] if weekdays else None, years=years, stated=stated)
 
 
 def _time(found: list[str], text: str) -> Claim | None:

@@ -782,3 +782,11 @@ def test_how_to_reach_a_contact_person_is_that_persons_contact(with_facts: Match
 def test_an_invitation_to_get_in_is_about_the_invitation(matcher: Matcher) -> None:
     assert entries(matcher.match("When is it, and do I need an invitation to get in?")) == [
         "date", "invitation"]
+
+
+def test_this_events_day_in_another_year_is_a_wrong_date_to_correct(with_facts: Matcher) -> None:
+    match = with_facts.match("my colleague says the forum is on 10 September 2025, right?")
+    assert match.entry == "date" and match.claim is not None
+    assert with_facts.facts is not None and match.claim.holds(with_facts.facts) is False
+    right = with_facts.match("the forum is on 10 September 2026, right?")
+    assert right.claim is not None and right.claim.holds(with_facts.facts) is True
