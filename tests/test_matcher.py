@@ -790,3 +790,12 @@ def test_this_events_day_in_another_year_is_a_wrong_date_to_correct(with_facts: 
     assert with_facts.facts is not None and match.claim.holds(with_facts.facts) is False
     right = with_facts.match("the forum is on 10 September 2026, right?")
     assert right.claim is not None and right.claim.holds(with_facts.facts) is True
+
+
+def test_coverage_asked_for_is_the_media_contact_not_accreditation(matcher: Matcher) -> None:
+    # "relacja" (a report, coverage) is no press pass: accreditation only when named
+    match = matcher.match("Radio Kielce, chcielibyśmy zrobić relację na żywo z forum i krótką "
+                          "rozmowę z organizatorem. Z kim się kontaktować?")
+    assert (match.kind, entries(match)) == ("handoff", ["contact_media"])
+    assert entries(matcher.match("Radio Kielce, potrzebujemy akredytacji na forum.")) == [
+        "accreditation"]
