@@ -93,6 +93,7 @@ _SENTENCE_END = re.compile(
 )
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
+_QUOTE_BREAKS = re.compile(r"[?!.,;:]+|\s[-–—]+\s")
 _COMMAND = re.compile(r"\s*[/!][^\W\d]\w*(@\w+)?\s*")
 _PLUS = re.compile(r"\s+[+&]\s+")
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
@@ -172,7 +173,7 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     if _COMMAND.fullmatch(text) or small_talk(text) == "help":
         return clauses  # "help": how to use the assistant, nothing about the forum
-    for number, (sentence, asked) in enumerate(_sentences(text)):
+    for number, (sentence, asked) in enumerate(_sentences(_reported(text))):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())
         # "date + dress code?": topics joined by a plus share the question mark.
@@ -244,6 +245,18 @@ def read(text: str) -> list[Clause]:
                    else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
+
+
+def _reported(text: str) -> str:
+    """"…with just the words 'IRLF – you should go' and nothing else": words quoted inside
+    a message are one thing said; their dashes and question marks break nothing."""
+    def flatten(quote: re.Match[str]) -> str:
+        return _QUOTE_BREAKS.sub(" ", quote.group())
+    found = list(_QUOTED.finditer(text))
+    outside = _QUOTED.sub(" ", text)
+    if not found or len(words(outside)) < 2:
+        return text  # the whole message quoted is the message
+    return _QUOTED.sub(flatten, text)
 
 
 def quoted(text: str) -> list[str]:

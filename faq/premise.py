@@ -51,6 +51,7 @@ _THIS_EDITION = frozenset({"znowu", "znow", "ponownie", "again", "tegoroczne", "
 _ONLINE = frozenset(_CLAIMS["online_words"])
 _ONLY = frozenset(_CLAIMS["only_words"])
 _FOR = frozenset({"dla", "for"})
+_DEMONSTRATIVES = frozenset({"this", "that", "it", "tego", "tej", "to", "ten", "niego", "niej"})
 _NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]+)")
 _OTHER_EVENTS = frozenset(_CLAIMS["other_event_words"])
 _NEXT_PHRASES = {tuple(phrase.split()) for phrase in _CLAIMS["next_edition_phrases"]}
@@ -276,7 +277,9 @@ def _duration(found: list[str]) -> Claim | None:
 def _audience(found: list[str]) -> Claim | None:
     """"tylko dla wojskowych", "only for military officers": who may come, stated; the
     facts do not settle it, the answer says who the forum is for."""
-    only = [i for i, w in enumerate(found[:-1]) if w in _ONLY and found[i + 1] in _FOR]
+    # "I'd fly in just for this", "tylko dla tego": for a thing, not for some people
+    only = [i for i, w in enumerate(found[:-2]) if w in _ONLY and found[i + 1] in _FOR
+            and found[i + 2] not in _DEMONSTRATIVES]
     return Claim("audience", stated=tuple(found[only[0]:])) if only else None
 
 

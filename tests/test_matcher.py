@@ -799,3 +799,18 @@ def test_coverage_asked_for_is_the_media_contact_not_accreditation(matcher: Matc
     assert (match.kind, entries(match)) == ("handoff", ["contact_media"])
     assert entries(matcher.match("Radio Kielce, potrzebujemy akredytacji na forum.")) == [
         "accreditation"]
+
+
+def test_words_quoted_in_a_statement_are_one_thing_said(matcher: Matcher) -> None:
+    match = matcher.match("Hi! I got an email from my manager with just the words 'IRLF – you "
+                          "should go' and nothing else. Could you explain what this forum "
+                          "actually is? Thanks!")
+    assert entries(match) == ["about"]
+    # the whole message in quotes is still the question
+    assert entries(matcher.match("„Kiedy jest forum?”")) == ["date"]
+
+
+def test_just_for_this_says_nothing_about_who_may_come(with_facts: Matcher) -> None:
+    match = with_facts.match("Is it open to anyone or invitation only? I'd fly in just for this.")
+    assert entries(match) == ["invitation"]
+    assert with_facts.match("Forum jest tylko dla wojskowych?").claim is not None
