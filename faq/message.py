@@ -204,10 +204,12 @@ def read(text: str) -> list[Clause]:
             found = [c.as_role("context") if c.role == "question" and i and c.joined
                      and c.words[1] in _GOES_ON and found[i - 1].role in ("intro", "context")
                      else c for i, c in enumerate(found)]
-            # "..., co rzadko się zdarza": "co" after a statement, not after "nie wiem", too
+            # "..., co rzadko się zdarza", "CIMIC is literally what we do": "co" after a
+            # statement, or "what" inside it, not after "nie wiem" or "I wonder", too
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)
-                or (i and c.words[0] == "co" and found[i - 1].words[-1] not in _ASK_WORDS)
+                or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]))
+                    and found[i - 1].words[-1] not in _ASK_WORDS)
                 or _opens_condition(c.words)) else c for i, c in enumerate(found)]
         # "dla tych, co nie dojadą", "for those who cannot come": says who, asks nothing
         found = [c.as_role("context") if i and c.role == "question" and c.words[0] in _WHO

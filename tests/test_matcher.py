@@ -814,3 +814,12 @@ def test_just_for_this_says_nothing_about_who_may_come(with_facts: Matcher) -> N
     match = with_facts.match("Is it open to anyone or invitation only? I'd fly in just for this.")
     assert entries(match) == ["invitation"]
     assert with_facts.match("Forum jest tylko dla wojskowych?").claim is not None
+
+
+def test_what_inside_a_statement_asks_nothing(matcher: Matcher) -> None:
+    match = matcher.match("My commander asked me to look into this forum since CIMIC is "
+                          "literally what we do all day. Is there an agenda published somewhere?")
+    assert entries(match) == ["agenda"]
+    # after a comma, or after "I wonder", it asks
+    assert entries(matcher.match("gonna be at mspo anyway, what time's the forum thing")) == ["time"]
+    assert entries(matcher.match("I wonder what time the forum starts.")) == ["time"]
