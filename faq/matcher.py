@@ -68,6 +68,7 @@ _WEAK_IN = re.compile(
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
 _MODIFIERS = lexicon_words("topic_modifiers")
 _CONTACT_WORDS = lexicon_words("contact_words")
+_WHAT_IS_IT = lexicon_words("what_is_it_words")
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -291,6 +292,7 @@ class Matcher:
                         and elsewhere(c.text, self.facts) else v
                         for c, v in zip(asked, verdicts, strict=True)]
             verdicts = [self._next_edition(c, v, said + asked) for c, v in zip(asked, verdicts, strict=True)]
+        verdicts = self._what_it_is(verdicts, asked)
         asking = [(c, v) for c, v in zip(asked, verdicts, strict=True)
                   if not (c.wish and v.kind == "handoff")]
         if asking and len(asking) < len(asked) and self._facts_asked(
@@ -453,6 +455,20 @@ class Matcher:
                 if v.kind in ("suggest", "fallback") and not v.away
                 and (c.joined or c.adds_question) else v
                 for c, v, r in zip(asked, verdicts, readings, strict=True)]
+
+    def _what_it_is(self, verdicts: list[_Verdict], asked: list[Clause]) -> list[_Verdict]:
+        """"Czy Rynek Odporności został zainaugurowany? I co to właściwie jest?", "What does
+        that mean in practice?": asking only what it is, a question asks about the name in
+        the question before it, and gets that question's answer."""
+        result: list[_Verdict] = []
+        for i, (clause, verdict) in enumerate(zip(asked, verdicts, strict=True)):
+            words_of = set(clause.words)
+            if (i and verdict.kind == "answer" and result[-1].kind == "answer"
+                    and words_of <= _WHAT_IS_IT and words_of & {"co", "what", "czym"}
+                    and self._named_before(clause, asked)):
+                verdict = result[-1]
+            result.append(verdict)
+        return result
 
     def _person_contact(self, clause: Clause, verdict: _Verdict, clauses: list[Clause]) -> _Verdict:
         """"How do I reach Mr Paturej?", "…z ambasadorem Paturejem. Jaki jest jego e-mail?":

@@ -823,3 +823,10 @@ def test_what_inside_a_statement_asks_nothing(matcher: Matcher) -> None:
     # after a comma, or after "I wonder", it asks
     assert entries(matcher.match("gonna be at mspo anyway, what time's the forum thing")) == ["time"]
     assert entries(matcher.match("I wonder what time the forum starts.")) == ["time"]
+
+
+def test_what_is_it_after_a_question_naming_something_asks_about_that(matcher: Matcher) -> None:
+    assert entries(matcher.match("So did the forum launch that Social Resilience Market thing? "
+                                 "What does that mean in practice?")) == ["resilience_market"]
+    assert entries(matcher.match("Czy ten Rynek Odporności Społecznej został w końcu "
+                                 "zainaugurowany? I co to właściwie jest?")) == ["resilience_market"]
