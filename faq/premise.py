@@ -16,11 +16,11 @@ from typing import Literal
 
 from faq.normalize import GENERIC_WORDS, LEXICON, fold, words
 
-About = Literal["place", "date", "time", "duration", "organiser", "audience"]
+About = Literal["place", "date", "time", "duration", "organiser", "audience", "edition"]
 # The entry that answers each kind of claim, and the entries that answer it as well.
 ENTRY: dict[str, str] = {"place": "venue", "date": "date", "time": "time",
                          "duration": "duration", "organiser": "organiser",
-                         "audience": "audience"}
+                         "audience": "audience", "edition": "first_time"}
 FAMILY: dict[str, frozenset[str]] = {
     "place": frozenset({"venue", "address", "directions", "hall", "mspo"}),
     "date": frozenset({"date", "time", "duration"}),
@@ -28,6 +28,7 @@ FAMILY: dict[str, frozenset[str]] = {
     "duration": frozenset({"duration", "time", "date"}),
     "organiser": frozenset({"organiser", "paturej"}),
     "audience": frozenset({"audience", "invitation"}),
+    "edition": frozenset({"first_time", "about", "mspo"}),
 }
 # The entry on the edition after this one: questions about its date or place go there.
 NEXT_EDITION = "next_edition"
@@ -45,6 +46,8 @@ _DURATION_UNITS = _CLAIMS["duration_units"]
 _DURATION_WORDS = frozenset(_CLAIMS["duration_words"])
 _LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
+_ORDINALS: dict[str, int] = _CLAIMS["ordinals"]
+_EDITION_WORDS = frozenset(_CLAIMS["edition_words"])
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
 _THIS_EDITION = frozenset({"znowu", "znow", "ponownie", "again", "tegoroczne", "tegoroczny"})
@@ -121,6 +124,7 @@ class Claim:
     ends: bool = False
     length: float | None = None  # hours
     names: tuple[str, ...] = ()
+    ordinal: int | None = None  # "the third edition"
     stated: tuple[str, ...] = ()  # the words that state the claimed value
 
     @property
@@ -149,6 +153,9 @@ class Claim:
             return all(h in (hour, hour - 12) for h in self.hours)
         if self.about == "duration":
             return self.length is not None and abs(self.length - facts.hours) < 0.01
+        if self.about == "edition":
+            # the first at MSPO: "the third edition" is wrong, "the first" needs no "yes"
+            return False if self.ordinal and self.ordinal > 1 else None
         if self.about == "organiser":
             named = set(self.names)
             if named & facts.organisers:
@@ -171,7 +178,8 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
         return None
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), alone, _duration(found),
-                          _time(found, text), _organiser(found, cased), _audience(found)) if c is not None]
+                          _time(found, text), _organiser(found, cased), _audience(found),
+                          _edition(found)) if c is not None]
     if facts is not None:
         wrong = [c for c in claims if c.holds(facts) is False]
         claims = wrong or claims
@@ -272,6 +280,15 @@ def _duration(found: list[str]) -> Claim | None:
         if unit and count and (unit >= 24 or any(w in _DURATION_WORDS for w in found)):
             return Claim("duration", length=float(count * unit), stated=words_said)
     return None
+
+
+def _edition(found: list[str]) -> Claim | None:
+    """"Słyszałem, że to już trzecia edycja tego forum na MSPO", "the 5th edition": which
+    edition this is, stated."""
+    if not _EDITION_WORDS & set(found):
+        return None
+    ordinals = [w for w in found if w in _ORDINALS]
+    return Claim("edition", ordinal=_ORDINALS[ordinals[0]], stated=(ordinals[0],)) if ordinals else None
 
 
 def _audience(found: list[str]) -> Claim | None:

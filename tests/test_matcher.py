@@ -830,3 +830,13 @@ def test_what_is_it_after_a_question_naming_something_asks_about_that(matcher: M
                                  "What does that mean in practice?")) == ["resilience_market"]
     assert entries(matcher.match("Czy ten Rynek Odporności Społecznej został w końcu "
                                  "zainaugurowany? I co to właściwie jest?")) == ["resilience_market"]
+
+
+def test_a_later_edition_at_mspo_is_corrected_it_is_the_first(with_facts: Matcher) -> None:
+    for question in ["Słyszałem, że to już trzecia edycja tego forum na MSPO, to prawda?",
+                     "It's already the 5th edition of this forum at MSPO, isn't it?"]:
+        match = with_facts.match(question)
+        assert match.entry == "first_time" and match.claim is not None, question
+        assert with_facts.facts is not None and match.claim.holds(with_facts.facts) is False
+    # the forum in Piaseczno came before: that is no claim about this one
+    assert with_facts.match("To druga edycja tego forum z Piaseczna, prawda?").claim is None
