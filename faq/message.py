@@ -347,7 +347,7 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
     found: list[tuple[str, bool]] = []
     start = 0
     for end in _SENTENCE_END.finditer(text):
-        if end.group().startswith(".") and _abbreviated(text[start:end.start()]):
+        if end.group().startswith(".") and _abbreviated(text[start:end.start()], text[end.end():]):
             continue
         found.append((text[start:end.start()], "?" in end.group()))
         start = end.end()
@@ -355,9 +355,12 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
     return [(s, asked) for s, asked in found if s.strip()]
 
 
-def _abbreviated(before: str) -> bool:
-    """'ul.', 'np.', 'godz.', a number or an initial: a full stop that ends no sentence."""
+def _abbreviated(before: str, after: str = "") -> bool:
+    """'ul.', 'np.', 'godz.', a number or an initial: a full stop that ends no sentence;
+    a digit's does before a capital ("…a morning session, 9 to 1. Is that still the plan?")."""
     last = words(before[-12:])
+    if last and last[-1].isdigit() and after.lstrip()[:1].isupper():
+        return False
     return bool(last) and (last[-1] in _ABBREVIATIONS or len(last[-1]) == 1)
 
 

@@ -840,3 +840,9 @@ def test_a_later_edition_at_mspo_is_corrected_it_is_the_first(with_facts: Matche
         assert with_facts.facts is not None and match.claim.holds(with_facts.facts) is False
     # the forum in Piaseczno came before: that is no claim about this one
     assert with_facts.match("To druga edycja tego forum z Piaseczna, prawda?").claim is None
+
+
+def test_is_that_still_the_plan_confirms_the_sentence_before(with_facts: Matcher) -> None:
+    # a full stop after a number ends the sentence when a capital follows
+    match = with_facts.match("I was told it's a morning session, 9 to 1. Is that still the plan?")
+    assert match.entry == "time" and match.claim is not None
