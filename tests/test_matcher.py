@@ -846,3 +846,8 @@ def test_is_that_still_the_plan_confirms_the_sentence_before(with_facts: Matcher
     # a full stop after a number ends the sentence when a capital follows
     match = with_facts.match("I was told it's a morning session, 9 to 1. Is that still the plan?")
     assert match.entry == "time" and match.claim is not None
+
+
+def test_whether_it_is_paid_after_a_service_asks_about_that_service(matcher: Matcher) -> None:
+    assert entries(matcher.match("Czy jest parking? Czy trzeba płacić?")) == ["parking"]
+    assert entries(matcher.match("Czy jest catering? Płatny?")) == ["catering"]
