@@ -55,6 +55,7 @@ GENERIC_WEIGHT = 0.3
 MAX_ENTRIES = 3  # a message asking more gets the first three
 SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
 GENERAL_CONTACTS = "contacts"  # every contact; a question about one matter gets its own
+ORGANISATION = "contact_organisation"  # changes to one's registration go there
 WEBSITE = "website"  # in the contacts category, but no person to write to
 # A journalist asking to take part, register or record asks it as press: the press desk's.
 AS_PRESS = frozenset({"invitation", "registration", "terms", "streaming"})
@@ -68,6 +69,10 @@ _WEAK_IN = re.compile(
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
 _MODIFIERS = lexicon_words("topic_modifiers")
 _CONTACT_WORDS = lexicon_words("contact_words")
+_CHANGE_STRONG = lexicon_words("change_strong_words")
+_CHANGE_WEAK = lexicon_words("change_weak_words")
+_REGISTRATION = lexicon_words("registration_words")
+_FIRST_PERSON = lexicon_words("first_person_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
@@ -285,6 +290,13 @@ class Matcher:
         verdicts = self._something_new(verdicts, asked, said)
         verdicts = self._further(verdicts, asked, readings)
         verdicts = [self._person_contact(c, v, clauses) for c, v in zip(asked, verdicts, strict=True)]
+        if _changes_registration(question) and not any(
+                v.kind in ("answer", "handoff") for v in verdicts):
+            # "proszę mnie skreślić", "I made a typo in my surname in the form, how do I fix
+            # it?": an unsure reading of a change to one's registration is the organisers'
+            verdicts = [_Verdict("answer", ORGANISATION, max(v.score, self.thresholds.answer))
+                        if v.kind in ("suggest", "fallback") and ORGANISATION in self.kb.entries
+                        else v for v in verdicts]
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -946,6 +958,16 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged)
     return claim is not None and (hedged or claim.about == "audience")
+
+
+def _changes_registration(text: str) -> bool:
+    """Whether the writer asks to change their own registration: cancel, a substitute, a
+    typo, "change our registration"."""
+    found = set(words(text))
+    if found.isdisjoint(_FIRST_PERSON):
+        return False
+    return not found.isdisjoint(_CHANGE_STRONG) or (
+        not found.isdisjoint(_CHANGE_WEAK) and not found.isdisjoint(_REGISTRATION))
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

@@ -851,3 +851,16 @@ def test_is_that_still_the_plan_confirms_the_sentence_before(with_facts: Matcher
 def test_whether_it_is_paid_after_a_service_asks_about_that_service(matcher: Matcher) -> None:
     assert entries(matcher.match("Czy jest parking? Czy trzeba płacić?")) == ["parking"]
     assert entries(matcher.match("Czy jest catering? Płatny?")) == ["catering"]
+
+
+def test_a_change_to_ones_registration_is_for_the_organisational_contact(
+        matcher: Matcher) -> None:
+    for question in ["nie będę 10.09, zły termin, proszę mnie skreślić",
+                     "I made a typo in my surname in the registration form, how do I fix it?",
+                     "need to change our registartion from 1 person to 2 ppl from our unit, how?",
+                     "Zamiast mnie pojedzie kolega z wydziału. Czy trzeba go zgłaszać osobno?"]:
+        assert entries(matcher.match(question)) == ["contact_organisation"], question
+    # not the writer's own registration, or a question answered with confidence
+    assert "contact_organisation" not in entries(matcher.match("Can the form be changed?"))
+    assert "contact_organisation" not in entries(matcher.match(
+        "Jestem zastępcą burmistrza. Jakie są warunki udziału?"))
