@@ -303,7 +303,11 @@ class Matcher:
                         if v.kind == "answer" and v.claim is None
                         and elsewhere(c.text, self.facts) else v
                         for c, v in zip(asked, verdicts, strict=True)]
-            verdicts = [self._next_edition(c, v, said + asked) for c, v in zip(asked, verdicts, strict=True)]
+            # (a later question says which edition only for one listed with it, "Kiedy i
+            # gdzie będzie IFRE-EXPO?"; not "kiedy jest forum w tym roku i kiedy następne?")
+            verdicts = [self._next_edition(c, v, said + [
+                a for a in asked if a.position < c.position or c.listed or c.bare])
+                for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._what_it_is(verdicts, asked)
         asking = [(c, v) for c, v in zip(asked, verdicts, strict=True)
                   if not (c.wish and v.kind == "handoff")]

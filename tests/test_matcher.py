@@ -864,3 +864,16 @@ def test_a_change_to_ones_registration_is_for_the_organisational_contact(
     assert "contact_organisation" not in entries(matcher.match("Can the form be changed?"))
     assert "contact_organisation" not in entries(matcher.match(
         "Jestem zastępcą burmistrza. Jakie są warunki udziału?"))
+
+
+def test_a_later_question_on_the_next_edition_leaves_this_ones_date(with_facts: Matcher) -> None:
+    assert entries(with_facts.match("kiedy jest forum w tym roku i kiedy to następne w 2027?")) == [
+        "date", "next_edition"]
+    # a topic listed with it is asked about the same edition
+    assert entries(with_facts.match("Kiedy i gdzie dokładnie będzie IFRE-EXPO?")) == [
+        "next_edition"]
+
+
+def test_population_and_translation_are_off_topic_whatever_country(matcher: Matcher) -> None:
+    assert matcher.match("What's the population of Taiwan?").kind == "fallback"
+    assert matcher.match("Can you translate this document into German for me?").kind == "fallback"
