@@ -28,6 +28,7 @@ from faq.normalize import (
     HELP_LANGUAGE,
     cased_words,
     common_word,
+    english_word,
     everyday,
     fold,
     generic_terms,
@@ -36,6 +37,7 @@ from faq.normalize import (
     mentions_press,
     raw_words,
     small_talk,
+    stem,
     tokens,
     words,
 )
@@ -69,6 +71,9 @@ _WEAK_IN = re.compile(
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
 _MODIFIERS = lexicon_words("topic_modifiers")
 _CONTACT_WORDS = lexicon_words("contact_words")
+# A Polish past tense, folded: "kosztow|al", "prowadz|i|l", "rozmawi|a|li", "trw|a|lo".
+_PAST = re.compile(r"(?P<base>[a-z]{3,}?)(?P<vowel>owa|a|i|y|e)l(?:a|o|i|y|em|am|es|as)?")
+_PAST_SIMILARITY = 0.9
 _CHANGE_STRONG = lexicon_words("change_strong_words")
 _CHANGE_WEAK = lexicon_words("change_weak_words")
 _REGISTRATION = lexicon_words("registration_words")
@@ -251,6 +256,13 @@ class Matcher:
         known = self._surface.get(surface)
         if known in self._postings:
             return ((known, 1.0),)
+        past = _PAST.fullmatch(surface)
+        if past and not english_word(surface):
+            # "kosztował", "prowadził", "rozmawiali": a Polish past tense is the verb's
+            # present ("kosztuje" → koszt, "prowadzi", "rozmawia")
+            for base in (past["base"] + past["vowel"], past["base"]):
+                if (found := stem(base)) in self._postings:
+                    return ((found, _PAST_SIMILARITY),)
         if len(surface) < 4 or surface.isdigit() or common_word(surface):
             return ()  # "rock" is no typo of "rok", nor "remove" of "remote"
         cutoff = 80  # one letter in four changed is another word ("test", "best")

@@ -200,6 +200,18 @@ def _common_words() -> dict[str, float]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    import wordfreq
+
+    return frozenset(fold(w) for w in wordfreq.get_frequency_dict("en", wordlist="small"))
+
+
+def english_word(folded: str) -> bool:
+    """Whether a folded word is an ordinary English word ("formal", "local")."""
+    return folded in _english_words()
+
+
 def common_word(folded: str) -> bool:
     """Whether a folded word is an ordinary word of Polish or English ("rock", "remove",
     "teraz"), so not a typo of a word the knowledge base knows ("rok", "remote", "straz")."""

@@ -877,3 +877,10 @@ def test_a_later_question_on_the_next_edition_leaves_this_ones_date(with_facts: 
 def test_population_and_translation_are_off_topic_whatever_country(matcher: Matcher) -> None:
     assert matcher.match("What's the population of Taiwan?").kind == "fallback"
     assert matcher.match("Can you translate this document into German for me?").kind == "fallback"
+
+
+def test_a_polish_past_tense_reads_as_the_verb(matcher: Matcher) -> None:
+    assert entries(matcher.match("ile kosztował udział w forum?")) == ["fee"]
+    assert entries(matcher.match("kto prowadził to forum w Kielcach?")) == ["organiser"]
+    # an English word is no Polish past tense ("formal" is no "form")
+    assert "registration" not in entries(matcher.match("is the dress code formal?"))
