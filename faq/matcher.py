@@ -45,6 +45,8 @@ from faq.premise import (
     EDITION_FACTS,
     FAMILY,
     NEXT_EDITION,
+    PREVIOUS_EDITION,
+    PREVIOUS_WORDS,
     Claim,
     Facts,
     about_next_edition,
@@ -321,6 +323,7 @@ class Matcher:
                 a for a in asked if a.position < c.position or c.listed or c.bare])
                 for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._what_it_is(verdicts, asked)
+        verdicts = [self._previous_edition(c, v) for c, v in zip(asked, verdicts, strict=True)]
         asking = [(c, v) for c, v in zip(asked, verdicts, strict=True)
                   if not (c.wish and v.kind == "handoff")]
         if asking and len(asking) < len(asked) and self._facts_asked(
@@ -521,6 +524,14 @@ class Matcher:
             return ""
         return " ".join(w for i, w in enumerate(cased_words(before[-1].text))
                         if i and w[:1].isupper())
+
+    def _previous_edition(self, clause: Clause, verdict: _Verdict) -> _Verdict:
+        """"Kiedy dokładnie odbyło się to pierwsze forum w Piasecznie?": the date or place
+        of the edition before, named, is that edition's entry."""
+        if (verdict.kind == "answer" and verdict.claim is None and verdict.entry in EDITION_FACTS
+                and PREVIOUS_EDITION in self.kb.entries and not PREVIOUS_WORDS.isdisjoint(clause.words)):
+            return _Verdict("answer", PREVIOUS_EDITION, verdict.score)
+        return verdict
 
     def _next_edition(self, clause: Clause, verdict: _Verdict, said: list[Clause]) -> _Verdict:
         """"I heard the 2027 event is also at MSPO in September?", "a kiedy kolejna

@@ -32,6 +32,10 @@ FAMILY: dict[str, frozenset[str]] = {
 }
 # The entry on the edition after this one: questions about its date or place go there.
 NEXT_EDITION = "next_edition"
+# ... and the one on the edition before ("Kiedy odbyło się forum w Piasecznie?"), named by
+# the words of `previous_edition_words`.
+PREVIOUS_EDITION = "piaseczno"
+PREVIOUS_WORDS = frozenset(LEXICON["claims"]["previous_edition_words"])
 EDITION_FACTS = FAMILY["place"] | FAMILY["date"]
 
 _CLAIMS = LEXICON["claims"]

@@ -884,3 +884,9 @@ def test_a_polish_past_tense_reads_as_the_verb(matcher: Matcher) -> None:
     assert entries(matcher.match("kto prowadził to forum w Kielcach?")) == ["organiser"]
     # an English word is no Polish past tense ("formal" is no "form")
     assert "registration" not in entries(matcher.match("is the dress code formal?"))
+
+
+def test_when_or_where_the_edition_before_was_is_that_editions(with_facts: Matcher) -> None:
+    assert entries(with_facts.match(
+        "Kiedy dokładnie odbyło się to pierwsze forum w Piasecznie?")) == ["piaseczno"]
+    assert entries(with_facts.match("Kiedy jest forum?")) == ["date"]
