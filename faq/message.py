@@ -31,6 +31,7 @@ Role = Literal["small", "intro", "context", "question"]
 QUESTION_WORDS = _QUESTION_WORDS = lexicon_words("question_words")
 _QUESTION_STARTS = lexicon_words("question_starts")
 _PREPOSITIONS = lexicon_words("question_prepositions")
+_WHERE_PREPOSITIONS = frozenset({"w", "we", "na", "przy", "obok", "kolo", "in", "at", "near"})
 _REQUEST_WORDS = lexicon_words("request_words")
 _REQUESTS_TO_US = lexicon_words("requests_to_us")
 APOLOGIES = lexicon_words("apology_words")
@@ -222,6 +223,7 @@ def read(text: str) -> list[Clause]:
                  for i, c in enumerate(found)]
         confirmed = [c.as_role("context", False) if n in relative else c for c, (_, n, _) in zip(
             _confirmations(_guesses(found), asked), parts, strict=True)]
+        confirmed = _appositions(confirmed)
         if asked and all(c.role == "small" for c in confirmed) and any(
                 c.role != "small" for c in found):
             # "Czytałem, że forum będzie w Warszawie. Czy to aktualne?": a tag alone asks to
@@ -276,6 +278,20 @@ def _guesses(sentence: list[Clause]) -> list[Clause]:
         if asked and clause.role == "question" and not opens and len(clause.words) <= 3:
             clause = clause.as_role("context")
         asked = asked or (clause.role == "question" and opens)
+        result.append(clause)
+    return result
+
+
+def _appositions(sentence: list[Clause]) -> list[Clause]:
+    """"…, że Forum odbywa się w Warszawie, w Pałacu Kultury i Nauki?": a few words that
+    only say where, after a statement to confirm, belong to that statement."""
+    result: list[Clause] = []
+    for clause in sentence:
+        if (result and clause.checks and result[-1].checks and clause.words
+                and clause.words[0] in _WHERE_PREPOSITIONS and len(clause.words) <= 6):
+            before = result.pop()
+            clause = replace(before, text=f"{before.text}, {clause.text}",
+                             words=before.words + clause.words)
         result.append(clause)
     return result
 

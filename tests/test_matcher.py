@@ -890,3 +890,9 @@ def test_when_or_where_the_edition_before_was_is_that_editions(with_facts: Match
     assert entries(with_facts.match(
         "Kiedy dokładnie odbyło się to pierwsze forum w Piasecznie?")) == ["piaseczno"]
     assert entries(with_facts.match("Kiedy jest forum?")) == ["date"]
+
+
+def test_where_said_again_after_a_claim_belongs_to_it(with_facts: Matcher) -> None:
+    match = with_facts.match("Rozumiem, że Forum odbywa się w Warszawie, w Pałacu Kultury i Nauki? "
+                             "Szukam hotelu w pobliżu.")
+    assert entries(match) == ["venue"] and match.claim is not None
