@@ -81,6 +81,7 @@ _CHANGE_WEAK = lexicon_words("change_weak_words")
 _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
+_WHAT_ASKED = frozenset({"co", "what", "czym"})
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -299,6 +300,7 @@ class Matcher:
         readings = [self._read(c, said + self._antecedent(c, asked, said)) for c in asked]
         verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
+        verdicts = [self._alone(c, v) for c, v in zip(asked, verdicts, strict=True)]
         verdicts = [self._ask_about_context(c, v, said)
                     for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._something_new(verdicts, asked, said)
@@ -429,6 +431,15 @@ class Matcher:
         found = {term for term, _ in tokens(text)} & self._topic_terms
         return frozenset(e for e, named in self._named.items() if found & named)
 
+    def _alone(self, clause: Clause, verdict: _Verdict) -> _Verdict:
+        """"I saw the Forum is held at MSPO — but what is MSPO actually?": when what was said
+        around it lifts other entries level with the one the question names, the question
+        read alone decides among them."""
+        if verdict.kind != "suggest" or clause.points_back:  # ("…jak się z nim skontaktować?")
+            return verdict
+        alone = self._answer(self._read(clause, []), False, clause.checks)
+        return alone if alone.kind == "answer" and alone.entry in verdict.suggestions else verdict
+
     def _ask_about_context(self, clause: Clause, verdict: _Verdict,
                            said: list[Clause]) -> _Verdict:
         """"Chciałbym zrezygnować z udziału. Co mam zrobić?", "whats the vibe, suits or
@@ -443,13 +454,19 @@ class Matcher:
         general = verdict.entry == GENERAL_CONTACTS
         if not self._vague(clause) and not general:
             return verdict  # it names something ("co to jest MSPO?": a title)
-        reading = self._words(clause.text, 1.0, 0.0)
-        for other in context:
-            reading = reading.plus(self._words(other.text, 1.0, 0.0))
-        retried = self._answer(reading, mentions_press(clause.text))
-        if general:
-            return retried if retried.entry in self._contacts else verdict
-        return retried if retried.kind in ("answer", "handoff") else verdict
+        # the clause just before first ("U nas dużo się mówi o przygotowaniu mieszkańców.
+        # Słyszałem, że ICCSS ma kluby odporności, co to takiego?"), then all of it
+        nearest = [c for c in context if c.position < clause.position][-1:]
+        for group in ([nearest, context] if nearest and _what_is_it(clause) else [context]):
+            reading = self._words(clause.text, 1.0, 0.0)
+            for other in group:
+                reading = reading.plus(self._words(other.text, 1.0, 0.0))
+            retried = self._answer(reading, mentions_press(clause.text))
+            if general:
+                return retried if retried.entry in self._contacts else verdict
+            if retried.kind in ("answer", "handoff"):
+                return retried
+        return verdict
 
     def _something_new(self, verdicts: list[_Verdict], asked: list[Clause],
                        said: list[Clause]) -> list[_Verdict]:
@@ -493,10 +510,8 @@ class Matcher:
         the question before it, and gets that question's answer."""
         result: list[_Verdict] = []
         for i, (clause, verdict) in enumerate(zip(asked, verdicts, strict=True)):
-            words_of = set(clause.words)
             if (i and verdict.kind == "answer" and result[-1].kind == "answer"
-                    and words_of <= _WHAT_IS_IT and words_of & {"co", "what", "czym"}
-                    and self._named_before(clause, asked)):
+                    and _what_is_it(clause) and self._named_before(clause, asked)):
                 verdict = result[-1]
             result.append(verdict)
         return result
@@ -985,6 +1000,11 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged)
     return claim is not None and (hedged or claim.about == "audience")
+
+
+def _what_is_it(clause: Clause) -> bool:
+    """The clause asks only what something is ("co to takiego?", "What does that mean?")."""
+    return set(clause.words) <= _WHAT_IS_IT and not _WHAT_ASKED.isdisjoint(clause.words)
 
 
 def _changes_registration(text: str) -> bool:

@@ -896,3 +896,18 @@ def test_where_said_again_after_a_claim_belongs_to_it(with_facts: Matcher) -> No
     match = with_facts.match("Rozumiem, że Forum odbywa się w Warszawie, w Pałacu Kultury i Nauki? "
                              "Szukam hotelu w pobliżu.")
     assert entries(match) == ["venue"] and match.claim is not None
+
+
+def test_context_that_lifts_rivals_level_leaves_the_question_to_decide(matcher: Matcher) -> None:
+    match = matcher.match("Hello! Sorry if this is a silly question. I saw the Forum is held at "
+                          "MSPO — but what is MSPO actually? I'm not from the defence world")
+    assert entries(match) == ["mspo"]
+    assert entries(matcher.match("Dear, I am officer from Jordan civil defence. Is the forum "
+                                 "have a cost for participate?")) == ["fee"]
+
+
+def test_what_is_that_asks_about_what_was_said_just_before(matcher: Matcher) -> None:
+    match = matcher.match("Dzien dobry, jestem soltysem we wsi pod Sandomierzem. U nas po powodzi "
+                          "duzo sie mowi o przygotowaniu mieszkancow. Slyszalem ze ICCSS ma jakies "
+                          "kluby odpornosci, co to takiego? Pozdrawiam")
+    assert entries(match) == ["initiatives"]
