@@ -94,6 +94,7 @@ _SENTENCE_END = re.compile(
 )
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
+_QUOTED_NAME = 4  # words
 _QUOTE_BREAKS = re.compile(r"[?!.,;:]+|\s[-–—]+\s")
 _COMMAND = re.compile(r"\s*[/!][^\W\d]\w*(@\w+)?\s*")
 _PLUS = re.compile(r"\s+[+&]\s+")
@@ -255,7 +256,14 @@ def _reported(text: str) -> str:
     """"…with just the words 'IRLF – you should go' and nothing else": words quoted inside
     a message are one thing said; their dashes and question marks break nothing."""
     def flatten(quote: re.Match[str]) -> str:
-        return _QUOTE_BREAKS.sub(" ", quote.group())
+        quoted = quote.group(1) or quote.group(2)
+        inside = _QUOTE_BREAKS.sub(" ", quoted)
+        # a short name stays in its clause: "Co oznacza ten „Rynek Odporności”, który…?";
+        # a question quoted ("pyta „po co”") stays apart, reported
+        said = words(quoted)
+        if any(w in _QUESTION_WORDS for w in said[:2]) or "?" in quoted:
+            return f"„{inside}”"
+        return f"'{inside}'" if len(inside.split()) <= _QUOTED_NAME else f"„{inside}”"
     found = list(_QUOTED.finditer(text))
     outside = _QUOTED.sub(" ", text)
     if not found or len(words(outside)) < 2:

@@ -911,3 +911,13 @@ def test_what_is_that_asks_about_what_was_said_just_before(matcher: Matcher) -> 
                           "duzo sie mowi o przygotowaniu mieszkancow. Slyszalem ze ICCSS ma jakies "
                           "kluby odpornosci, co to takiego? Pozdrawiam")
     assert entries(match) == ["initiatives"]
+
+
+def test_a_short_quoted_name_stays_in_its_question(matcher: Matcher) -> None:
+    match = matcher.match("Czytałem wypowiedź ambasadora, że odporność to inwestycja i rynek. Co "
+                          "właściwie oznacza ten „Rynek Odporności Społecznej”, który jest "
+                          "inaugurowany? Dziękuję")
+    assert entries(match) == ["resilience_market"]
+    # a question quoted is still reported, not asked
+    assert [c.text for c in read("a on zawsze pyta „po co”. Jakie tematy?")
+            if c.role == "question"] == ["Jakie tematy"]
