@@ -454,6 +454,8 @@ def _opens_reason(found: list[str]) -> bool:
     "so is it free?")."""
     if not found:
         return False
+    if found[:2] in (["as", "part"], ["as", "well"]):
+        return False  # "…happening as part of the MSPO exhibition?" says where, not why
     return found[0] in _REASONS or (found[0] in _PURPOSES and found[1:2] != []
                                     and found[1] in _PURPOSE_FOLLOWERS)
 

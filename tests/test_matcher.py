@@ -921,3 +921,8 @@ def test_a_short_quoted_name_stays_in_its_question(matcher: Matcher) -> None:
     # a question quoted is still reported, not asked
     assert [c.text for c in read("a on zawsze pyta „po co”. Jakie tematy?")
             if c.role == "question"] == ["Jakie tematy"]
+
+
+def test_as_part_of_says_where_not_why(matcher: Matcher) -> None:
+    assert entries(matcher.match("Is the forum happening as part of the MSPO exhibition itself "
+                                 "or somewhere separate in town?")) == ["mspo"]
