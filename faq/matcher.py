@@ -997,6 +997,8 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
     claim = find_claim(clause.text, facts)
     if claim is not None and facts is not None and claim.holds(facts) is True:
         return False
+    if claim is not None and claim.about == "place" and clause.introduces:
+        return False  # "I'm an intern at a foundation in Berlin…": where the writer is
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged)
     return claim is not None and (hedged or claim.about == "audience")

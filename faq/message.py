@@ -146,6 +146,11 @@ class Clause:
                 and self.words[1] in _QUESTION_WORDS and self.words[1] not in _YES_NO_OPENERS)
 
     @property
+    def introduces(self) -> bool:
+        """Opens with a self-introduction ("jestem…", "I'm an intern at…")."""
+        return _opens_intro(self.words)
+
+    @property
     def alternative(self) -> bool:
         """Offers another way to the same question ("..., or should we come by taxi?")."""
         return bool(self.words) and self.words[0] in _ALTERNATIVES

@@ -926,3 +926,11 @@ def test_a_short_quoted_name_stays_in_its_question(matcher: Matcher) -> None:
 def test_as_part_of_says_where_not_why(matcher: Matcher) -> None:
     assert entries(matcher.match("Is the forum happening as part of the MSPO exhibition itself "
                                  "or somewhere separate in town?")) == ["mspo"]
+
+
+def test_where_the_writer_works_is_no_claim_about_the_event(with_facts: Matcher) -> None:
+    match = with_facts.match("Hello, a bit of background: I'm an intern at a civil society "
+                             "foundation in Berlin and my boss wants me to write a short note about "
+                             "the 'Bądź Gotów' thing she heard about — I think it's an app? Is it "
+                             "connected to the forum organiser? Thanks so much!")
+    assert "venue" not in entries(match) and match.claim is None
