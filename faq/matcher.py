@@ -553,7 +553,10 @@ class Matcher:
         edycja?": the date or place of the next edition is that edition's entry."""
         if NEXT_EDITION not in self.kb.entries or self.facts is None or verdict.kind == "handoff":
             return verdict
-        beside = [c.text for c in said if c.sentence == clause.sentence]
+        # (a question naming nothing, "Czy wiadomo coś więcej: kiedy i gdzie?", asks about
+        # what the sentence before it said too)
+        first = clause.sentence - 1 if clause.bare else clause.sentence
+        beside = [c.text for c in said if first <= c.sentence <= clause.sentence]
         if verdict.kind == "suggest" and NEXT_EDITION in verdict.suggestions:
             # "Forum już się odbyło, kiedy będzie następne?": of the entries it may mean,
             # the one it names

@@ -934,3 +934,10 @@ def test_where_the_writer_works_is_no_claim_about_the_event(with_facts: Matcher)
                              "the 'Bądź Gotów' thing she heard about — I think it's an app? Is it "
                              "connected to the forum organiser? Thanks so much!")
     assert "venue" not in entries(match) and match.claim is None
+
+
+def test_a_bare_question_after_a_sentence_on_the_next_edition_asks_about_it(
+        with_facts: Matcher) -> None:
+    match = with_facts.match("Słyszałem, że to wrześniowe forum to dopiero początek czegoś "
+                             "większego w 2027 roku. Co dokładnie jest planowane dalej i kiedy?")
+    assert entries(match) == ["next_edition"]
