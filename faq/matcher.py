@@ -42,6 +42,7 @@ from faq.normalize import (
     words,
 )
 from faq.premise import (
+    DATE_WORDS,
     EDITION_FACTS,
     FAMILY,
     NEXT_EDITION,
@@ -195,6 +196,7 @@ class Matcher:
         self._off_topic_terms = set().union(
             *(terms for entry_id, terms in self._entry_terms.items() if entry_id in self._off_topic)
         )
+        self._date_terms = {stem(w) for w in DATE_WORDS}
         self._on_topic_terms = set().union(
             *(terms for entry_id, terms in self._entry_terms.items()
               if entry_id not in self._off_topic)
@@ -608,6 +610,8 @@ class Matcher:
         answered with that fact (and the reply says whether it holds)."""
         if not clause.yes_no or verdict.kind == "handoff" or verdict.away:
             return verdict
+        if clause.words[:1] in (("i",), ("we",)) and not clause.hedged and not clause.checks:
+            return verdict  # "I won't be in Poland in September": the writer's plans
         claim = find_claim(clause.text, self.facts)
         if claim is None or claim.entry not in self.kb.entries:
             return verdict
@@ -932,7 +936,8 @@ class Matcher:
             weight = self._weight(found) * scale
             total += weight
             words = {w for w, _ in found}
-            if words and not words & vocabulary and words & self._off_topic_terms:
+            if (words and not words & vocabulary and words & self._off_topic_terms
+                    and words.isdisjoint(self._date_terms)):  # "we wrześniu 2027?" asks when
                 away += weight
         return away / total if total else 0.0
 

@@ -43,6 +43,7 @@ _PLACES = frozenset(_CLAIMS["places"])
 _PLACE_PREPOSITIONS = frozenset(_CLAIMS["place_prepositions"])
 _MONTHS = {form: n + 1 for n, forms in enumerate(_CLAIMS["months"]) for form in forms}
 _WEEKDAYS = {form: n for n, forms in enumerate(_CLAIMS["weekdays"]) for form in forms}
+DATE_WORDS = frozenset(_MONTHS) | frozenset(_WEEKDAYS)  # folded: "wrzesniu", "piatek"
 _DAY_PARTS = {word: tuple(hours) for word, hours in _CLAIMS["day_parts"].items()}
 _END_WORDS = frozenset(_CLAIMS["end_words"])
 _TIME_WORDS = frozenset(_CLAIMS["time_words"])

@@ -941,3 +941,11 @@ def test_a_bare_question_after_a_sentence_on_the_next_edition_asks_about_it(
     match = with_facts.match("Słyszałem, że to wrześniowe forum to dopiero początek czegoś "
                              "większego w 2027 roku. Co dokładnie jest planowane dalej i kiedy?")
     assert entries(match) == ["next_edition"]
+
+
+def test_a_month_asked_about_points_nowhere_away(with_facts: Matcher) -> None:
+    assert entries(with_facts.match("Następna edycja będzie znowu na MSPO, we wrześniu 2027?")) == [
+        "next_edition"]
+    # the writer's own plans are no claim about the event
+    assert "date" not in entries(with_facts.match(
+        "hi, plans changed, I won't be in Poland in September. pls remove me from the list"))
