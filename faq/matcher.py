@@ -83,6 +83,7 @@ _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHAT_ASKED = frozenset({"co", "what", "czym"})
+_GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -1008,7 +1009,10 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
     if claim is not None and claim.about == "place" and clause.introduces:
         return False  # "I'm an intern at a foundation in Berlin…": where the writer is
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
-                               and before.role == "small" and before.hedged)
+                               and before.role == "small" and before.hedged) or (
+        clause.words[:1] == ("skoro",) or clause.words[:2] in _GIVEN)
+    # ("Skoro forum jest w hali E, to…", "As the forum runs in the evening, …": taken as
+    # given; not "since 2023")
     return claim is not None and (hedged or claim.about == "audience")
 
 

@@ -16,11 +16,11 @@ from typing import Literal
 
 from faq.normalize import GENERIC_WORDS, LEXICON, fold, words
 
-About = Literal["place", "date", "time", "duration", "organiser", "audience", "edition"]
+About = Literal["place", "date", "time", "duration", "organiser", "audience", "edition", "hall"]
 # The entry that answers each kind of claim, and the entries that answer it as well.
 ENTRY: dict[str, str] = {"place": "venue", "date": "date", "time": "time",
                          "duration": "duration", "organiser": "organiser",
-                         "audience": "audience", "edition": "first_time"}
+                         "audience": "audience", "edition": "first_time", "hall": "hall"}
 FAMILY: dict[str, frozenset[str]] = {
     "place": frozenset({"venue", "address", "directions", "hall", "mspo"}),
     "date": frozenset({"date", "time", "duration"}),
@@ -29,6 +29,7 @@ FAMILY: dict[str, frozenset[str]] = {
     "organiser": frozenset({"organiser", "paturej"}),
     "audience": frozenset({"audience", "invitation"}),
     "edition": frozenset({"first_time", "about", "mspo"}),
+    "hall": frozenset({"hall", "venue"}),
 }
 # The entry on the edition after this one: questions about its date or place go there.
 NEXT_EDITION = "next_edition"
@@ -53,6 +54,8 @@ _LENGTH_WORDS = _CLAIMS["length_words"]
 _NUMBERS = _CLAIMS["numbers"]
 _ORDINALS: dict[str, int] = _CLAIMS["ordinals"]
 _EDITION_WORDS = frozenset(_CLAIMS["edition_words"])
+_HALL_WORDS = frozenset({"hala", "hali", "hale", "halle", "pawilon", "pawilonie", "hall",
+                         "pavilion", "sala", "sali", "room"})
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
 _THIS_EDITION = frozenset({"znowu", "znow", "ponownie", "again", "tegoroczne", "tegoroczny"})
@@ -184,7 +187,7 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), alone, _duration(found),
                           _time(found, text), _organiser(found, cased), _audience(found),
-                          _edition(found)) if c is not None]
+                          _edition(found), _hall(found)) if c is not None]
     if facts is not None:
         wrong = [c for c in claims if c.holds(facts) is False]
         claims = wrong or claims
@@ -219,6 +222,14 @@ def elsewhere(text: str, facts: Facts) -> bool:
 
 def _is_place(place: str, facts: Facts) -> bool:
     return any(place.startswith(p[:5]) for p in facts.places)
+
+
+def _hall(found: list[str]) -> Claim | None:
+    """"forum jest w hali E", "it's in pavilion 3": a hall named (none is announced)."""
+    for word, after in itertools.pairwise(found):
+        if word in _HALL_WORDS and (len(after) == 1 or after.isdigit()):
+            return Claim("hall", stated=(word, after))
+    return None
 
 
 def _place(found: list[str]) -> Claim | None:

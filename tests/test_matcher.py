@@ -949,3 +949,15 @@ def test_a_month_asked_about_points_nowhere_away(with_facts: Matcher) -> None:
     # the writer's own plans are no claim about the event
     assert "date" not in entries(with_facts.match(
         "hi, plans changed, I won't be in Poland in September. pls remove me from the list"))
+
+
+def test_what_a_question_takes_as_given_is_checked(with_facts: Matcher) -> None:
+    hall = with_facts.match("Skoro forum jest w hali E, to od którego wejścia będzie najbliżej?")
+    assert entries(hall) == ["hall"] and hall.claim is not None  # no hall is announced
+    evening = with_facts.match("As the forum runs in the evening after the fair closes, is there "
+                               "a late bus back to Kraków?")
+    assert entries(evening) == ["time"] and evening.claim is not None
+    # "since" a year is no premise
+    assert "date" not in entries(with_facts.match(
+        "Is it true that Taiwan will be represented at the forum? We've been working with Polish "
+        "partners since 2023 and our team would like to come."))
