@@ -441,7 +441,9 @@ class Matcher:
         if verdict.kind != "suggest" or clause.points_back:  # ("…jak się z nim skontaktować?")
             return verdict
         alone = self._answer(self._read(clause, []), False, clause.checks)
-        return alone if alone.kind == "answer" and alone.entry in verdict.suggestions else verdict
+        # (sure alone, above the bar of a question on its own)
+        return alone if (alone.kind == "answer" and alone.entry in verdict.suggestions
+                         and alone.score >= self.thresholds.answer) else verdict
 
     def _ask_about_context(self, clause: Clause, verdict: _Verdict,
                            said: list[Clause]) -> _Verdict:

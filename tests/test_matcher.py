@@ -961,3 +961,12 @@ def test_what_a_question_takes_as_given_is_checked(with_facts: Matcher) -> None:
     assert "date" not in entries(with_facts.match(
         "Is it true that Taiwan will be represented at the forum? We've been working with Polish "
         "partners since 2023 and our team would like to come."))
+
+
+def test_read_alone_a_question_must_clear_the_bar_to_decide(matcher: Matcher) -> None:
+    match = matcher.match("Szanowni Panstwo, jestem sekretarzem gminy. Od kilku miesiecy wdrazamy "
+                          "nowa ustawe o ochronie ludnosci i obronie cywilnej i szczerze mowiac "
+                          "brakuje nam praktycznej wiedzy. Wojt poprosil mnie zebym sprawdzila kto "
+                          "organizuje to forum i czy to powazna instytucja. Bede wdzieczna za "
+                          "informacje.")
+    assert "about" not in entries(match)
