@@ -329,8 +329,12 @@ class Matcher:
                 for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._what_it_is(verdicts, asked)
         verdicts = [self._previous_edition(c, v) for c, v in zip(asked, verdicts, strict=True)]
+        # (a request after the question is one of its own: "…o której zaczyna się forum?
+        # Chcemy przyjechać z kamerą.")
+        last_fact = max((c.position for c, v in zip(asked, verdicts, strict=True)
+                         if v.kind == "answer"), default=-1)
         asking = [(c, v) for c, v in zip(asked, verdicts, strict=True)
-                  if not (c.wish and v.kind == "handoff")]
+                  if not (c.wish and v.kind == "handoff" and c.position < last_fact)]
         if asking and len(asking) < len(asked) and self._facts_asked(
                 [v for _, v in asking], [c for c, _ in asking]):
             # "Do artykułu potrzebuję jednej informacji: ilu było w Piasecznie?": a request

@@ -970,3 +970,11 @@ def test_read_alone_a_question_must_clear_the_bar_to_decide(matcher: Matcher) ->
                           "organizuje to forum i czy to powazna instytucja. Bede wdzieczna za "
                           "informacje.")
     assert "about" not in entries(match)
+
+
+def test_a_journalists_request_after_the_question_is_one_of_its_own(matcher: Matcher) -> None:
+    match = matcher.match("TVP3 Kielce tutaj - o której zaczyna się forum? Chcemy przyjechać z "
+                          "kamerą.")
+    assert match.kind == "handoff" and entries(match) == ["contact_media", "time"]
+    # "kameralne" (intimate) is no camera
+    assert matcher.match("Czy to kameralne spotkanie?").kind != "handoff"
