@@ -688,7 +688,7 @@ class Matcher:
         statement to confirm ("forum jest w Krakowie, prawda?") an unknown word is the
         claim itself, so it counts little."""
         t = self.thresholds
-        reading = self._words(clause.text, 1.0, t.claim_unknown if clause.checks else 1.0)
+        reading = self._words(clause.asked_text, 1.0, t.claim_unknown if clause.checks else 1.0)
         if clause.checks:
             # "Pan Paturej to prezydent Kielc, prawda?": what only the off-topic examples
             # know is the claim to correct, not a question we do not answer.

@@ -37,6 +37,7 @@ _REQUEST_WORDS = lexicon_words("request_words")
 _REQUESTS_TO_US = lexicon_words("requests_to_us")
 APOLOGIES = lexicon_words("apology_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
+_SUBORDINATE = frozenset({"when", "kiedy", "gdy"})  # inside a question: when something else is
 _REASONS = lexicon_words("reason_words")
 _PURPOSES = lexicon_words("purpose_words")
 _PURPOSE_FOLLOWERS = lexicon_words("purpose_subjects")
@@ -145,6 +146,18 @@ class Clause:
         """"... and what is ICCSS?": a question word after "and" asks something new."""
         return (len(self.words) > 1 and self.words[0] in _ADDING
                 and self.words[1] in _QUESTION_WORDS and self.words[1] not in _YES_NO_OPENERS)
+
+    @property
+    def asked_text(self) -> str:
+        """The text without a "when" that only says when something else happens ("Where
+        should we go when we arrive?" asks where, not when)."""
+        found = list(self.words)
+        cut = [i for i, w in enumerate(found) if w in _SUBORDINATE and i > 1
+               and found[i - 1] not in _CONJUNCTIONS
+               and any(v in _QUESTION_WORDS for v in found[:i])]
+        if not cut:
+            return self.text
+        return " ".join(w for i, w in enumerate(found) if i not in cut)
 
     @property
     def introduces(self) -> bool:

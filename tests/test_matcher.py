@@ -978,3 +978,11 @@ def test_a_journalists_request_after_the_question_is_one_of_its_own(matcher: Mat
     assert match.kind == "handoff" and entries(match) == ["contact_media", "time"]
     # "kameralne" (intimate) is no camera
     assert matcher.match("Czy to kameralne spotkanie?").kind != "handoff"
+
+
+def test_when_inside_a_question_only_says_when_something_else_happens(matcher: Matcher) -> None:
+    match = matcher.match("We are a delegation of 5 from Lithuania. Where exactly should we go "
+                          "when we arrive at Targi Kielce?")
+    assert entries(match) != ["date"] and match.kind == "answer"
+    # ... but "and when" asks it
+    assert entries(matcher.match("where and when is it?")) == ["venue", "date"]
