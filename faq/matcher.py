@@ -649,7 +649,8 @@ class Matcher:
                       and c.sentence == clause.sentence]
             # "..., or should we come by taxi?", "Czy mogę przyjść, czy trzeba zaproszenia?"
             alternative = clause.yes_no and (clause.alternative or (
-                clause.words[:1] == ("czy",) and bool(before) and before[-1].words[:1] == ("czy",)))
+                clause.words[:1] == ("czy",) and bool(before)
+                and "czy" in before[-1].words[:2]))  # ("I czy trzeba się rejestrować, czy…")
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
                 not clause.adds_question) and (
                 alternative

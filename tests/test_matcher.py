@@ -986,3 +986,9 @@ def test_when_inside_a_question_only_says_when_something_else_happens(matcher: M
     assert entries(match) != ["date"] and match.kind == "answer"
     # ... but "and when" asks it
     assert entries(matcher.match("where and when is it?")) == ["venue", "date"]
+
+
+def test_czy_after_i_czy_offers_an_alternative(matcher: Matcher) -> None:
+    assert entries(matcher.match("Czy będzie tłumaczenie na angielski? I czy trzeba się wcześniej "
+                                 "rejestrować, czy można przyjść z marszu?")) == [
+        "language", "registration"]
