@@ -992,3 +992,8 @@ def test_czy_after_i_czy_offers_an_alternative(matcher: Matcher) -> None:
     assert entries(matcher.match("Czy będzie tłumaczenie na angielski? I czy trzeba się wcześniej "
                                  "rejestrować, czy można przyjść z marszu?")) == [
         "language", "registration"]
+
+
+def test_a_co_organiser_named_is_a_claim_about_the_organiser(with_facts: Matcher) -> None:
+    match = with_facts.match("czy MON jest współorganizatorem?")
+    assert entries(match) == ["organiser"] and match.claim is not None
