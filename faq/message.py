@@ -37,6 +37,8 @@ _REQUEST_WORDS = lexicon_words("request_words")
 _REQUESTS_TO_US = lexicon_words("requests_to_us")
 APOLOGIES = lexicon_words("apology_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
+_AS_NO_REASON = frozenset({"part", "well", "planned", "scheduled", "expected", "announced",
+                           "usual", "advertised"})
 _SUBORDINATE = frozenset({"when", "kiedy", "gdy"})  # inside a question: when something else is
 _REASONS = lexicon_words("reason_words")
 _PURPOSES = lexicon_words("purpose_words")
@@ -478,8 +480,8 @@ def _opens_reason(found: list[str]) -> bool:
     "so is it free?")."""
     if not found:
         return False
-    if found[:2] in (["as", "part"], ["as", "well"]):
-        return False  # "…happening as part of the MSPO exhibition?" says where, not why
+    if found[:1] == ["as"] and found[1:2] and found[1] in _AS_NO_REASON:
+        return False  # "…happening as part of the MSPO exhibition?", "as planned": no why
     return found[0] in _REASONS or (found[0] in _PURPOSES and found[1:2] != []
                                     and found[1] in _PURPOSE_FOLLOWERS)
 

@@ -926,6 +926,8 @@ def test_a_short_quoted_name_stays_in_its_question(matcher: Matcher) -> None:
 def test_as_part_of_says_where_not_why(matcher: Matcher) -> None:
     assert entries(matcher.match("Is the forum happening as part of the MSPO exhibition itself "
                                  "or somewhere separate in town?")) == ["mspo"]
+    assert entries(matcher.match("Did the forum take place as planned on 10 September?")) == [
+        "date"]
 
 
 def test_where_the_writer_works_is_no_claim_about_the_event(with_facts: Matcher) -> None:
