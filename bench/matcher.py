@@ -18,7 +18,8 @@ The sets and how they may be used (the protocol of issue 11):
 - chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
   round), chat_questions_f.toml and chat_questions_g.toml (sets F and G, written at its
   end), chat_questions_i.toml, _j and _m (sets I, J and M, written for the fourth round;
-  M last): measured only, never
+  M last), chat_questions_q.toml and _r (sets Q and R, written at the start of the fifth):
+  measured only, never
   studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
   honest estimate for unseen messages (README, "Measured here").
@@ -70,10 +71,13 @@ CHAT_N = load("chat_questions_n.toml")
 CHAT_O = load("chat_questions_o.toml")
 CHAT_P = load("chat_questions_p.toml")
 CHAT_M = load("chat_questions_m.toml")
+CHAT_Q = load("chat_questions_q.toml")
+CHAT_R = load("chat_questions_r.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
-                                          + CHAT_N + CHAT_O + CHAT_P + CHAT_M]
+                                          + CHAT_N + CHAT_O + CHAT_P + CHAT_M + CHAT_Q
+                                          + CHAT_R]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -151,7 +155,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
                  ("chat C", CHAT_C, False), ("chat F", CHAT_F, False),
                  ("chat G", CHAT_G, False), ("chat I", CHAT_I, False),
-                 ("chat J", CHAT_J, False), ("chat M", CHAT_M, False)]
+                 ("chat J", CHAT_J, False), ("chat M", CHAT_M, False),
+                 ("chat Q", CHAT_Q, False), ("chat R", CHAT_R, False)]
     return sets
 
 

@@ -30,6 +30,9 @@ someone who had seen only the announcement, never the knowledge base.
   hidden set's shape): written late in the fourth round, measured first, then studied.
 - tests/data/chat_questions_m.toml (200, set M, the hidden set's shape): written last in the
   fourth round; never studied, only measured.
+- tests/data/chat_questions_q.toml and chat_questions_r.toml (200 each, sets Q and R, the
+  hidden set's shape): written at the start of the fifth round, measured with its first
+  code, then only at its end; never studied.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -72,27 +75,31 @@ SET_N = load("chat_questions_n.toml")
 SET_O = load("chat_questions_o.toml")
 SET_P = load("chat_questions_p.toml")
 SET_M = load("chat_questions_m.toml")
+SET_Q = load("chat_questions_q.toml")
+SET_R = load("chat_questions_r.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
 # before the event and after it (first sight in brackets).
 FLOORS = {
-    "holdout": (HOLDOUT, 105 / 114, 3),  # 92.1%, 3 (50.0% before the first round)
-    "set B": (SET_B, 215 / 220, 1),  # 97.7%, 1 (84.5%, 15 at first sight)
-    "set C": (SET_C, 216 / 240, 15),  # 90.0%, 15 (85.0%, 20 at first sight)
-    "set D": (SET_D, 226 / 240, 9),  # 94.2%, 9 (72.9%, 42 at first sight)
-    "set E": (SET_E, 249 / 260, 9),  # 95.8%, 9 (79.2%, 38 at first sight)
-    "set F": (SET_F, 185 / 200, 9),  # 92.5%, 9 (92.5%, 11 at first sight)
+    "holdout": (HOLDOUT, 106 / 114, 3),  # 93.0%, 3 (50.0% before the first round)
+    "set B": (SET_B, 216 / 220, 1),  # 98.2%, 1 (84.5%, 15 at first sight)
+    "set C": (SET_C, 217 / 240, 14),  # 90.4%, 14 (85.0%, 20 at first sight)
+    "set D": (SET_D, 230 / 240, 7),  # 95.8%, 7 (72.9%, 42 at first sight)
+    "set E": (SET_E, 254 / 260, 6),  # 97.7%, 6 (79.2%, 38 at first sight)
+    "set F": (SET_F, 187 / 200, 9),  # 93.5%, 9 (92.5%, 11 at first sight)
     "set G": (SET_G, 188 / 200, 10),  # 94.0%, 10 (93.5%, 11 at first sight)
-    "set H": (SET_H, 184 / 200, 12),  # 92.0%, 12 (82.0%, 23 at first sight)
-    "set I": (SET_I, 176 / 200, 16),  # 88.0%, 16 (85.5%, 18 at first sight)
-    "set J": (SET_J, 176 / 200, 16),  # 88.0%, 16 (85.0%, 18 at first sight)
-    "set K": (SET_K, 141 / 150, 5),  # 94.0%, 5 (90.7%, 6 at first sight)
-    "set L": (SET_L, 139 / 160, 13),  # 86.9%, 13 (68.1%, 30 at first sight)
-    "set N": (SET_N, 145 / 160, 11),  # 90.6%, 11 (83.1%, 18 at first sight)
-    "set O": (SET_O, 184 / 200, 10),  # 92.0%, 10 (88.5%, 15 at first sight)
-    "set P": (SET_P, 191 / 200, 5),  # 95.5%, 5 (92.5%, 8 at first sight)
-    "set M": (SET_M, 179 / 200, 14),  # 89.5%, 14 at first sight
+    "set H": (SET_H, 193 / 200, 5),  # 96.5%, 5 (82.0%, 23 at first sight)
+    "set I": (SET_I, 180 / 200, 14),  # 90.0%, 14 (85.5%, 18 at first sight)
+    "set J": (SET_J, 181 / 200, 13),  # 90.5%, 13 (85.0%, 18 at first sight)
+    "set K": (SET_K, 145 / 150, 3),  # 96.7%, 3 (90.7%, 6 at first sight)
+    "set L": (SET_L, 149 / 160, 8),  # 93.1%, 8 (68.1%, 30 at first sight)
+    "set N": (SET_N, 151 / 160, 9),  # 94.4%, 9 (83.1%, 18 at first sight)
+    "set O": (SET_O, 189 / 200, 6),  # 94.5%, 6 (88.5%, 15 at first sight)
+    "set P": (SET_P, 195 / 200, 1),  # 97.5%, 1 (92.5%, 8 at first sight)
+    "set M": (SET_M, 182 / 200, 13),  # 91.0%, 13 (89.5%, 14 at first sight)
+    "set Q": (SET_Q, 182 / 200, 9),  # 91.0%, 9 (90.5%, 11 at first sight)
+    "set R": (SET_R, 179 / 200, 13),  # 89.5%, 13 (88.5%, 15 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -162,7 +169,7 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
-                                SET_J, SET_O, SET_P, SET_M)) and all(
+                                SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
