@@ -281,7 +281,7 @@ class Matcher:
                 continue
             found = self._surface[word]
             best[found] = max(best.get(found, 0.0), score / 100)
-        return tuple(sorted(best.items(), key=lambda item: -item[1])[:3])
+        return tuple(sorted(best.items(), key=lambda item: (-item[1], item[0]))[:3])
 
     def match(self, question: str, chat_lang: str | None = None) -> Match:
         """Classify one message into answer / suggest / handoff / fallback. Each clause
@@ -746,10 +746,10 @@ class Matcher:
         said = {word for found in reading.lookups for word, sim in found if sim == 1.0}
         ranked = sorted(
             (e for e in scored if e in self._handoff_entries and said & self._named[e]),
-            key=lambda e: -scored[e][0],
+            key=lambda e: (-scored[e][0], e),
         )
         named = sorted((e for e in self._handoff_entries if said & self._named[e]),
-                       key=lambda e: -len(said & self._named[e]))
+                       key=lambda e: (-len(said & self._named[e]), e))
         # "Fotoreporter, potrzebuję akredytacji. Jak ją załatwić?": the request it names
         entry = (ranked or named or self._handoff_entries or [None])[0]
         score = scored[entry][0] if entry in scored else 0.0
@@ -770,8 +770,10 @@ class Matcher:
             t = replace(t, answer=t.suggest, margin=t.single,
                         coverage=t.coverage - t.further_coverage)
         scored = self._score(reading)
+        # (the same whatever the order of a set: on a tie an off-topic example goes first,
+        # then the ids in order)
         ranked = sorted(((e, v) for e, v in scored.items() if e not in exclude),
-                        key=lambda item: -item[1][0])
+                        key=lambda item: (-item[1][0], item[0] not in self._off_topic, item[0]))
         if not ranked:
             return _Verdict("fallback", None, 0.0)
         top_id, (top, _, _) = ranked[0]
@@ -814,7 +816,7 @@ class Matcher:
         scored = self._score(self._words(question, 1.0, 1.0))
         if not scored:
             return None
-        entry, (score, _, _) = max(scored.items(), key=lambda item: item[1][0])
+        entry, (score, _, _) = min(scored.items(), key=lambda item: (-item[1][0], item[0]))
         return entry, round(score, 3)
 
     def _score(
@@ -858,7 +860,7 @@ class Matcher:
         # within reach of the best so far (they could change no decision) are skipped.
         bound = {e: alpha * cover + 1 - alpha for e, cover in entry_cover.items()
                  if self._entry_terms[e] & seed_words}
-        order = sorted(bound, key=lambda e: -bound[e])
+        order = sorted(bound, key=lambda e: (-bound[e], e))
         best: dict[str, tuple[float, float, str | None]] = {}
         top = 0.0
         for start in range(0, len(order), SHORTLIST):
