@@ -1034,3 +1034,9 @@ def test_the_same_message_gets_the_same_answer_after_a_restart() -> None:
         runs.append(json.loads(done.stdout))
     assert len(runs[0]) > 4000
     assert [i for i, (a, b) in enumerate(zip(*runs, strict=True)) if a != b] == []
+
+
+def test_a_group_of_pupils_free_for_ngos_and_ministers(matcher: Matcher) -> None:
+    assert entries(matcher.match("Czy mogę przyjechać z grupą uczniów na forum?")) == ["invitation"]
+    assert entries(matcher.match("Is the forum free for NGOs?")) == ["fee"]
+    assert entries(matcher.match("Are there any ministers confirmed?")) == ["agenda"]
