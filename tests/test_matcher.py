@@ -1040,3 +1040,9 @@ def test_a_group_of_pupils_free_for_ngos_and_ministers(matcher: Matcher) -> None
     assert entries(matcher.match("Czy mogę przyjechać z grupą uczniów na forum?")) == ["invitation"]
     assert entries(matcher.match("Is the forum free for NGOs?")) == ["fee"]
     assert entries(matcher.match("Are there any ministers confirmed?")) == ["agenda"]
+
+
+def test_the_nearest_station_listed_beside_the_address_is_answered_too(matcher: Matcher) -> None:
+    for question in ["Hello, could you tell me the exact address and the nearest train station?",
+                     "adres i najbliższa stacja kolejowa?"]:
+        assert entries(matcher.match(question)) == ["address", "directions"], question
