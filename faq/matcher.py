@@ -617,8 +617,11 @@ class Matcher:
         answered with that fact (and the reply says whether it holds)."""
         if not clause.yes_no or verdict.kind == "handoff" or verdict.away:
             return verdict
-        if clause.words[:1] in (("i",), ("we",)) and not clause.hedged and not clause.checks:
-            return verdict  # "I won't be in Poland in September": the writer's plans
+        if (clause.words[:1] in (("i",), ("we",)) and not clause.hedged and not clause.checks
+                and not any(language_of_word(w) == "pl" for w in clause.words)):
+            # "I won't be in Poland in September": the writer's plans (a Polish "i", "we" is
+            # "and", "in": "I czy forum jest 11 września?" states a date)
+            return verdict
         claim = find_claim(clause.text, self.facts)
         if claim is None or claim.entry not in self.kb.entries:
             return verdict

@@ -956,6 +956,9 @@ def test_a_month_asked_about_points_nowhere_away(with_facts: Matcher) -> None:
     # the writer's own plans are no claim about the event
     assert "date" not in entries(with_facts.match(
         "hi, plans changed, I won't be in Poland in September. pls remove me from the list"))
+    # ... but a Polish "i" (and) opens no plans of the writer
+    polish = with_facts.match("I czy forum jest 11 września?")
+    assert entries(polish) == ["date"] and polish.claim is not None
 
 
 def test_what_a_question_takes_as_given_is_checked(with_facts: Matcher) -> None:
