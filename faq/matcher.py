@@ -74,7 +74,7 @@ _WEAK_IN = re.compile(
     r"|\b(?:nie|slabo|kiepsko|troche) (?:mowie|pisze|rozumiem|znam) (?:po )?angielsk")
 _MODIFIERS = lexicon_words("topic_modifiers")
 _CONTACT_WORDS = lexicon_words("contact_words")
-# A Polish past tense, folded: "kosztow|al", "prowadz|i|l", "rozmawi|a|li", "trw|a|lo".
+# A Polish past tense, folded: "kosztow|al", "prowadz|i|l", "trw|a|lo".
 _PAST = re.compile(r"(?P<base>[a-z]{3,}?)(?P<vowel>owa|a|i|y|e)l(?:a|o|i|y|em|am|es|as)?")
 _PAST_SIMILARITY = 0.9
 _CHANGE_STRONG = lexicon_words("change_strong_words")
@@ -264,8 +264,8 @@ class Matcher:
             return ((known, 1.0),)
         past = _PAST.fullmatch(surface)
         if past and not english_word(surface):
-            # "kosztował", "prowadził", "rozmawiali": a Polish past tense is the verb's
-            # present ("kosztuje" → koszt, "prowadzi", "rozmawia")
+            # "kosztował", "prowadził": a Polish past tense is the verb's present
+            # ("kosztuje" → koszt, "prowadzi"), where the knowledge base has that stem
             for base in (past["base"] + past["vowel"], past["base"]):
                 if (found := stem(base)) in self._postings:
                     return ((found, _PAST_SIMILARITY),)

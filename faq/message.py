@@ -64,12 +64,11 @@ _ALTERNATIVES = frozenset({"or", "albo", "lub", "ewentualnie", "otherwise"})
 _ADDING = frozenset({"i", "a", "oraz", "and", "also", "plus", "tez", "takze", "jeszcze"})
 # Words that say nothing between a conjunction and a question word ("i w ogóle ile...").
 _FILLERS = STOP_WORDS - _QUESTION_WORDS - _QUESTION_STARTS - _REQUEST_WORDS - _PREPOSITIONS
-_RELATIVE_PRONOUNS = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej", "which",
-                                "who", "whom", "whose", "that"})
-LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
-                      | lexicon_words("lead_in_words"))
 _POLISH_RELATIVES = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej",
                                "ktorych", "ktorzy"})
+_RELATIVE_PRONOUNS = _POLISH_RELATIVES | {"which", "who", "whom", "whose", "that"}
+LEAD_IN = _LEAD_IN = (_REQUEST_WORDS | _ASK_WORDS | _SMALL | _CHECKS
+                      | lexicon_words("lead_in_words"))
 _RELATIVE_VERBS = frozenset({"is", "are", "was", "were", "has", "have", "will", "would",
                              "runs", "organises", "organizes", "takes"})
 # After "and" in a statement these go on with it ("and will have a few hours to kill"); "and
@@ -290,9 +289,7 @@ def _reported(text: str) -> str:
         if any(w in _QUESTION_WORDS for w in said[:2]) or "?" in quoted:
             return f"„{inside}”"
         return f"'{inside}'" if len(inside.split()) <= _QUOTED_NAME else f"„{inside}”"
-    found = list(_QUOTED.finditer(text))
-    outside = _QUOTED.sub(" ", text)
-    if not found or len(words(outside)) < 2:
+    if _QUOTED.search(text) is None or len(words(_QUOTED.sub(" ", text))) < 2:
         return text  # the whole message quoted is the message
     return _QUOTED.sub(flatten, text)
 
