@@ -473,7 +473,8 @@ class Matcher:
             retried = self._answer(reading, mentions_press(clause.text))
             if general:
                 return retried if retried.entry in self._contacts else verdict
-            if retried.kind in ("answer", "handoff"):
+            if retried.kind in ("answer", "handoff") and (
+                    verdict.kind != "suggest" or retried.entry in verdict.suggestions):
                 return retried
         return verdict
 

@@ -918,6 +918,14 @@ def test_what_is_that_asks_about_what_was_said_just_before(matcher: Matcher) -> 
     assert entries(match) == ["initiatives"]
 
 
+def test_a_question_about_the_context_stays_among_what_it_was_close_to(matcher: Matcher) -> None:
+    # "…przy targach rolniczych…": read at full weight, the hearsay pulled to parking,
+    # which the question with its context was nowhere near
+    match = matcher.match("Hej, kumpel mówi, że forum jest w Targach Kielce, ale przy targach "
+                          "rolniczych, a nie na MSPO 🤔 to jak to w końcu jest?")
+    assert match.kind == "suggest" and "venue" in match.suggestions
+
+
 def test_a_short_quoted_name_stays_in_its_question(matcher: Matcher) -> None:
     match = matcher.match("Czytałem wypowiedź ambasadora, że odporność to inwestycja i rynek. Co "
                           "właściwie oznacza ten „Rynek Odporności Społecznej”, który jest "
