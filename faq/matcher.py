@@ -473,6 +473,8 @@ class Matcher:
             retried = self._answer(reading, mentions_press(clause.text))
             if general:
                 return retried if retried.entry in self._contacts else verdict
+            # (among what the question with its context came close to, if anything:
+            # the hearsay at full weight must not pull it elsewhere)
             if retried.kind in ("answer", "handoff") and (
                     verdict.kind != "suggest" or retried.entry in verdict.suggestions):
                 return retried

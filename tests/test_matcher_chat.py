@@ -85,7 +85,7 @@ FLOORS = {
     "holdout": (HOLDOUT, 106 / 114, 3),  # 93.0%, 3 (50.0% before the first round)
     "set B": (SET_B, 216 / 220, 1),  # 98.2%, 1 (84.5%, 15 at first sight)
     "set C": (SET_C, 217 / 240, 14),  # 90.4%, 14 (85.0%, 20 at first sight)
-    "set D": (SET_D, 230 / 240, 7),  # 95.8%, 7 (72.9%, 42 at first sight)
+    "set D": (SET_D, 230 / 240, 7),  # 95.8%, 6 (72.9%, 42 at first sight)
     "set E": (SET_E, 254 / 260, 6),  # 97.7%, 6 (79.2%, 38 at first sight)
     "set F": (SET_F, 187 / 200, 9),  # 93.5%, 9 (92.5%, 11 at first sight)
     "set G": (SET_G, 188 / 200, 10),  # 94.0%, 10 (93.5%, 11 at first sight)
