@@ -607,6 +607,11 @@ def _mark_asked_last(clauses: list[Clause]) -> None:
     # requests, when it requests something; the signature asks nothing.
     requests = [i for i, c in enumerate(clauses) if c.role in ("context", "intro")
                 and any(w in _REQUEST_WORDS for w in c.words)]
+    # "My boss asked me to find out, before tomorrow, who we should contact.": the clause
+    # a question word opens, not the words around it.
+    requests = requests or [i for i, c in enumerate(clauses) if c.role == "context"
+                            and c.words[0] not in _POLISH_RELATIVES | {"co", "that"}
+                            and _opens_question(list(c.words[:3]))]
     for role in ("context", "intro"):
         chosen = requests or [i for i, c in enumerate(clauses) if c.role == role]
         if chosen:

@@ -72,6 +72,7 @@ MEDIA_WORDS = frozenset(LEXICON["media_words"])
 MEDIA_NEGATIONS = frozenset(LEXICON["media_negations"])
 MEDIA_PRIVATE = frozenset(LEXICON["media_private"])
 GENERIC_WORDS = frozenset(LEXICON["generic_words"])
+RELATIVE_DAYS = frozenset(LEXICON["claims"]["relative_days"])
 GREETING_WORDS = frozenset(LEXICON["greeting_words"])
 # Words asking for help, and their language ("menu" is both: listed under Polish).
 HELP_LANGUAGE = {w: lang for lang in ("pl", "en") for w in LEXICON[f"help_words_{lang}"]}
@@ -112,7 +113,21 @@ def _tokens(text: str) -> tuple[tuple[str, str], ...]:
             result.append((folded, folded))
         else:
             result.append((stem(folded), folded))
-    return tuple(result)
+    return _relative_days(result)
+
+
+def _relative_days(found: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """"jutro", "today" say when the guest asks, not what: beside a word of its own they
+    count for nothing ("o której jutro?"); beside the event's name alone they ask when
+    ("czy forum jest jutro?", "is it today?")."""
+    days = [surface for _, surface in found if surface in RELATIVE_DAYS]
+    if not days:
+        return tuple(found)
+    rest = [(term, surface) for term, surface in found if surface not in RELATIVE_DAYS]
+    if any(surface not in GENERIC_WORDS for _, surface in rest):
+        return tuple(rest)
+    when = "kiedy" if language_of_word(days[0]) == "pl" else "when"
+    return (*rest, (stem(when), when))
 
 
 def _unslang(found: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -1057,3 +1057,27 @@ def test_the_nearest_station_listed_beside_the_address_is_answered_too(matcher: 
     for question in ["Hello, could you tell me the exact address and the nearest train station?",
                      "adres i najbliższa stacja kolejowa?"]:
         assert entries(matcher.match(question)) == ["address", "directions"], question
+
+
+
+def test_today_or_tomorrow_says_when_the_guest_asks_not_what(with_facts: Matcher) -> None:
+    # "jutro" is a word of the weather examples: it sent "o której jutro?" to "I don't
+    # answer that" and "Where is the forum today?" to the off-topic examples.
+    assert entries(with_facts.match("siema, o ktorej to jutro?")) == ["time"]
+    assert entries(with_facts.match("Where is the forum today?")) == ["venue"]
+    assert entries(with_facts.match("Gdzie i o której jest jutro forum?")) == ["venue", "time"]
+    # beside the event's name alone it asks the date
+    for question in ["czy forum jest jutro?", "is it today?"]:
+        assert entries(with_facts.match(question)) == ["date"], question
+    for weather in ["jaka będzie jutro pogoda?", "weather tomorrow in Kielce?"]:
+        assert with_facts.match(weather).kind == "fallback", weather
+
+
+def test_a_question_word_after_a_statement_is_what_it_asks(with_facts: Matcher) -> None:
+    # No question mark: the clause a question word opens is asked, not "before tomorrow"
+    # (which read alone was the edition before, Piaseczno).
+    match = with_facts.match("Hello! I'm an intern at a city hall and my boss asked me to "
+                             "find out, before tomorrow, who we should contact with "
+                             "organisational questions.")
+    assert entries(match)[:1] in (["contact_organisation"], ["contacts"])
+    assert "piaseczno" not in entries(match)
