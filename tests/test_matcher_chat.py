@@ -33,6 +33,11 @@ someone who had seen only the announcement, never the knowledge base.
 - tests/data/chat_questions_q.toml and chat_questions_r.toml (200 each, sets Q and R, the
   hidden set's shape): written at the start of the fifth round, measured with its first
   code, then only at its end; never studied.
+- tests/data/chat_questions_s.toml, _t and _u (200 each, sets S, T and U, the hidden set's
+  shape; T with phone typing and non-native English, U with long messages and hearsay):
+  written at the start of the sixth round and measured first; S and T were then studied, U
+  only measured. (A plain "who is the media contact?" was labelled an answer by their
+  writers; it is a handoff here, as in every other set.)
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -77,6 +82,9 @@ SET_P = load("chat_questions_p.toml")
 SET_M = load("chat_questions_m.toml")
 SET_Q = load("chat_questions_q.toml")
 SET_R = load("chat_questions_r.toml")
+SET_S = load("chat_questions_s.toml")
+SET_T = load("chat_questions_t.toml")
+SET_U = load("chat_questions_u.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -100,6 +108,9 @@ FLOORS = {
     "set M": (SET_M, 182 / 200, 13),  # 91.0%, 13 (89.5%, 14 at first sight)
     "set Q": (SET_Q, 182 / 200, 9),  # 91.0%, 9 (90.5%, 11 at first sight)
     "set R": (SET_R, 179 / 200, 13),  # 89.5%, 13 (88.5%, 15 at first sight)
+    "set S": (SET_S, 190 / 200, 6),  # 95.0%, 6 (93.5%, 7 at first sight)
+    "set T": (SET_T, 184 / 200, 9),  # 92.0%, 9 (92.0%, 9 at first sight)
+    "set U": (SET_U, 173 / 200, 19),  # 86.5%, 19 (86.5%, 19 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -169,7 +180,8 @@ def test_the_known_failures_are_all_in_the_studied_sets() -> None:
 def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
-                                SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R)) and all(
+                                SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
+                                SET_U)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
