@@ -62,6 +62,10 @@ SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising f
 GENERAL_CONTACTS = "contacts"  # every contact; a question about one matter gets its own
 ORGANISATION = "contact_organisation"  # changes to one's registration go there
 WEBSITE = "website"  # in the contacts category, but no person to write to
+# The "about" entries on the forum itself, not on something with a name of its own, and
+# the host exhibition, which has one.
+THE_FORUM = frozenset({"about", "topics"})
+HOST = "mspo"
 # A journalist asking to take part, register or record asks it as press: the press desk's.
 AS_PRESS = frozenset({"invitation", "registration", "terms", "streaming"})
 TOPIC_WORDS = 3  # a topic listed in a question ("the address", "dress code") is this short
@@ -82,7 +86,7 @@ _CHANGE_WEAK = lexicon_words("change_weak_words")
 _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
-_WHAT_ASKED = frozenset({"co", "what", "czym"})
+_WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
@@ -523,10 +527,18 @@ class Matcher:
         result: list[_Verdict] = []
         for i, (clause, verdict) in enumerate(zip(asked, verdicts, strict=True)):
             if (i and verdict.kind == "answer" and result[-1].kind == "answer"
-                    and _what_is_it(clause) and self._named_before(clause, asked)):
+                    and _what_is_it(clause) and (self._named_before(clause, asked)
+                                                 or self._a_name(result[-1].entry))):
                 verdict = result[-1]
             result.append(verdict)
         return result
+
+    def _a_name(self, entry_id: str | None) -> bool:
+        """The entry is about something with a name of its own beside the forum (the
+        Resilience Market, ICCSS, MSPO): "jakiś rynek odporności?? o co w tym chodzi" asks
+        about it, typed without capitals."""
+        return (entry_id in self.kb.entries and entry_id not in THE_FORUM
+                and (self.kb.entries[entry_id].category == "about" or entry_id == HOST))
 
     def _person_contact(self, clause: Clause, verdict: _Verdict, clauses: list[Clause]) -> _Verdict:
         """"How do I reach Mr Paturej?", "…z ambasadorem Paturejem. Jaki jest jego e-mail?":

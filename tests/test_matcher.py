@@ -1081,3 +1081,21 @@ def test_a_question_word_after_a_statement_is_what_it_asks(with_facts: Matcher) 
                              "organisational questions.")
     assert entries(match)[:1] in (["contact_organisation"], ["contacts"])
     assert "piaseczno" not in entries(match)
+
+
+def test_what_i_read_about_the_forum_is_a_claim_to_correct(with_facts: Matcher) -> None:
+    # "I read the forum is in Warsaw" said beside "which part of Warsaw?": the place is
+    # the answer, not "I don't answer questions about other places".
+    match = with_facts.match("I read the forum is in Warsaw during MSPO — which part of Warsaw?")
+    assert entries(match) == ["venue"] and match.claim is not None
+
+
+def test_what_it_is_asks_about_the_thing_named_before_even_typed_in_lower_case(
+        with_facts: Matcher) -> None:
+    # the second question asks what the Resilience Market is, not what the forum is
+    for question in ["slyszalam ze bedzie jakis rynek odpornosci?? o co w tym chodzi",
+                     "What is this 'Resilience Market'? Can you explain with simple words?"]:
+        assert entries(with_facts.match(question)) == ["resilience_market"], question
+    # beside a question on the forum itself it still asks what the forum is
+    assert entries(with_facts.match("Gdzie jest forum? I o co w tym chodzi?")) == [
+        "venue", "about"]
