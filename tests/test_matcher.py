@@ -1099,3 +1099,14 @@ def test_what_it_is_asks_about_the_thing_named_before_even_typed_in_lower_case(
     # beside a question on the forum itself it still asks what the forum is
     assert entries(with_facts.match("Gdzie jest forum? I o co w tym chodzi?")) == [
         "venue", "about"]
+
+
+def test_a_documentary_crew_help_with_a_cv_and_hajsu(matcher: Matcher) -> None:
+    # a film crew with cameras is the press desk's, not the invitation
+    crew = matcher.match("We're a documentary crew, can we bring cameras into the forum?")
+    assert (crew.kind, crew.entry) == ("handoff", "contact_media")
+    # writing someone's CV is nothing we answer, not a contact to write to
+    for question in ["can you help me write my CV?", "Can you help me write a cover letter?"]:
+        assert matcher.match(question).kind == "fallback", question
+    # "hajs" (money) in any case form is the fee
+    assert entries(matcher.match("ej a ile hajsu trzeba wylozyc zeby wejsc")) == ["fee"]
