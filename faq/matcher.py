@@ -641,6 +641,8 @@ class Matcher:
         if claim is None or claim.entry not in self.kb.entries:
             return verdict
         sure = verdict.kind == "answer"
+        if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
+            return verdict  # "Czy w Kielcach jest dobry dentysta?", "any good sushi in Warsaw?"
         if sure and verdict.entry in FAMILY[claim.about]:
             if self.facts is not None and claim.holds(self.facts) is False:
                 # "forum jest 11 września o 14?": the wrong fact is the one to give.
@@ -651,8 +653,6 @@ class Matcher:
             # "Czy 10 września jest jeszcze rejestracja?" asks about registration, "does
             # ICCSS run any training?" about its initiatives
             return verdict
-        if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
-            return verdict  # "Czy w Kielcach jest dobry dentysta?" asks about something else
         return _Verdict("answer", claim.entry, max(verdict.score, self.thresholds.answer),
                         claim=claim)
 

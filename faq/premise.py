@@ -213,8 +213,9 @@ def elsewhere(text: str, facts: Facts) -> bool:
     """Whether the text asks about going to or being in another place, not the event's
     ("jak dojechać do Zakopanego?", "restaurants in Warsaw")."""
     found = words(text)
-    if any(w in _EVENT_WORDS - _WEAK_EVENT_WORDS or w in _OTHER_EVENTS or _is_place(w, facts)
-           for w in found):
+    # ("take place" names the event by "take"; "a sushi place in Warsaw" does not)
+    if any(w in _EVENT_WORDS - _WEAK_EVENT_WORDS - {"place"} or w in _OTHER_EVENTS
+           or _is_place(w, facts) for w in found):
         return False  # about the event, or the editions before and after it
     return any(w in _PLACES and i and found[i - 1] in _DESTINATIONS
                for i, w in enumerate(found))

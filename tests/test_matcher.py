@@ -1110,3 +1110,12 @@ def test_a_documentary_crew_help_with_a_cv_and_hajsu(matcher: Matcher) -> None:
         assert matcher.match(question).kind == "fallback", question
     # "hajs" (money) in any case form is the fee
     assert entries(matcher.match("ej a ile hajsu trzeba wylozyc zeby wejsc")) == ["fee"]
+
+
+def test_a_place_to_eat_in_another_city_is_not_a_premise_about_the_forum(
+        with_facts: Matcher) -> None:
+    assert with_facts.match("Any good sushi place in Warsaw?").kind == "fallback"
+    for claim in ["Is the forum in Warsaw?", "Does the forum take place in Warsaw?",
+                  "Czy forum odbędzie się w Warszawie?"]:
+        match = with_facts.match(claim)
+        assert entries(match) == ["venue"] and match.claim is not None, claim
