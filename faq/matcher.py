@@ -458,14 +458,18 @@ class Matcher:
         """"Chciałbym zrezygnować z udziału. Co mam zrobić?", "whats the vibe, suits or
         casual?": a question that names nothing itself asks about what was said before it
         or beside it."""
-        context = [c for c in said if c.role == "context" and not c.reason
+        # (asking what "it" is, about what the writer said of themselves too: "We're very
+        # interested in the resilience market idea you're launching. Could you explain
+        # what it is?")
+        roles = ("context", "intro") if _what_is_it(clause) else ("context",)
+        context = [c for c in said if c.role in roles and not c.reason
                    and (c.position < clause.position or c.sentence == clause.sentence)]
         if verdict.kind == "handoff" or verdict.claim is not None or not context:
             return verdict
         # "I need to change the name on our registration, who do I contact?": whom to
         # contact depends on what was said.
         general = verdict.entry == GENERAL_CONTACTS
-        if not self._vague(clause) and not general:
+        if not (self._vague(clause) or _what_is_it(clause)) and not general:
             return verdict  # it names something ("co to jest MSPO?": a title)
         # the clause just before first ("U nas dużo się mówi o przygotowaniu mieszkańców.
         # Słyszałem, że ICCSS ma kluby odporności, co to takiego?"), then all of it

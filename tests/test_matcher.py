@@ -1119,3 +1119,13 @@ def test_a_place_to_eat_in_another_city_is_not_a_premise_about_the_forum(
                   "Czy forum odbędzie się w Warszawie?"]:
         match = with_facts.match(claim)
         assert entries(match) == ["venue"] and match.claim is not None, claim
+
+
+def test_explain_what_it_is_asks_about_what_the_writer_just_named(with_facts: Matcher) -> None:
+    # "it" is the Resilience Market named in the sentence before, which says who the
+    # writer is too: not the forum in general
+    question = ("Dear team, I represent a civil defence foundation from Taipei. We're very "
+                "interested in the resilience market idea you're launching. Could you "
+                "explain what it is?")
+    assert entries(with_facts.match(question)) == ["resilience_market"]
+    assert entries(with_facts.match("Could you explain what it is?")) == ["about"]
