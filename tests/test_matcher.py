@@ -1129,3 +1129,7 @@ def test_explain_what_it_is_asks_about_what_the_writer_just_named(with_facts: Ma
                 "explain what it is?")
     assert entries(with_facts.match(question)) == ["resilience_market"]
     assert entries(with_facts.match("Could you explain what it is?")) == ["about"]
+
+
+def test_what_they_will_talk_about_is_the_topics(matcher: Matcher) -> None:
+    assert entries(matcher.match("o czym konkretnie będzie rozmowa na forum?")) == ["topics"]
