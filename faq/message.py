@@ -588,7 +588,7 @@ def _asks_after_filler(content: list[str]) -> bool:
         rest = rest[3:] if rest[2] in ("to", "then") else rest[2:]
         return bool(rest) and _asks(rest)
     skipped = 0
-    while rest[1:] and skipped < 2 and (rest[0] in _FILLERS or rest[1] in _FILLERS):
+    while rest[1:] and skipped < 3 and (rest[0] in _FILLERS or rest[1] in _FILLERS):
         rest, skipped = rest[1:], skipped + 1
     return skipped > 0 and bool(rest) and _asks(rest)
 

@@ -1133,3 +1133,10 @@ def test_explain_what_it_is_asks_about_what_the_writer_just_named(with_facts: Ma
 
 def test_what_they_will_talk_about_is_the_topics(matcher: Matcher) -> None:
     assert entries(matcher.match("o czym konkretnie będzie rozmowa na forum?")) == ["topics"]
+
+
+def test_a_question_after_a_few_words_of_lead_in_is_asked(matcher: Matcher) -> None:
+    # "In a nutshell" before "what is IRLF" left the first question unasked: only the
+    # second was answered
+    match = matcher.match("In a nutshell what is IRLF, and what makes it a first?")
+    assert entries(match) == ["about", "first_time"]
