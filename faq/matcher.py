@@ -673,9 +673,12 @@ class Matcher:
             alternative = clause.yes_no and (clause.alternative or (
                 clause.words[:1] == ("czy",) and bool(before)
                 and "czy" in before[-1].words[:2]))  # ("I czy trzeba się rejestrować, czy…")
+            # ("Czy ambasador Paturej to jedyny kontakt, czy jest ktoś od spraw
+            # organizacyjnych?": of two contacts offered, the reply gives the one named best)
+            other_contact = verdict.entry in self._people and bool(set(answered) & self._people)
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
                 not clause.adds_question) and (
-                alternative
+                (alternative and not other_contact)
                 or self._continues(clause, verdict, answered)
                 or not self._asks_anew(clause, verdict)
             ):

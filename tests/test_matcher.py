@@ -1140,3 +1140,12 @@ def test_a_question_after_a_few_words_of_lead_in_is_asked(matcher: Matcher) -> N
     # second was answered
     match = matcher.match("In a nutshell what is IRLF, and what makes it a first?")
     assert entries(match) == ["about", "first_time"]
+
+
+def test_of_two_contacts_offered_as_alternatives_the_one_named_best(with_facts: Matcher) -> None:
+    match = with_facts.match("Czy ambasador Paturej to jedyny kontakt, czy jest ktoś od spraw "
+                             "organizacyjnych?")
+    assert entries(match) == ["contact_organisation"]
+    # an alternative that is no other contact still asks one thing
+    assert entries(with_facts.match("Czy mogę przyjść, czy trzeba zaproszenia?")) == [
+        "invitation"]
