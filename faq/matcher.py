@@ -363,8 +363,10 @@ class Matcher:
             # is handed one request, the one its words name best ("TV here, we need
             # accreditation": accreditation).
             handed = max((v for v in sure if v.kind == "handoff"), key=lambda v: v.score)
+            # (the website is no one to write to: "send me the website and also who
+            # handles media stuff?" gets both)
             sure = [v for v in sure if v is handed
-                    or (v.kind != "handoff" and v.entry not in self._contacts)]
+                    or (v.kind != "handoff" and v.entry not in self._people)]
         if not sure and len(asked) > 1:
             sure = [v for v in [self._answer(self._read_all(asked, said), False)]
                     if v.kind in ("answer", "handoff")]

@@ -1149,3 +1149,8 @@ def test_of_two_contacts_offered_as_alternatives_the_one_named_best(with_facts: 
     # an alternative that is no other contact still asks one thing
     assert entries(with_facts.match("Czy mogę przyjść, czy trzeba zaproszenia?")) == [
         "invitation"]
+
+
+def test_the_website_beside_the_media_contact_is_given_too(with_facts: Matcher) -> None:
+    match = with_facts.match("can u send me the website and also who handles media stuff?")
+    assert sorted(entries(match)) == ["contact_media", "website"]
