@@ -13,8 +13,8 @@ The sets and how they may be used (the protocol of issue 11):
   chat_questions_b.toml (set B, measured only in the second round), chat_questions_d.toml and
   chat_questions_e.toml (sets D and E, written for the third round, each measured first),
   chat_questions_h.toml, _k, _l, _n, _o and _p (sets H, K, L, N, O and P, written for the
-  fourth round, each measured first), chat_questions_s.toml and _t (sets S and T, written
-  at the start of the sixth round, each measured first): studied;
+  fourth round, each measured first), chat_questions_s.toml, _t, _v and _w (sets S, T, V
+  and W, written in the sixth round, each measured first): studied;
   `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
   round), chat_questions_f.toml and chat_questions_g.toml (sets F and G, written at its
@@ -78,11 +78,14 @@ CHAT_R = load("chat_questions_r.toml")
 CHAT_S = load("chat_questions_s.toml")
 CHAT_T = load("chat_questions_t.toml")
 CHAT_U = load("chat_questions_u.toml")
+CHAT_V = load("chat_questions_v.toml")
+CHAT_W = load("chat_questions_w.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
                                           + CHAT_N + CHAT_O + CHAT_P + CHAT_M + CHAT_Q
-                                          + CHAT_R + CHAT_S + CHAT_T + CHAT_U]
+                                          + CHAT_R + CHAT_S + CHAT_T + CHAT_U
+                                          + CHAT_V + CHAT_W]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -156,7 +159,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
             ("chat K", CHAT_K, True), ("chat L", CHAT_L, True),
             ("chat N", CHAT_N, True),
             ("chat O", CHAT_O, True), ("chat P", CHAT_P, True),
-            ("chat S", CHAT_S, True), ("chat T", CHAT_T, True)]
+            ("chat S", CHAT_S, True), ("chat T", CHAT_T, True),
+            ("chat V", CHAT_V, True), ("chat W", CHAT_W, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
                  ("chat C", CHAT_C, False), ("chat F", CHAT_F, False),

@@ -471,7 +471,8 @@ class Matcher:
         # "I need to change the name on our registration, who do I contact?": whom to
         # contact depends on what was said.
         general = verdict.entry == GENERAL_CONTACTS
-        if not (self._vague(clause) or _what_is_it(clause)) and not general:
+        vague = self._vague(clause)
+        if not (vague or _what_is_it(clause)) and not general:
             return verdict  # it names something ("co to jest MSPO?": a title)
         # the clause just before first ("U nas dużo się mówi o przygotowaniu mieszkańców.
         # Słyszałem, że ICCSS ma kluby odporności, co to takiego?"), then all of it
@@ -485,8 +486,12 @@ class Matcher:
                 return retried if retried.entry in self._contacts else verdict
             # (among what the question with its context came close to, if anything:
             # the hearsay at full weight must not pull it elsewhere)
+            # (what the writer said of themselves only for a thing with a name of its own:
+            # "…just saw a poster about IRLF. What is it exactly?" asks what the forum is)
             if retried.kind in ("answer", "handoff") and (
-                    verdict.kind != "suggest" or retried.entry in verdict.suggestions):
+                    verdict.kind != "suggest" or retried.entry in verdict.suggestions) and (
+                    self._a_name(retried.entry)
+                    or (vague and all(o.role == "context" for o in group))):
                 return retried
         return verdict
 

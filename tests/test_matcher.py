@@ -1129,6 +1129,11 @@ def test_explain_what_it_is_asks_about_what_the_writer_just_named(with_facts: Ma
                 "explain what it is?")
     assert entries(with_facts.match(question)) == ["resilience_market"]
     assert entries(with_facts.match("Could you explain what it is?")) == ["about"]
+    # a poster of the forum seen at the fair: "it" is the forum, not how to walk in
+    seen = with_facts.match("Hey! Student from Warsaw here, studying crisis management. I'm "
+                            "walking around the fair and just saw a poster about IRLF. What "
+                            "is it exactly?")
+    assert entries(seen) == ["about"]
 
 
 def test_what_they_will_talk_about_is_the_topics(matcher: Matcher) -> None:

@@ -38,6 +38,10 @@ someone who had seen only the announcement, never the knowledge base.
   written at the start of the sixth round and measured first; S and T were then studied, U
   only measured. (A plain "who is the media contact?" was labelled an answer by their
   writers; it is a handoff here, as in every other set.)
+- tests/data/chat_questions_v.toml (190, set V: after the event, wrong premises, long chatty
+  messages, two questions, mixed languages) and chat_questions_w.toml (200, set W, the
+  hidden set's shape: guests at the fair on their phones): written during the sixth round,
+  measured first, then studied.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -85,6 +89,8 @@ SET_R = load("chat_questions_r.toml")
 SET_S = load("chat_questions_s.toml")
 SET_T = load("chat_questions_t.toml")
 SET_U = load("chat_questions_u.toml")
+SET_V = load("chat_questions_v.toml")
+SET_W = load("chat_questions_w.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -110,7 +116,9 @@ FLOORS = {
     "set R": (SET_R, 179 / 200, 13),  # 89.5%, 13 (88.5%, 15 at first sight)
     "set S": (SET_S, 190 / 200, 6),  # 95.0%, 6 (93.5%, 7 at first sight)
     "set T": (SET_T, 184 / 200, 9),  # 92.0%, 9 (92.0%, 9 at first sight)
-    "set U": (SET_U, 173 / 200, 19),  # 86.5%, 19 (86.5%, 19 at first sight)
+    "set U": (SET_U, 174 / 200, 19),  # 87.0%, 19 (86.5%, 19 at first sight)
+    "set V": (SET_V, 159 / 190, 19),  # 83.7%, 19 (83.2%, 20 at first sight)
+    "set W": (SET_W, 184 / 200, 11),  # 92.0%, 11 (91.5%, 11 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -181,8 +189,8 @@ def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
                                 SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
-                                SET_U)) and all(
-        len(s) >= 150 for s in (SET_K, SET_L, SET_N))
+                                SET_U, SET_W)) and all(
+        len(s) >= 150 for s in (SET_K, SET_L, SET_N, SET_V))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
         assert {q["kind"] for q in labelled} == {"answer", "handoff", "fallback"}
