@@ -1159,3 +1159,8 @@ def test_of_two_contacts_offered_as_alternatives_the_one_named_best(with_facts: 
 def test_the_website_beside_the_media_contact_is_given_too(with_facts: Matcher) -> None:
     match = with_facts.match("can u send me the website and also who handles media stuff?")
     assert sorted(entries(match)) == ["contact_media", "website"]
+
+
+def test_dobrze_mowi_asks_to_confirm_what_was_said(with_facts: Matcher) -> None:
+    match = with_facts.match("Kolega mówi, że forum jest 5 czerwca. Dobrze mówi?")
+    assert entries(match) == ["date"] and match.claim is not None
