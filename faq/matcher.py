@@ -652,8 +652,11 @@ class Matcher:
         if claim is None or claim.entry not in self.kb.entries:
             return verdict
         sure = verdict.kind == "answer"
-        if not clause.checks and not self.knows(_without(clause.text, claim.stated)):
-            return verdict  # "Czy w Kielcach jest dobry dentysta?", "any good sushi in Warsaw?"
+        if not (clause.checks or clause.hedged) and not self.knows(
+                _without(clause.text, claim.stated)):
+            # "Czy w Kielcach jest dobry dentysta?", "any good sushi in Warsaw?" ask about
+            # something else; "I heard it's a morning session, 9 to 11?" states a claim
+            return verdict
         if sure and verdict.entry in FAMILY[claim.about]:
             if self.facts is not None and claim.holds(self.facts) is False:
                 # "forum jest 11 września o 14?": the wrong fact is the one to give.

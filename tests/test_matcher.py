@@ -1164,3 +1164,10 @@ def test_the_website_beside_the_media_contact_is_given_too(with_facts: Matcher) 
 def test_dobrze_mowi_asks_to_confirm_what_was_said(with_facts: Matcher) -> None:
     match = with_facts.match("Kolega mówi, że forum jest 5 czerwca. Dobrze mówi?")
     assert entries(match) == ["date"] and match.claim is not None
+
+
+def test_claims_about_the_organiser_and_a_heard_time_are_corrected(with_facts: Matcher) -> None:
+    run_by = with_facts.match("So the forum is run by the European Commission?")
+    assert entries(run_by) == ["organiser"] and run_by.claim is not None
+    heard = with_facts.match("I heard it's a morning session, 9 to 11?")
+    assert entries(heard) == ["time"] and heard.claim is not None
