@@ -1171,3 +1171,11 @@ def test_claims_about_the_organiser_and_a_heard_time_are_corrected(with_facts: M
     assert entries(run_by) == ["organiser"] and run_by.claim is not None
     heard = with_facts.match("I heard it's a morning session, 9 to 11?")
     assert entries(heard) == ["time"] and heard.claim is not None
+
+
+def test_a_summary_after_the_event_is_on_the_website_and_who_ran_it_the_organiser(
+        matcher: Matcher) -> None:
+    for question in ["Has a summary or report been published after the forum?",
+                     "przegapilem forum, jest gdzies jakies podsumowanie albo relacja?"]:
+        assert entries(matcher.match(question)) == ["website"], question
+    assert entries(matcher.match("Which organisation ran the forum?")) == ["organiser"]
