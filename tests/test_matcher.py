@@ -1179,3 +1179,11 @@ def test_a_summary_after_the_event_is_on_the_website_and_who_ran_it_the_organise
                      "przegapilem forum, jest gdzies jakies podsumowanie albo relacja?"]:
         assert entries(matcher.match(question)) == ["website"], question
     assert entries(matcher.match("Which organisation ran the forum?")) == ["organiser"]
+
+
+def test_organisational_matters_are_the_organisational_contact(matcher: Matcher) -> None:
+    # "organisational" stemmed to "organis", the organiser's stem: every contact won
+    for question in ["whats the website and who do i email about organisational stuff",
+                     "Hello, potrzebuję kontakt do osoby od organizational matters, please"]:
+        assert "contact_organisation" in entries(matcher.match(question)), question
+        assert "contacts" not in entries(matcher.match(question)), question
