@@ -62,6 +62,12 @@ SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising f
 GENERAL_CONTACTS = "contacts"  # every contact; a question about one matter gets its own
 ORGANISATION = "contact_organisation"  # changes to one's registration go there
 WEBSITE = "website"  # in the contacts category, but no person to write to
+WHERE = frozenset({"venue", "address"})
+# Words that make a question about what was just named ("Is it connected to the organiser?")
+_IT = frozenset({"it", "its", "this", "that", "to", "ta", "ten", "tego", "tym", "tej", "ja", "je"})
+HALL = "hall"  # where inside the fair: a guest already there asks this
+_ON_SITE = lexicon_words("on_site_words")
+_HERE = lexicon_words("here_words")
 # The "about" entries on the forum itself, not on something with a name of its own, and
 # the host exhibition, which has one.
 THE_FORUM = frozenset({"about", "topics"})
@@ -332,6 +338,10 @@ class Matcher:
                 a for a in asked if a.position < c.position or c.listed or c.bare])
                 for c, v in zip(asked, verdicts, strict=True)]
         verdicts = self._what_it_is(verdicts, asked)
+        if HALL in self.kb.entries and any(_on_site(c) for c in clauses):
+            # "gdzie to jest bo się zgubiłem na tych targach": the hall, not the address
+            verdicts = [replace(v, entry=HALL) if v.kind == "answer" and v.claim is None
+                        and v.entry in WHERE else v for v in verdicts]
         verdicts = [self._previous_edition(c, v) for c, v in zip(asked, verdicts, strict=True)]
         # (a request after the question is one of its own: "…o której zaczyna się forum?
         # Chcemy przyjechać z kamerą.")
@@ -743,7 +753,8 @@ class Matcher:
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))
                 continue
             named = quoted(other.text)
-            if named and other.sentence == clause.sentence and other.position < clause.position:
+            if named and other.sentence == clause.sentence and other.position < clause.position \
+                    and (_IT & set(clause.words) or not self._names(clause.text)):
                 # "my colleague mentioned this 'resilience market' thing - what is it?": what
                 # is quoted just before the question is what it asks about.
                 reading = reading.plus(self._words(" ".join(named), 1.0, 0.0))
@@ -1058,6 +1069,11 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
     # ("Skoro forum jest w hali E, to…", "As the forum runs in the evening, …": taken as
     # given; not "since 2023")
     return claim is not None and (hedged or claim.about == "audience")
+
+
+def _on_site(clause: Clause) -> bool:
+    """The writer says they are at the fair already (or lost in it)."""
+    return not _ON_SITE.isdisjoint(clause.words) and not _HERE.isdisjoint(clause.words)
 
 
 def _what_is_it(clause: Clause) -> bool:

@@ -1187,3 +1187,24 @@ def test_organisational_matters_are_the_organisational_contact(matcher: Matcher)
                      "Hello, potrzebuję kontakt do osoby od organizational matters, please"]:
         assert "contact_organisation" in entries(matcher.match(question)), question
         assert "contacts" not in entries(matcher.match(question)), question
+
+
+def test_a_guest_already_at_the_fair_asking_where_gets_the_hall(with_facts: Matcher) -> None:
+    # the city and the street are no help to someone lost between the halls
+    for question in ["gdzie to jest bo sie zgubilem na tych targach xD",
+                     "sorry, gdzie jest to forum? jestem już na targach ale nie mogę go find",
+                     "I'm at the fair already, where's the forum?"]:
+        assert entries(with_facts.match(question)) == ["hall"], question
+    assert entries(with_facts.match("Gdzie jest forum?")) == ["venue"]
+
+
+def test_a_quoted_name_beside_a_question_of_its_own_does_not_take_it_over(
+        with_facts: Matcher) -> None:
+    # the app only says where the guest saw the forum; they ask when it starts
+    question = ("Mam na telefonie apkę „Bądź Gotów” i tam wyskoczyło info o forum – o której "
+                "się zaczyna?")
+    assert entries(with_facts.match(question)) == ["time"]
+    # ... but "it" is the thing quoted
+    about_it = ("I'm an intern and my boss wants a note about the 'Bądź Gotów' thing she heard "
+                "about — I think it's an app? Is it connected to the forum organiser?")
+    assert entries(with_facts.match(about_it))[:1] == ["initiatives"]

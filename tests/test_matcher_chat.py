@@ -133,9 +133,6 @@ KNOWN_FAILURES = {
     "dalej: czy mam coś odesłać, potwierdzić, wypełnić? Kogo najlepiej o takie rzeczy pytać, "
     "żeby nie zawracać głowy Panu Ambasadorowi?":
         "'nie wiem co dalej' (what now) is read as 'what comes next' (the next edition)",
-    # slang and premises
-    "mordo gdzie dokladnie to jest, bo targi sa mega duze i sie zgubie":
-        "'where exactly' gets the address; the label wants the hall (the reason names it)",
     # two questions
     "Dzień dobry, dwie sprawy: czy wójt może przyjechać razem z zastępcą i czy płaci się za "
     "udział?":
