@@ -1208,3 +1208,11 @@ def test_a_quoted_name_beside_a_question_of_its_own_does_not_take_it_over(
     about_it = ("I'm an intern and my boss wants a note about the 'Bądź Gotów' thing she heard "
                 "about — I think it's an app? Is it connected to the forum organiser?")
     assert entries(with_facts.match(about_it))[:1] == ["initiatives"]
+
+
+def test_polish_or_international_is_who_comes_not_the_language(matcher: Matcher) -> None:
+    for question in ["Is it purely Polish or really international?",
+                     "It's for Polish citizens only, correct? I'm from Romania."]:
+        assert entries(matcher.match(question)) == ["international"], question
+    assert entries(matcher.match("Is the forum in Polish?")) == ["language"]
+    assert matcher.match("How do I apply for a job in the Polish Armed Forces?").kind == "fallback"
