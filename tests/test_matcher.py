@@ -1216,3 +1216,8 @@ def test_polish_or_international_is_who_comes_not_the_language(matcher: Matcher)
         assert entries(matcher.match(question)) == ["international"], question
     assert entries(matcher.match("Is the forum in Polish?")) == ["language"]
     assert matcher.match("How do I apply for a job in the Polish Armed Forces?").kind == "fallback"
+
+
+def test_how_it_went_and_who_spoke_after_the_event(matcher: Matcher) -> None:
+    assert entries(matcher.match("So how did the resilience forum at MSPO go?")) == ["about"]
+    assert entries(matcher.match("Who spoke at the forum?")) == ["agenda"]
