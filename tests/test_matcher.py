@@ -1221,3 +1221,8 @@ def test_polish_or_international_is_who_comes_not_the_language(matcher: Matcher)
 def test_how_it_went_and_who_spoke_after_the_event(matcher: Matcher) -> None:
     assert entries(matcher.match("So how did the resilience forum at MSPO go?")) == ["about"]
     assert entries(matcher.match("Who spoke at the forum?")) == ["agenda"]
+
+
+def test_who_else_from_abroad_is_international_participation(matcher: Matcher) -> None:
+    assert entries(matcher.match("Our mayor would like to know who else from abroad will be "
+                                 "there?")) == ["international"]
