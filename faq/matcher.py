@@ -699,12 +699,20 @@ class Matcher:
             if verdict.kind in ("answer", "handoff") and answered and not clause.listed and (
                 not clause.adds_question) and (
                 (alternative and not other_contact)
-                or self._continues(clause, verdict, answered)
+                or (self._continues(clause, verdict, answered)
+                    and not self._names_anew(clause, verdict, answered))
                 or not self._asks_anew(clause, verdict)
             ):
                 continue
             kept.append(verdict)
         return kept
+
+    def _names_anew(self, clause: Clause, verdict: _Verdict, answered: list[str]) -> bool:
+        """"What date is it on? Also, what's MSPO?": asking what a thing is, by the keyword or
+        title of its own entry (and none of those answered), is a question of its own."""
+        named = self._names(clause.text)
+        return (not _WHAT_ASKED.isdisjoint(clause.words) and len(tokens(clause.text)) <= 2
+                and verdict.entry in named and named.isdisjoint(answered))
 
     def _asks_anew(self, clause: Clause, verdict: _Verdict) -> bool:
         """Whether a further clause can be a question of its own: it asks "what/where/

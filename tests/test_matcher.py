@@ -1226,3 +1226,9 @@ def test_how_it_went_and_who_spoke_after_the_event(matcher: Matcher) -> None:
 def test_who_else_from_abroad_is_international_participation(matcher: Matcher) -> None:
     assert entries(matcher.match("Our mayor would like to know who else from abroad will be "
                                  "there?")) == ["international"]
+
+
+def test_what_a_named_thing_is_after_another_question_is_answered_too(
+        with_facts: Matcher) -> None:
+    match = with_facts.match("What date is it on? Also, what's MSPO — I've never heard of it.")
+    assert entries(match) == ["date", "mspo"]
