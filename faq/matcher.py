@@ -384,7 +384,11 @@ class Matcher:
             # One contact per reply: the one its question named best ("Can we present our
             # project? Who do I write to?" is one matter).
             contacts = [v for v in sure if v.entry in self._people]
-            if len(contacts) > 1:
+            # ("Kto jest kontaktem w sprawach programu, a kto w sprawach organizacyjnych?":
+            # two contacts, each named by its own question, are both asked for)
+            named = {v.entry for c, v in paired
+                     if not c.yes_no and v.entry in self._names(c.text)}
+            if len(contacts) > 1 and not {v.entry for v in contacts} <= named:
                 best = max(contacts, key=lambda v: (v.entry != GENERAL_CONTACTS, v.score))
                 sure = [v for v in sure if v is best or v not in contacts]
             entries = list(dict.fromkeys(v.entry for v in sure if v.entry))[:MAX_ENTRIES]

@@ -1232,3 +1232,11 @@ def test_what_a_named_thing_is_after_another_question_is_answered_too(
         with_facts: Matcher) -> None:
     match = with_facts.match("What date is it on? Also, what's MSPO — I've never heard of it.")
     assert entries(match) == ["date", "mspo"]
+
+
+def test_two_contacts_each_asked_for_are_both_given(with_facts: Matcher) -> None:
+    match = with_facts.match("Kto jest kontaktem w sprawach programu, a kto w sprawach "
+                             "organizacyjnych?")
+    assert entries(match) == ["contact_programme", "contact_organisation"]
+    # one matter, one contact
+    assert len(entries(with_facts.match("Chcemy zaprezentować projekt. Do kogo pisać?"))) == 1
