@@ -36,12 +36,15 @@ someone who had seen only the announcement, never the knowledge base.
 - tests/data/chat_questions_s.toml, _t and _u (200 each, sets S, T and U, the hidden set's
   shape; T with phone typing and non-native English, U with long messages and hearsay):
   written at the start of the sixth round and measured first; S and T were then studied, U
-  only measured. (A plain "who is the media contact?" was labelled an answer by their
-  writers; it is a handoff here, as in every other set.)
+  only measured. (A plain "who is the media contact?" was labelled an answer by the writers
+  of sets S to Y; it is a handoff here, as in every other set.)
 - tests/data/chat_questions_v.toml (190, set V: after the event, wrong premises, long chatty
   messages, two questions, mixed languages) and chat_questions_w.toml (200, set W, the
   hidden set's shape: guests at the fair on their phones): written during the sixth round,
   measured first, then studied.
+- tests/data/chat_questions_x.toml and chat_questions_y.toml (200 each, the hidden set's
+  shape; Y with indirect questions and two-sentence messages): written late in the sixth
+  round and measured first; Y was then studied, X only measured.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -91,6 +94,8 @@ SET_T = load("chat_questions_t.toml")
 SET_U = load("chat_questions_u.toml")
 SET_V = load("chat_questions_v.toml")
 SET_W = load("chat_questions_w.toml")
+SET_X = load("chat_questions_x.toml")
+SET_Y = load("chat_questions_y.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -98,27 +103,29 @@ CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
 FLOORS = {
     "holdout": (HOLDOUT, 106 / 114, 3),  # 93.0%, 3 (50.0% before the first round)
     "set B": (SET_B, 216 / 220, 1),  # 98.2%, 1 (84.5%, 15 at first sight)
-    "set C": (SET_C, 217 / 240, 14),  # 90.4%, 14 (85.0%, 20 at first sight)
+    "set C": (SET_C, 218 / 240, 13),  # 90.8%, 13 (85.0%, 20 at first sight)
     "set D": (SET_D, 230 / 240, 7),  # 95.8%, 6 (72.9%, 42 at first sight)
-    "set E": (SET_E, 254 / 260, 6),  # 97.7%, 6 (79.2%, 38 at first sight)
-    "set F": (SET_F, 187 / 200, 9),  # 93.5%, 9 (92.5%, 11 at first sight)
-    "set G": (SET_G, 188 / 200, 10),  # 94.0%, 10 (93.5%, 11 at first sight)
+    "set E": (SET_E, 254 / 260, 5),  # 97.7%, 5 (79.2%, 38 at first sight)
+    "set F": (SET_F, 188 / 200, 9),  # 94.0%, 9 (92.5%, 11 at first sight)
+    "set G": (SET_G, 189 / 200, 9),  # 94.5%, 9 (93.5%, 11 at first sight)
     "set H": (SET_H, 193 / 200, 5),  # 96.5%, 5 (82.0%, 23 at first sight)
     "set I": (SET_I, 180 / 200, 14),  # 90.0%, 14 (85.5%, 18 at first sight)
     "set J": (SET_J, 181 / 200, 13),  # 90.5%, 13 (85.0%, 18 at first sight)
-    "set K": (SET_K, 145 / 150, 3),  # 96.7%, 3 (90.7%, 6 at first sight)
-    "set L": (SET_L, 149 / 160, 8),  # 93.1%, 8 (68.1%, 30 at first sight)
+    "set K": (SET_K, 146 / 150, 2),  # 97.3%, 2 (90.7%, 6 at first sight)
+    "set L": (SET_L, 150 / 160, 7),  # 93.8%, 7 (68.1%, 30 at first sight)
     "set N": (SET_N, 151 / 160, 9),  # 94.4%, 9 (83.1%, 18 at first sight)
-    "set O": (SET_O, 189 / 200, 6),  # 94.5%, 6 (88.5%, 15 at first sight)
+    "set O": (SET_O, 190 / 200, 6),  # 95.0%, 6 (88.5%, 15 at first sight)
     "set P": (SET_P, 195 / 200, 1),  # 97.5%, 1 (92.5%, 8 at first sight)
-    "set M": (SET_M, 182 / 200, 13),  # 91.0%, 13 (89.5%, 14 at first sight)
+    "set M": (SET_M, 184 / 200, 11),  # 92.0%, 11 (89.5%, 14 at first sight)
     "set Q": (SET_Q, 182 / 200, 9),  # 91.0%, 9 (90.5%, 11 at first sight)
-    "set R": (SET_R, 179 / 200, 13),  # 89.5%, 13 (88.5%, 15 at first sight)
-    "set S": (SET_S, 190 / 200, 6),  # 95.0%, 6 (93.5%, 7 at first sight)
-    "set T": (SET_T, 184 / 200, 9),  # 92.0%, 9 (92.0%, 9 at first sight)
-    "set U": (SET_U, 174 / 200, 19),  # 87.0%, 19 (86.5%, 19 at first sight)
-    "set V": (SET_V, 159 / 190, 19),  # 83.7%, 19 (83.2%, 20 at first sight)
-    "set W": (SET_W, 184 / 200, 11),  # 92.0%, 11 (91.5%, 11 at first sight)
+    "set R": (SET_R, 180 / 200, 13),  # 90.0%, 13 (88.5%, 15 at first sight)
+    "set S": (SET_S, 197 / 200, 1),  # 98.5%, 1 (93.5%, 7 at first sight)
+    "set T": (SET_T, 189 / 200, 6),  # 94.5%, 6 (92.0%, 9 at first sight)
+    "set U": (SET_U, 175 / 200, 19),  # 87.5%, 19 (86.5%, 19 at first sight)
+    "set V": (SET_V, 168 / 190, 15),  # 88.4%, 15 (83.2%, 20 at first sight)
+    "set W": (SET_W, 189 / 200, 7),  # 94.5%, 7 (91.5%, 11 at first sight)
+    "set X": (SET_X, 189 / 200, 5),  # 94.5%, 5 (94.5%, 5 at first sight, this round's code)
+    "set Y": (SET_Y, 189 / 200, 8),  # 94.5%, 8 (93.0%, 10 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -186,7 +193,7 @@ def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
                                 SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
-                                SET_U, SET_W)) and all(
+                                SET_U, SET_W, SET_X, SET_Y)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N, SET_V))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
