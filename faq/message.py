@@ -402,12 +402,17 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
     return [(s, asked) for s, asked in found if s.strip()]
 
 
+# Shortened words that often end a sentence: a capital after them starts the next one.
+_SENTENCE_ENDINGS = frozenset({"zl", "pln", "itd", "itp", "etc", "eur"})
+
+
 def _abbreviated(before: str, after: str = "") -> bool:
     """'ul.', 'np.', 'godz.', a number or an initial: a full stop that ends no sentence;
     a digit's does before a capital ("…a morning session, 9 to 1. Is that still the plan?")."""
     last = words(before[-12:])
-    if last and last[-1].isdigit() and after.lstrip()[:1].isupper():
-        return False
+    if last and (last[-1].isdigit() or last[-1] in _SENTENCE_ENDINGS) and (
+            after.lstrip()[:1].isupper()):
+        return False  # ("Bilet kosztuje chyba 500 zł. Czy można…": "zł." ends it too)
     return bool(last) and (last[-1] in _ABBREVIATIONS or len(last[-1]) == 1)
 
 

@@ -1240,3 +1240,12 @@ def test_two_contacts_each_asked_for_are_both_given(with_facts: Matcher) -> None
     assert entries(match) == ["contact_programme", "contact_organisation"]
     # one matter, one contact
     assert len(entries(with_facts.match("Chcemy zaprezentować projekt. Do kogo pisać?"))) == 1
+
+
+def test_a_price_in_zloty_ends_its_sentence(matcher: Matcher) -> None:
+    found = read("Bilet na forum kosztuje chyba 500 zł. Czy można zapłacić przelewem?")
+    assert len({c.sentence for c in found}) == 2
+    assert entries(matcher.match("Bilet na forum kosztuje chyba 500 zł. Czy można zapłacić "
+                                 "przelewem?")) == ["fee"]
+    # "ul." before a street's name is no end
+    assert len({c.sentence for c in read("Jak dojechać na ul. Zakładową 1?")}) == 1
