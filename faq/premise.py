@@ -234,8 +234,10 @@ def _hall(found: list[str]) -> Claim | None:
 
 
 def _place(found: list[str]) -> Claim | None:
+    # ("at the Poznań fairgrounds": the article between)
     places = tuple(w for i, w in enumerate(found)
-                   if (w in _PLACES and i and found[i - 1] in _PLACE_PREPOSITIONS)
+                   if (w in _PLACES and i and (found[i - 1] in _PLACE_PREPOSITIONS or (
+                       found[i - 1] == "the" and i > 1 and found[i - 2] in _PLACE_PREPOSITIONS)))
                    or w in _ONLINE)  # "it's fully online this year"
     return Claim("place", places=places, stated=places) if places else None
 

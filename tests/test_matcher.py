@@ -1249,3 +1249,9 @@ def test_a_price_in_zloty_ends_its_sentence(matcher: Matcher) -> None:
                                  "przelewem?")) == ["fee"]
     # "ul." before a street's name is no end
     assert len({c.sentence for c in read("Jak dojechać na ul. Zakładową 1?")}) == 1
+
+
+def test_a_place_after_the_article_is_a_claim(with_facts: Matcher) -> None:
+    match = with_facts.match("I assume the forum is at the Poznań fairgrounds like most big "
+                             "expos?")
+    assert entries(match) == ["venue"] and match.claim is not None
