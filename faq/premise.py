@@ -58,6 +58,7 @@ _HALL_WORDS = frozenset({"hala", "hali", "hale", "halle", "pawilon", "pawilonie"
                          "pavilion", "sala", "sali", "room"})
 _ORGANISER_WORDS = frozenset(_CLAIMS["organiser_words"])
 _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
+_RUNS = frozenset({"run", "runs"})  # "run by ICCSS", "ICCSS runs it"; not "runs all week"
 _THIS_EDITION = frozenset({"znowu", "znow", "ponownie", "again", "tegoroczne", "tegoroczny"})
 _ONLINE = frozenset(_CLAIMS["online_words"])
 _ONLY = frozenset(_CLAIMS["only_words"])
@@ -323,6 +324,11 @@ def _organiser(found: list[str], cased: list[str]) -> Claim | None:
     if not any(w in _ORGANISER_WORDS for w in found):
         return None
     names = [w for w in found if w in _ORGANISER_NAMES]
+    runs = [i for i, w in enumerate(found) if w in _RUNS]
+    if runs and all(w in _RUNS or w not in _ORGANISER_WORDS for w in found) and not (
+            found[runs[0] + 1:runs[0] + 2] == ["by"]
+            or any(w in _ORGANISER_NAMES for w in found[:runs[0]])):
+        return None  # "the forum runs the whole MSPO week": how long, not who
     names += [fold(w) for i, w in enumerate(cased)
               if i and w.isupper() and len(w) > 1 and fold(w) not in GENERIC_WORDS]
     named = tuple(dict.fromkeys(names))

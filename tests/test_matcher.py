@@ -1255,3 +1255,10 @@ def test_a_place_after_the_article_is_a_claim(with_facts: Matcher) -> None:
     match = with_facts.match("I assume the forum is at the Poznań fairgrounds like most big "
                              "expos?")
     assert entries(match) == ["venue"] and match.claim is not None
+
+
+def test_runs_all_week_is_how_long_not_who(with_facts: Matcher) -> None:
+    week = with_facts.match("The forum runs the whole MSPO week, 8 to 11 Sept, yes?")
+    assert entries(week) == ["date"] and week.claim is not None
+    for who in ["ICCSS runs the forum, right?", "So the forum is run by NATO?"]:
+        assert entries(with_facts.match(who)) == ["organiser"], who
