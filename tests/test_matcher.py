@@ -1262,3 +1262,8 @@ def test_runs_all_week_is_how_long_not_who(with_facts: Matcher) -> None:
     assert entries(week) == ["date"] and week.claim is not None
     for who in ["ICCSS runs the forum, right?", "So the forum is run by NATO?"]:
         assert entries(with_facts.match(who)) == ["organiser"], who
+
+
+def test_a_one_off_asks_about_the_next_edition(with_facts: Matcher) -> None:
+    match = with_facts.match("After this there's nothing else planned, it's a one-off, right?")
+    assert entries(match) == ["next_edition"]
