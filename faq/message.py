@@ -87,7 +87,8 @@ _RELATIVE = frozenset({"ktory", "ktora", "ktore", "ktorego", "ktorym", "ktorej",
 # "jak" and "co" also mean "as" and "every": not a question when followed by these.
 _NOT_QUESTION_AFTER = {
     "jak": frozenset({"najszybciej", "najlepiej", "najbardziej", "najwiecej", "zwykle", "zawsze"}),
-    "co": frozenset({"do", "roku", "najmniej", "najwyzej", "chwile", "tydzien", "miesiac"}),
+    "co": frozenset({"do", "roku", "najmniej", "najwyzej", "chwile", "tydzien", "miesiac",
+                     "dzien", "dnia"}),  # "na co dzień pracuję w logistyce"
 }
 
 # Sentence ends: ? ! ; … new lines and pictographs (emoji) always; a full stop when a

@@ -1267,3 +1267,9 @@ def test_runs_all_week_is_how_long_not_who(with_facts: Matcher) -> None:
 def test_a_one_off_asks_about_the_next_edition(with_facts: Matcher) -> None:
     match = with_facts.match("After this there's nothing else planned, it's a one-off, right?")
     assert entries(match) == ["next_edition"]
+
+
+def test_na_co_dzien_is_every_day_not_a_question(with_facts: Matcher) -> None:
+    match = with_facts.match("Czołem. Jestem żołnierzem WOT, na co dzień pracuję w logistyce, "
+                             "a w weekendy szkolenia. O której to się zaczyna?")
+    assert entries(match) == ["time"]
