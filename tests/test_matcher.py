@@ -1273,3 +1273,8 @@ def test_na_co_dzien_is_every_day_not_a_question(with_facts: Matcher) -> None:
     match = with_facts.match("Czołem. Jestem żołnierzem WOT, na co dzień pracuję w logistyce, "
                              "a w weekendy szkolenia. O której to się zaczyna?")
     assert entries(match) == ["time"]
+
+
+def test_money_is_the_fee(matcher: Matcher) -> None:
+    assert entries(matcher.match("Is it costing money for participate? Our organisation have "
+                                 "small budget")) == ["fee"]
