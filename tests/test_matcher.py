@@ -1278,3 +1278,8 @@ def test_na_co_dzien_is_every_day_not_a_question(with_facts: Matcher) -> None:
 def test_money_is_the_fee(matcher: Matcher) -> None:
     assert entries(matcher.match("Is it costing money for participate? Our organisation have "
                                  "small budget")) == ["fee"]
+
+
+def test_i_would_like_to_know_the_time_is_a_question(matcher: Matcher) -> None:
+    match = matcher.match("I'd like to know the time of the forum and whether there's a fee.")
+    assert entries(match) == ["time", "fee"]
