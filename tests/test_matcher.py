@@ -1283,3 +1283,8 @@ def test_money_is_the_fee(matcher: Matcher) -> None:
 def test_i_would_like_to_know_the_time_is_a_question(matcher: Matcher) -> None:
     match = matcher.match("I'd like to know the time of the forum and whether there's a fee.")
     assert entries(match) == ["time", "fee"]
+
+
+def test_a_request_for_the_date_and_the_exact_address_gets_both(matcher: Matcher) -> None:
+    match = matcher.match("Proszę o informację o dacie forum oraz o dokładnym adresie.")
+    assert entries(match) == ["date", "address"]
