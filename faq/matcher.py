@@ -1077,9 +1077,11 @@ def _heard_claim(clause: Clause, before: Clause | None, facts: Facts | None) -> 
         return False  # "I'm an intern at a foundation in Berlin…": where the writer is
     hedged = clause.hedged or (before is not None and before.sentence == clause.sentence
                                and before.role == "small" and before.hedged) or (
-        clause.words[:1] == ("skoro",) or clause.words[:2] in _GIVEN)
-    # ("Skoro forum jest w hali E, to…", "As the forum runs in the evening, …": taken as
-    # given; not "since 2023")
+        clause.words[:1] == ("skoro",) or clause.words[:2] in _GIVEN or (
+            clause.words[:1] == ("since",) and len(clause.words) > 1
+            and not clause.words[1].isdigit()))
+    # ("Skoro forum jest w hali E, to…", "As the forum runs in the evening, …", "Since NATO
+    # is organising the forum, …": taken as given; not "since 2023")
     return claim is not None and (hedged or claim.about == "audience")
 
 

@@ -1288,3 +1288,9 @@ def test_i_would_like_to_know_the_time_is_a_question(matcher: Matcher) -> None:
 def test_a_request_for_the_date_and_the_exact_address_gets_both(matcher: Matcher) -> None:
     match = matcher.match("Proszę o informację o dacie forum oraz o dokładnym adresie.")
     assert entries(match) == ["date", "address"]
+
+
+def test_since_a_wrong_organiser_is_a_premise_to_correct(with_facts: Matcher) -> None:
+    match = with_facts.match("Since NATO is organising the forum, I assume I should register "
+                             "through NATO channels? Please confirm.")
+    assert entries(match)[:1] == ["organiser"] and match.claim is not None
