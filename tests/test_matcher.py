@@ -1294,3 +1294,8 @@ def test_since_a_wrong_organiser_is_a_premise_to_correct(with_facts: Matcher) ->
     match = with_facts.match("Since NATO is organising the forum, I assume I should register "
                              "through NATO channels? Please confirm.")
     assert entries(match)[:1] == ["organiser"] and match.claim is not None
+
+
+def test_slang_for_give_us_the_link_to_sign_up(matcher: Matcher) -> None:
+    assert entries(matcher.match("dawajcie linka do zapisów, szybko bo zapomnę 🙏")) == [
+        "registration"]
