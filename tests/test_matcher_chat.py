@@ -104,7 +104,7 @@ FLOORS = {
     "holdout": (HOLDOUT, 106 / 114, 3),  # 93.0%, 3 (50.0% before the first round)
     "set B": (SET_B, 216 / 220, 1),  # 98.2%, 1 (84.5%, 15 at first sight)
     "set C": (SET_C, 218 / 240, 13),  # 90.8%, 13 (85.0%, 20 at first sight)
-    "set D": (SET_D, 230 / 240, 7),  # 95.8%, 6 (72.9%, 42 at first sight)
+    "set D": (SET_D, 230 / 240, 6),  # 95.8%, 6 (72.9%, 42 at first sight)
     "set E": (SET_E, 254 / 260, 5),  # 97.7%, 5 (79.2%, 38 at first sight)
     "set F": (SET_F, 188 / 200, 9),  # 94.0%, 9 (92.5%, 11 at first sight)
     "set G": (SET_G, 189 / 200, 9),  # 94.5%, 9 (93.5%, 11 at first sight)
@@ -120,12 +120,12 @@ FLOORS = {
     "set Q": (SET_Q, 182 / 200, 9),  # 91.0%, 9 (90.5%, 11 at first sight)
     "set R": (SET_R, 180 / 200, 13),  # 90.0%, 13 (88.5%, 15 at first sight)
     "set S": (SET_S, 197 / 200, 1),  # 98.5%, 1 (93.5%, 7 at first sight)
-    "set T": (SET_T, 189 / 200, 6),  # 94.5%, 6 (92.0%, 9 at first sight)
-    "set U": (SET_U, 175 / 200, 19),  # 87.5%, 19 (86.5%, 19 at first sight)
-    "set V": (SET_V, 168 / 190, 15),  # 88.4%, 15 (83.2%, 20 at first sight)
+    "set T": (SET_T, 190 / 200, 6),  # 95.0%, 6 (92.0%, 9 at first sight)
+    "set U": (SET_U, 177 / 200, 17),  # 88.5%, 17 (86.5%, 19 at first sight)
+    "set V": (SET_V, 172 / 190, 12),  # 90.5%, 12 (83.2%, 20 at first sight)
     "set W": (SET_W, 189 / 200, 7),  # 94.5%, 7 (91.5%, 11 at first sight)
     "set X": (SET_X, 189 / 200, 5),  # 94.5%, 5 (94.5%, 5 at first sight, this round's code)
-    "set Y": (SET_Y, 189 / 200, 8),  # 94.5%, 8 (93.0%, 10 at first sight)
+    "set Y": (SET_Y, 194 / 200, 5),  # 97.0%, 5 (93.0%, 10 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
