@@ -1299,3 +1299,10 @@ def test_since_a_wrong_organiser_is_a_premise_to_correct(with_facts: Matcher) ->
 def test_slang_for_give_us_the_link_to_sign_up(matcher: Matcher) -> None:
     assert entries(matcher.match("dawajcie linka do zapisów, szybko bo zapomnę 🙏")) == [
         "registration"]
+
+
+def test_registering_or_turning_up_at_the_door(with_facts: Matcher) -> None:
+    assert entries(with_facts.match("Rejestracja jest na miejscu przy wejściu do hali, tak?")) == [
+        "registration"]
+    assert entries(with_facts.match("Since it's open to everybody I can just show up at the "
+                                    "door, right?")) == ["invitation"]
