@@ -575,6 +575,11 @@ class Matcher:
         if entry is None and clause.points_back:
             before = [c for c in clauses if c.position < clause.position]
             entry = next((e for c in reversed(before) if (e := self.facts.person(c.words))), None)
+        elif entry is None and (clause.joined or clause.words[:1] in (("i",), ("and",))):
+            # "Kim jest ambasador Paturej i jaki ma adres mailowy?": his, said by "i"
+            before = [c for c in clauses if c.position == clause.position - 1
+                      and c.sentence == clause.sentence]
+            entry = next((e for c in before if (e := self.facts.person(c.words))), None)
         if entry is None or entry not in self.kb.entries:
             return verdict
         kind: Kind = "handoff" if entry in self._handoff_entries else "answer"

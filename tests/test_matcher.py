@@ -1306,3 +1306,8 @@ def test_registering_or_turning_up_at_the_door(with_facts: Matcher) -> None:
         "registration"]
     assert entries(with_facts.match("Since it's open to everybody I can just show up at the "
                                     "door, right?")) == ["invitation"]
+
+
+def test_who_someone_is_and_his_email_gives_his_contact(with_facts: Matcher) -> None:
+    match = with_facts.match("Kim jest ambasador Paturej i jaki ma adres mailowy?")
+    assert entries(match) == ["paturej", "contact_programme"]
