@@ -73,6 +73,9 @@ MEDIA_NEGATIONS = frozenset(LEXICON["media_negations"])
 MEDIA_PRIVATE = frozenset(LEXICON["media_private"])
 GENERIC_WORDS = frozenset(LEXICON["generic_words"])
 RELATIVE_DAYS = frozenset(LEXICON["claims"]["relative_days"])
+_WEEKDAYS = frozenset(w for forms in LEXICON["claims"]["weekdays"] for w in forms)
+_GONE_BY = frozenset({"last", "past", "zeszly", "zeszlym", "zeszla", "ostatni", "ostatnia",
+                      "ostatnim", "ubiegly", "ubieglym"})
 GREETING_WORDS = frozenset(LEXICON["greeting_words"])
 # Words asking for help, and their language ("menu" is both: listed under Polish).
 HELP_LANGUAGE = {w: lang for lang in ("pl", "en") for w in LEXICON[f"help_words_{lang}"]}
@@ -120,10 +123,16 @@ def _relative_days(found: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """"jutro", "today" say when the guest asks, not what: beside a word of its own they
     count for nothing ("o której jutro?"); beside the event's name alone they ask when
     ("czy forum jest jutro?", "is it today?")."""
-    days = [surface for _, surface in found if surface in RELATIVE_DAYS]
+    # ("last Thursday", "w zeszły czwartek": a weekday gone by is a when as vague)
+    gone = {i for i, (_, surface) in enumerate(found) if surface in _WEEKDAYS and i
+            and found[i - 1][1] in _GONE_BY}
+    gone |= {i - 1 for i in gone}
+    days = [surface for i, (_, surface) in enumerate(found)
+            if surface in RELATIVE_DAYS or i in gone]
     if not days:
         return tuple(found)
-    rest = [(term, surface) for term, surface in found if surface not in RELATIVE_DAYS]
+    rest = [(term, surface) for i, (term, surface) in enumerate(found)
+            if surface not in RELATIVE_DAYS and i not in gone]
     if any(surface not in GENERIC_WORDS for _, surface in rest):
         return tuple(rest)
     when = "kiedy" if language_of_word(days[0]) == "pl" else "when"

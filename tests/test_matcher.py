@@ -1311,3 +1311,9 @@ def test_registering_or_turning_up_at_the_door(with_facts: Matcher) -> None:
 def test_who_someone_is_and_his_email_gives_his_contact(with_facts: Matcher) -> None:
     match = with_facts.match("Kim jest ambasador Paturej i jaki ma adres mailowy?")
     assert entries(match) == ["paturej", "contact_programme"]
+
+
+def test_last_thursday_says_when_not_what(with_facts: Matcher) -> None:
+    assert entries(with_facts.match("Who organised the forum last Thursday?")) == ["organiser"]
+    # a weekday alone still asks or states the date
+    assert entries(with_facts.match("Is the forum on Thursday?")) == ["date"]
