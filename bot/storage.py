@@ -448,11 +448,14 @@ class Storage:
         async with self._lock:
             token = _writing.set(self)
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
                 try:
+                    # (stopped while the BEGIN is on its way, the task must still undo it:
+                    # aiosqlite's thread runs it anyway, and an open transaction would fail
+                    # every later write)
+                    await self._writer.execute("BEGIN IMMEDIATE")
                     yield
                 except BaseException:
-                    await self._writer.rollback()
+                    await asyncio.shield(self._writer.rollback())
                     raise
                 await self._writer.commit()
                 self.writable = True

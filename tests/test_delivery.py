@@ -320,6 +320,29 @@ async def test_a_transaction_never_commits_another_tasks_half_done_work(tmp_path
         await storage.close()
 
 
+async def test_a_task_stopped_while_it_begins_a_transaction_leaves_none_open(
+        tmp_path: Path) -> None:
+    # Stopped (shutdown, a timeout) while its BEGIN was on its way to SQLite, a task left the
+    # transaction open: every later write failed ("cannot start a transaction within a
+    # transaction") and a courier went on failing until the process restarted. A real
+    # stop at every point of the way, not a fake: the BEGIN runs in aiosqlite's thread.
+    storage = await Storage.open(tmp_path / "t.db")
+    try:
+        for ticks in range(6):
+            async def write() -> None:
+                async with storage.transaction():
+                    await storage.set_state("stopped", "never")
+            task = asyncio.create_task(write())
+            for _ in range(ticks):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await storage.set_state("after", str(ticks))  # fails if one was left open
+            assert await storage.get_state("after") == str(ticks)
+    finally:
+        await storage.close()
+
+
 async def test_what_was_just_committed_reads_back_while_other_tasks_read(tmp_path: Path) -> None:
     # A stale read made a courier skip the row it had just claimed ('pending', it read),
     # and the row waited out its 10 s lease: an answer during a broadcast came 10 s late.
