@@ -386,9 +386,9 @@ class Matcher:
             contacts = [v for v in sure if v.entry in self._people]
             # ("Kto jest kontaktem w sprawach programu, a kto w sprawach organizacyjnych?":
             # two contacts, each named by its own question, are both asked for)
-            named = {v.entry for c, v in paired
-                     if not c.yes_no and v.entry in self._names(c.text)}
-            if len(contacts) > 1 and not {v.entry for v in contacts} <= named:
+            if len(contacts) > 1 and not {v.entry for v in contacts} <= {
+                    v.entry for c, v in paired
+                    if not c.yes_no and v.entry in self._names(c.text)}:
                 best = max(contacts, key=lambda v: (v.entry != GENERAL_CONTACTS, v.score))
                 sure = [v for v in sure if v is best or v not in contacts]
             entries = list(dict.fromkeys(v.entry for v in sure if v.entry))[:MAX_ENTRIES]

@@ -74,8 +74,7 @@ MEDIA_PRIVATE = frozenset(LEXICON["media_private"])
 GENERIC_WORDS = frozenset(LEXICON["generic_words"])
 RELATIVE_DAYS = frozenset(LEXICON["claims"]["relative_days"])
 _WEEKDAYS = frozenset(w for forms in LEXICON["claims"]["weekdays"] for w in forms)
-_GONE_BY = frozenset({"last", "past", "zeszly", "zeszlym", "zeszla", "ostatni", "ostatnia",
-                      "ostatnim", "ubiegly", "ubieglym"})
+_GONE_BY = frozenset(LEXICON["claims"]["gone_by_words"])
 GREETING_WORDS = frozenset(LEXICON["greeting_words"])
 # Words asking for help, and their language ("menu" is both: listed under Polish).
 HELP_LANGUAGE = {w: lang for lang in ("pl", "en") for w in LEXICON[f"help_words_{lang}"]}
