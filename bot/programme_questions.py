@@ -300,7 +300,8 @@ class ProgrammeQuestions:
         # "when's this thing happening": a question about when, not about what is on now.
         on_now = reading.has("now") and not reading.has("when")
         if programme.implicit:  # the event itself: only "what is on now" is the programme's
-            if on_now and not reading.topic and not reading.has("next"):
+            # ("I'm at the fair right now, which hall is it in?" asks where)
+            if on_now and not reading.topic and not reading.has("next", "where"):
                 return Selection("now", programme.running(now), lang)
             return None
         if reading.topic:

@@ -183,6 +183,10 @@ async def test_the_single_session_event_is_a_programme_of_one(tmp_path: Path) ->
         answer = services.assistant.ask("co teraz?")
         assert titles(answer.text) == ["Międzynarodowe Forum Liderów Odporności"]
         assert services.assistant.ask("kiedy jest forum").entry == "date"
+        # A guest at the fair "right now" asking where is told the place, not what is on.
+        for where in ("im at the fair right now, which hall is the forum in??",
+                      "jestem teraz na targach, gdzie jest forum?"):
+            assert services.assistant.ask(where).entry in {"hall", "venue", "address"}, where
         reply = await command(services, "programme")
         assert "czwartek, 10 września 2026" in reply.text and "14:00–16:00" in reply.text
 
