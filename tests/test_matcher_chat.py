@@ -45,6 +45,10 @@ someone who had seen only the announcement, never the knowledge base.
 - tests/data/chat_questions_x.toml and chat_questions_y.toml (200 each, the hidden set's
   shape; Y with indirect questions and two-sentence messages): written late in the sixth
   round and measured first; Y was then studied, X only measured.
+- tests/data/chat_questions_z.toml and chat_questions_aa.toml (200 each, the hidden set's
+  shape; Z typed on phones at the fair, mostly Polish without Polish letters; AA formal and
+  non-native messages from foreign partners and officials): written at the start of the
+  seventh round and measured first; Z was then studied, AA only measured.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -96,6 +100,8 @@ SET_V = load("chat_questions_v.toml")
 SET_W = load("chat_questions_w.toml")
 SET_X = load("chat_questions_x.toml")
 SET_Y = load("chat_questions_y.toml")
+SET_Z = load("chat_questions_z.toml")
+SET_AA = load("chat_questions_aa.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -126,6 +132,8 @@ FLOORS = {
     "set W": (SET_W, 192 / 200, 5),  # 96.0%, 5 (91.5%, 11 at first sight)
     "set X": (SET_X, 189 / 200, 5),  # 94.5%, 5 (94.5%, 5 at first sight, this round's code)
     "set Y": (SET_Y, 194 / 200, 5),  # 97.0%, 5 (93.0%, 10 at first sight)
+    "set Z": (SET_Z, 178 / 200, 13),  # 89.0%, 13 (88.5%, 14 at first sight)
+    "set AA": (SET_AA, 184 / 200, 9),  # 92.0%, 9 (92.0%, 9 at first sight)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -193,7 +201,7 @@ def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
                                 SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
-                                SET_U, SET_W, SET_X, SET_Y)) and all(
+                                SET_U, SET_W, SET_X, SET_Y, SET_Z, SET_AA)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N, SET_V))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
