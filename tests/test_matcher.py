@@ -1317,3 +1317,10 @@ def test_last_thursday_says_when_not_what(with_facts: Matcher) -> None:
     assert entries(with_facts.match("Who organised the forum last Thursday?")) == ["organiser"]
     # a weekday alone still asks or states the date
     assert entries(with_facts.match("Is the forum on Thursday?")) == ["date"]
+
+
+def test_organise_in_any_spelling_asks_the_organiser(matcher: Matcher) -> None:
+    # "organise" stemmed to "organi" (the Polish stemmer dropped its "e"), a word no entry has
+    for question in ("Who is organise this forum, it is government or private?",
+                     "Who organises the forum?", "who organize this forum?"):
+        assert entries(matcher.match(question)) == ["organiser"], question
