@@ -75,7 +75,8 @@ _EVENT_WORDS = frozenset(_CLAIMS["event_words"]) | GENERIC_WORDS | _ORGANISER_WO
     _DURATION_WORDS | _TIME_WORDS - {"o", "at", "from", "od", "am", "pm"})
 _AT = re.compile(r"(?:\bo|\bat|\bgodz\.?|\bod|\bfrom|\bdo|\buntil|\bstart)\s*$", re.I)
 _YEAR = re.compile(r"20[2-4]\d")
-_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d.:])", re.I)
+_CLOCK = re.compile(  # "14", "14:00", "2 pm", "9am"; not "10th" (a day)
+    r"\b(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d.:])(?!(?:st|nd|rd|th)\b)", re.I)
 
 
 # What Polish adds to a surname: "Paturej|a|em|owi", "Ostrek|iem", "Czerw|ówna".
@@ -280,7 +281,8 @@ def _time(found: list[str], text: str) -> Claim | None:
             value += 12
         if value <= 24 and (minutes or half or value >= 6):
             hours.append(value)
-    stated = tuple(w for w in found if w.isdigit() or w in ("am", "pm"))
+    stated = tuple(w for w in found
+                   if w in ("am", "pm") or w.removesuffix("am").removesuffix("pm").isdigit())
     return Claim("time", hours=tuple(hours), ends=ends, stated=stated) if hours else None
 
 

@@ -1324,3 +1324,10 @@ def test_organise_in_any_spelling_asks_the_organiser(matcher: Matcher) -> None:
     for question in ("Who is organise this forum, it is government or private?",
                      "Who organises the forum?", "who organize this forum?"):
         assert entries(matcher.match(question)) == ["organiser"], question
+
+
+def test_a_wrong_hour_typed_9am_is_a_premise_to_correct(with_facts: Matcher) -> None:
+    # "9am" was no word the knowledge base knows, and "the 10th" was read as 10 o'clock
+    match = with_facts.match("so it starts at 9am on the 10th?")
+    assert entries(match) == ["time"] and match.claim is not None
+    assert match.claim.hours == (9,)
