@@ -1331,3 +1331,16 @@ def test_a_wrong_hour_typed_9am_is_a_premise_to_correct(with_facts: Matcher) -> 
     match = with_facts.match("so it starts at 9am on the 10th?")
     assert entries(match) == ["time"] and match.claim is not None
     assert match.claim.hours == (9,)
+
+
+def test_a_broken_form_who_thought_it_up_and_the_programme_online(matcher: Matcher) -> None:
+    expected = {
+        "How do I register, and who do I contact if the form doesn't work?":
+            ["registration", "contact_organisation"],
+        "kto to organizuje i do kogo pisac jak formularz nie dziala?":
+            ["organiser", "contact_organisation"],
+        "co to jest ten rynek odpornosci spolecznej i kto to wymyslil?":
+            ["resilience_market", "organiser"],
+        "o ktorej start i czy jest gdzies program w necie?": ["time", "agenda"],
+    }
+    assert {q: entries(matcher.match(q)) for q in expected} == expected
