@@ -495,7 +495,10 @@ class Matcher:
             reading = self._words(clause.text, 1.0, 0.0)
             for other in group:
                 reading = reading.plus(self._words(other.text, 1.0, 0.0))
-            retried = self._answer(reading, mentions_press(clause.text))
+            # ("Chciałbym prosić o wywiad z ambasadorem. Jak to załatwić?": a press request)
+            press = mentions_press(clause.text) or any(
+                o.wish and mentions_press(o.text) for o in group)
+            retried = self._answer(reading, press)
             if general:
                 return retried if retried.entry in self._contacts else verdict
             # (among what the question with its context came close to, if anything:

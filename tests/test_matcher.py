@@ -1344,3 +1344,10 @@ def test_a_broken_form_who_thought_it_up_and_the_programme_online(matcher: Match
         "o ktorej start i czy jest gdzies program w necie?": ["time", "agenda"],
     }
     assert {q: entries(matcher.match(q)) for q in expected} == expected
+
+
+def test_how_to_arrange_a_requested_interview_is_for_the_press_desk(matcher: Matcher) -> None:
+    # it borrowed the request's words without its being a press request: Paturej's entry
+    match = matcher.match("Dzien dobry, jestem dziennikarzem Echa Dnia. Chcialbym prosic o "
+                          "wywiad z ambasadorem Paturejem po forum. Jak to zalatwic?")
+    assert match.kind == "handoff" and entries(match) == ["contact_media"]
