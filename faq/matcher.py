@@ -61,6 +61,7 @@ MAX_ENTRIES = 3  # a message asking more gets the first three
 SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising first
 GENERAL_CONTACTS = "contacts"  # every contact; a question about one matter gets its own
 ORGANISATION = "contact_organisation"  # changes to one's registration go there
+REGISTRATION = "registration"
 WEBSITE = "website"  # in the contacts category, but no person to write to
 WHERE = frozenset({"venue", "address"})
 # Words that make a question about what was just named ("Is it connected to the organiser?")
@@ -87,10 +88,11 @@ _CONTACT_WORDS = lexicon_words("contact_words")
 # A Polish past tense, folded: "kosztow|al", "prowadz|i|l", "trw|a|lo".
 _PAST = re.compile(r"(?P<base>[a-z]{3,}?)(?P<vowel>owa|a|i|y|e)l(?:a|o|i|y|em|am|es|as)?")
 _PAST_SIMILARITY = 0.9
-_CHANGE_STRONG = lexicon_words("change_strong_words")
+_CHANGE_STRONG = lexicon_words("change_strong_words", "cancel_words")
 _CHANGE_WEAK = lexicon_words("change_weak_words")
 _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
+_CANCEL_WORDS = lexicon_words("cancel_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
@@ -319,13 +321,15 @@ class Matcher:
         verdicts = self._something_new(verdicts, asked, said)
         verdicts = self._further(verdicts, asked, readings)
         verdicts = [self._person_contact(c, v, clauses) for c, v in zip(asked, verdicts, strict=True)]
-        if _changes_registration(question) and not any(
-                v.kind in ("answer", "handoff") for v in verdicts):
+        if _changes_registration(question) and ORGANISATION in self.kb.entries:
             # "proszę mnie skreślić", "I made a typo in my surname in the form, how do I fix
             # it?": an unsure reading of a change to one's registration is the organisers'
+            unsure = not any(v.kind in ("answer", "handoff") for v in verdicts)
+            # ("musimy odwołać jego udział. Gdzie to zgłosić?": whom to tell, not how to sign up)
             verdicts = [_Verdict("answer", ORGANISATION, max(v.score, self.thresholds.answer))
-                        if v.kind in ("suggest", "fallback") and ORGANISATION in self.kb.entries
-                        else v for v in verdicts]
+                        if (unsure and v.kind in ("suggest", "fallback"))
+                        or (v.entry == REGISTRATION and v.claim is None
+                            and _cancels(question)) else v for v in verdicts]
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -1111,6 +1115,12 @@ def _changes_registration(text: str) -> bool:
         return False
     return not found.isdisjoint(_CHANGE_STRONG) or (
         not found.isdisjoint(_CHANGE_WEAK) and not found.isdisjoint(_REGISTRATION))
+
+
+def _cancels(text: str) -> bool:
+    """Whether the writer cancels, withdraws or sends someone instead (a strong word)."""
+    found = set(words(text))
+    return not found.isdisjoint(_FIRST_PERSON) and not found.isdisjoint(_CANCEL_WORDS)
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

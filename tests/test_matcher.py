@@ -1351,3 +1351,15 @@ def test_how_to_arrange_a_requested_interview_is_for_the_press_desk(matcher: Mat
     match = matcher.match("Dzien dobry, jestem dziennikarzem Echa Dnia. Chcialbym prosic o "
                           "wywiad z ambasadorem Paturejem po forum. Jak to zalatwic?")
     assert match.kind == "handoff" and entries(match) == ["contact_media"]
+
+
+def test_cancelling_is_told_to_the_organisers_not_signed_up_for(matcher: Matcher) -> None:
+    expected = {  # "gdzie to zgłosić" got registration; "zapisałam się" said no one withdraws
+        "Burmistrz sie rozchorowal, musimy odwolac jego udzial w forum. Gdzie to zglosic?":
+            ["contact_organisation"],
+        "zapisalam sie ale dostalam dyzur w szpitalu, jak sie wypisac?": ["contact_organisation"],
+        "sorry my flight got cancelled, cant make it to kielce. how do i unregister?":
+            ["contact_organisation"],
+    }
+    assert {q: entries(matcher.match(q)) for q in expected} == expected
+    assert entries(matcher.match("Gdzie się zgłosić na forum?")) == ["registration"]
