@@ -78,6 +78,7 @@ AS_PRESS = frozenset({"invitation", "registration", "terms", "streaming"})
 TOPIC_WORDS = 3  # a topic listed in a question ("the address", "dress code") is this short
 # What joins listed topics: "i", "oraz", "and", "&", "+".
 _LIST_JOINS = re.compile(r"\s+(?:i|oraz|and|[&+])\s+")
+_WITH = re.compile(r"\b(?:with|including)\b", re.I)
 # "my Polish is bad", "I don't speak Polish", "słabo mówię po angielsku" (folded text)
 _WEAK_IN = re.compile(
     r"\b(?P<pl>my polish is (?:\w+ )?(?:bad|poor|weak|limited|not (?:so |very )?good)"
@@ -418,7 +419,9 @@ class Matcher:
                 result.append(clause)
                 continue
             parts = [p for p in _LIST_JOINS.split(clause.text) if words(p)]
-            if len(parts) > 1 and self._topic(parts[0], lead_in=True) and all(
+            # ("an app with the schedule and maps?": what the app has, not two questions)
+            if len(parts) > 1 and not _WITH.search(parts[0]) and self._topic(
+                    parts[0], lead_in=True) and all(
                     self._topic(p) for p in parts[1:]) and _distinct_names(
                     [self._names(p) for p in parts]):
                 result.extend(replace(clause, text=p, words=tuple(words(p)), listed=True)

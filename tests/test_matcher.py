@@ -1363,3 +1363,9 @@ def test_cancelling_is_told_to_the_organisers_not_signed_up_for(matcher: Matcher
     }
     assert {q: entries(matcher.match(q)) for q in expected} == expected
     assert entries(matcher.match("Gdzie się zgłosić na forum?")) == ["registration"]
+
+
+def test_what_a_thing_comes_with_is_not_a_list_of_questions(matcher: Matcher) -> None:
+    # "…with the schedule and maps" was split, and "maps" answered with the address
+    assert entries(matcher.match("Is there an official app for the forum with the schedule "
+                                 "and maps?")) == ["event_app"]
