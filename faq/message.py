@@ -55,6 +55,7 @@ _INTRO: dict[int, frozenset[tuple[str, ...]]] = {
 _ABBREVIATIONS = lexicon_words("abbreviations")
 _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
+_TELL_ME = lexicon_words("tell_me_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 POINTERS = _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
@@ -525,6 +526,9 @@ def _classify(text: str, asked: bool, sentence: int) -> Clause:
     if all(w in _SMALL for w in found) or (not asked and all(
             w in _QUESTION_COUNTS or w.isdigit() for w in found)):
         # "Hi", and "two quick things:", "mam dwie sprawy": nothing asked, no topic named
+        return Clause(text, tuple(found), "small", sentence)
+    if set(found) <= _TELL_ME and not _ASK_WORDS.isdisjoint(found):
+        # "how long the forum lasts. can u tell me?": asked beside it
         return Clause(text, tuple(found), "small", sentence)
     if _opens_reason(content) or (found[0] in APOLOGIES and not any(
             w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in content)):

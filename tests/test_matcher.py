@@ -1369,3 +1369,10 @@ def test_what_a_thing_comes_with_is_not_a_list_of_questions(matcher: Matcher) ->
     # "…with the schedule and maps" was split, and "maps" answered with the address
     assert entries(matcher.match("Is there an official app for the forum with the schedule "
                                  "and maps?")) == ["event_app"]
+
+
+def test_can_you_tell_me_after_a_question_asks_nothing_more(matcher: Matcher) -> None:
+    # "can u tell me" was read as a question of its own ("can I come?": the invitation)
+    assert entries(matcher.match("hey, im a volunteer at the MSPO info desk, a visitor is "
+                                 "asking me how long the forum lasts. can u tell me?")) == [
+        "duration"]
