@@ -322,7 +322,9 @@ class Matcher:
         verdicts = self._something_new(verdicts, asked, said)
         verdicts = self._further(verdicts, asked, readings)
         verdicts = [self._person_contact(c, v, clauses) for c, v in zip(asked, verdicts, strict=True)]
-        if _changes_registration(question) and ORGANISATION in self.kb.entries:
+        # (not a tag: "… no registration is needed - correct?" corrects nothing)
+        stated = " ".join(c.text for c in clauses if c.role != "small")
+        if _changes_registration(stated) and ORGANISATION in self.kb.entries:
             # "proszę mnie skreślić", "I made a typo in my surname in the form, how do I fix
             # it?": an unsure reading of a change to one's registration is the organisers'
             unsure = not any(v.kind in ("answer", "handoff") for v in verdicts)
@@ -330,7 +332,7 @@ class Matcher:
             verdicts = [_Verdict("answer", ORGANISATION, max(v.score, self.thresholds.answer))
                         if (unsure and v.kind in ("suggest", "fallback"))
                         or (v.entry == REGISTRATION and v.claim is None
-                            and _cancels(question)) else v for v in verdicts]
+                            and _cancels(stated)) else v for v in verdicts]
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)

@@ -1376,3 +1376,12 @@ def test_can_you_tell_me_after_a_question_asks_nothing_more(matcher: Matcher) ->
     assert entries(matcher.match("hey, im a volunteer at the MSPO info desk, a visitor is "
                                  "asking me how long the forum lasts. can u tell me?")) == [
         "duration"]
+
+
+def test_correct_as_a_tag_corrects_no_registration(matcher: Matcher) -> None:
+    # "correct?" was read as "correct my registration": the organisational contact
+    match = matcher.match("I heard the forum is open to the public and no registration is "
+                          "needed - correct?")
+    assert "contact_organisation" not in [*entries(match), *match.suggestions]
+    assert entries(matcher.match("I need to correct my registration, who do I write to?")) == [
+        "contact_organisation"]
