@@ -908,33 +908,36 @@ class Matcher:
         weights = [self._weight(found) * scale
                    for found, scale in zip(lookups, reading.scales, strict=True)]
         total_query = sum(w for w, a in zip(weights, asked, strict=True) if a)
-        # What each entry's whole vocabulary explains: word position -> similarity.
-        known: dict[str, dict[int, float]] = defaultdict(dict)
-        for position, found in enumerate(lookups):
-            for word, sim in found:
-                for entry_id in self._entries_with[word]:
-                    if sim > known[entry_id].get(position, 0.0):
-                        known[entry_id][position] = sim
-        entry_cover = {
-            entry_id: _share(
-                sum(weights[p] * sim for p, sim in hits.items() if asked[p]),
-                sum(weights[p] * sim for p, sim in hits.items() if not asked[p]),
-                total_query,
-            )
-            for entry_id, hits in known.items() if only is None or entry_id in only
-        }
         # Only phrasings sharing a distinctive term are scored: one that shares only
         # "forum" with the question cannot explain enough of it to matter (unless the
         # question itself says nothing more: "what is the forum about?").
         asked_found = [f for f, a in zip(lookups, asked, strict=True) if a and f]
         seeds = [f for f in asked_found if self._idf[f[0][0]] > GENERIC_WEIGHT]
         seed_words = {word for found in seeds or asked_found for word, _ in found}
+        seeded = set().union(*(self._entries_with[word] for word in seed_words))
+        if only is not None:
+            seeded &= only
+        # What each such entry's whole vocabulary explains: word position -> similarity.
+        known: dict[str, dict[int, float]] = {entry_id: {} for entry_id in seeded}
+        for position, found in enumerate(lookups):
+            for word, sim in found:
+                for entry_id in self._entries_with[word] & seeded:
+                    hits = known[entry_id]
+                    if sim > hits.get(position, 0.0):
+                        hits[position] = sim
         alpha = self.thresholds.query_weight
         # No phrasing of an entry scores above alpha * (what its vocabulary explains) +
         # (1 - alpha): entries are scored best bound first, and those that cannot come
         # within reach of the best so far (they could change no decision) are skipped.
-        bound = {e: alpha * cover + 1 - alpha for e, cover in entry_cover.items()
-                 if self._entry_terms[e] & seed_words}
+        entry_cover = {
+            entry_id: _share(
+                sum(weights[p] * sim for p, sim in hits.items() if asked[p]),
+                sum(weights[p] * sim for p, sim in hits.items() if not asked[p]),
+                total_query,
+            )
+            for entry_id, hits in known.items()
+        }
+        bound = {e: alpha * cover + 1 - alpha for e, cover in entry_cover.items()}
         order = sorted(bound, key=lambda e: (-bound[e], e))
         best: dict[str, tuple[float, float, str | None]] = {}
         top = 0.0
