@@ -261,6 +261,9 @@ class Matcher:
         asking = {term for word in QUESTION_WORDS for term, _ in tokens(word)}
         self._topic_terms = set().union(*self._named.values()) - asking
         self._lookup = lru_cache(maxsize=16384)(self._lookup_uncached)
+        self._weight = lru_cache(maxsize=16384)(self._weight_uncached)
+        # (a message's clauses are read again beside one another: a few messages' worth)
+        self._words = lru_cache(maxsize=256)(self._words_uncached)
         everyday("")  # load the everyday word lists now (~0.3 s once), not on a guest's question
 
     def knows(self, text: str) -> bool:
@@ -795,7 +798,8 @@ class Matcher:
         joined = replace(asked[-1], text=" ".join(c.text for c in asked))
         return self._read(joined, said)
 
-    def _words(self, text: str, known: float, unknown: float, asked: bool = True) -> _Reading:
+    def _words_uncached(self, text: str, known: float, unknown: float,
+                        asked: bool = True) -> _Reading:
         query = list(dict.fromkeys(tokens(text)))
         lookups = [self._lookup(term, surface) for term, surface in query]
         names = {fold(w) for i, w in enumerate(cased_words(text))
@@ -881,7 +885,7 @@ class Matcher:
             return _Verdict("suggest", None, round(top, 3), close)
         return _Verdict("fallback", None, round(top, 3))
 
-    def _weight(self, found: tuple[tuple[str, float], ...]) -> float:
+    def _weight_uncached(self, found: tuple[tuple[str, float], ...]) -> float:
         """How much a word says: its rarest meaning's weight, or the unknown word's."""
         return max((self._idf[w] for w, _ in found), default=self._unknown_weight)
 
@@ -929,14 +933,15 @@ class Matcher:
         # No phrasing of an entry scores above alpha * (what its vocabulary explains) +
         # (1 - alpha): entries are scored best bound first, and those that cannot come
         # within reach of the best so far (they could change no decision) are skipped.
-        entry_cover = {
-            entry_id: _share(
-                sum(weights[p] * sim for p, sim in hits.items() if asked[p]),
-                sum(weights[p] * sim for p, sim in hits.items() if not asked[p]),
-                total_query,
-            )
-            for entry_id, hits in known.items()
-        }
+        entry_cover: dict[str, float] = {}
+        for entry_id, hits in known.items():
+            explained = lent = 0.0
+            for p, sim in hits.items():
+                if asked[p]:
+                    explained += weights[p] * sim
+                else:
+                    lent += weights[p] * sim
+            entry_cover[entry_id] = _share(explained, lent, total_query)
         bound = {e: alpha * cover + 1 - alpha for e, cover in entry_cover.items()}
         order = sorted(bound, key=lambda e: (-bound[e], e))
         best: dict[str, tuple[float, float, str | None]] = {}
