@@ -1131,7 +1131,8 @@ def _changes_registration(text: str) -> bool:
 
 
 def _cancels(text: str) -> bool:
-    """Whether the writer cancels, withdraws or sends someone instead (a strong word)."""
+    """Whether the writer withdraws altogether ("odwołać", "wypisać", "cancel"); a substitute
+    or a typo is no cancelling."""
     found = set(words(text))
     return not found.isdisjoint(_FIRST_PERSON) and not found.isdisjoint(_CANCEL_WORDS)
 

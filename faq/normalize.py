@@ -44,14 +44,14 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 
 
-ENGLISH_VERB_ENDINGS = ("ise", "ize")  # no Polish word ends so
+_ENGLISH_VERB_ENDINGS = ("ise", "ize")  # no Polish word ends so
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Reduce one folded word: the Polish Snowball stemmer, then the English one. Stemming
     the folded form makes 'zaproponować' and 'zaproponowac' one term, as users type both."""
-    if word.endswith(ENGLISH_VERB_ENDINGS):
+    if word.endswith(_ENGLISH_VERB_ENDINGS):
         # "organise": the Polish stemmer's dropped "e" would leave "organi", not "organis"
         return _ENGLISH_STEMMER.stemWord(word)
     reduced = _POLISH_STEMMER.stemWord(word)
