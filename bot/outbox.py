@@ -218,7 +218,8 @@ class Outbox:
         self.delivered_hooks: dict[str, DeliveredHook] = {"progress": self._progress_delivered}
         self.observers: list[Observer] = []
         self._wake = asyncio.Event()
-        self._progress_at: dict[int, float] = {}
+        # broadcast id -> when its progress was last queued, and how many were done then
+        self._progress_at: dict[int, tuple[float, int]] = {}
         self._pruned_at: float | None = None
         board.outbox = self
 
@@ -344,7 +345,13 @@ class Outbox:
             return Reply(text=text, html=to_html(text))
         body = row.body or {}
         if "reply" in body:
-            return Reply.from_dict(body["reply"])
+            reply = Reply.from_dict(body["reply"])
+            if (reply.tag or "").startswith("progress:"):
+                # The message to edit is the one known as this note goes out, not as it was
+                # queued: the note before it may have been on its way then (a new message).
+                progress = await self.get(int(reply.tag.partition(":")[2]))
+                reply.edit_of = progress.progress_message if progress else None
+            return reply
         renderer = self.renderers.get(str(body.get("render")))
         if renderer is None:
             raise ValueError(f"no renderer for outbox row {row.id} ({body.get('render')!r})")
@@ -462,12 +469,12 @@ class Outbox:
         edits = bool(getattr(transport, "edits_messages", origin.transport == "telegram"))
         reply = Reply(text=text, html=to_html(text), chat=origin)
         if edits:
-            last = self._progress_at.get(broadcast.id, 0.0)
-            if not finished and time.monotonic() - last < self.settings.progress_seconds:
+            last, done = self._progress_at.get(broadcast.id, (0.0, -1))
+            if not finished and (time.monotonic() - last < self.settings.progress_seconds
+                                 or progress.done == done):  # the same text: nothing to edit
                 return
-            self._progress_at[broadcast.id] = time.monotonic()
-            if not finished:
-                reply.edit_of = broadcast.progress_message
+            self._progress_at[broadcast.id] = (time.monotonic(), progress.done)
+            if not finished:  # edits the last progress message (see render)
                 reply.tag = f"progress:{broadcast.id}"
         else:
             milestone = 100 if finished else (progress.percent // 25) * 25

@@ -496,3 +496,41 @@ def test_the_shell_cancels_an_announcement_it_queued(tmp_path: Path, monkeypatch
 
     assert asyncio.run(after()) == ("cancelled", 0)
     assert main(["broadcast", "--cancel", str(broadcast)]) == 1  # no longer open
+
+
+class SlowAdminChat(RecordingTransport):
+    """The admin's chat answers slowly (a phone on a fair's network), the rest at once."""
+
+    async def send(self, chat_id: str, reply):
+        if chat_id == ADMIN:
+            await asyncio.sleep(1.5)  # longer than the scheduler takes to look again
+        return await super().send(chat_id, reply)
+
+
+async def test_progress_sent_while_the_last_is_on_its_way_edits_it(config: Config,
+                                                                  clock: ManualClock) -> None:
+    """A progress note queued while the previous one was still being sent edited the message
+    known before it: a second new message, then a third — the admin's chat filled with
+    stale percentages (seen in CI as "12%" left beside "93%")."""
+    config = admin_config(config)
+    config.broadcast.telegram_rate = 20
+    config.broadcast.telegram_per_chat_interval = 0
+    config.broadcast.progress_seconds = 0.05
+    async with open_services(config, clock) as services:
+        tg = SlowAdminChat()
+        services.board.attach(tg)
+        await subscribe(services, *(str(500 + n) for n in range(100)))
+        broadcast = await confirm_broadcast(services, "Drzwi o 13:30")
+        async with working(services):
+            for _ in range(200):
+                if (await services.outbox.get(broadcast)).state == "done":
+                    break
+                await asyncio.sleep(0.1)
+        assert (await services.outbox.get(broadcast)).state == "done"
+        await services.outbox.drain(timeout=10)  # the final report
+    progress = [r for chat, r in tg.sent if chat == ADMIN and r.text.startswith("Komunikat #1:")]
+    assert len(progress) >= 3  # it was edited several times while the rest went out
+    first_id = tg.sent.index((ADMIN, progress[0])) + 1  # the fake numbers new messages 1, 2, …
+    assert [r.edit_of for r in progress] == [None] + [str(first_id)] * (len(progress) - 1)
+    texts = [r.text for r in progress]
+    assert len(set(texts)) == len(texts)  # no note repeats the last one (nothing to edit)
