@@ -1385,3 +1385,9 @@ def test_correct_as_a_tag_corrects_no_registration(matcher: Matcher) -> None:
     assert "contact_organisation" not in [*entries(match), *match.suggestions]
     assert entries(matcher.match("I need to correct my registration, who do I write to?")) == [
         "contact_organisation"]
+
+
+def test_registering_several_people_is_registration_not_a_head_count(matcher: Matcher) -> None:
+    # "osoby" pointed only to the off-topic head count ("ile osób będzie?"): the message fell back
+    assert entries(matcher.match("jak zarejestrowac 4 osoby ze starostwa?")) == ["registration"]
+    assert entries(matcher.match("ile osób będzie na forum?")) == []
