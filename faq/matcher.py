@@ -656,7 +656,7 @@ class Matcher:
             return ([replace(before[-1], role="context", sentence=clause.sentence)]
                     if clause.points_back else [])
         query = list(dict.fromkeys(tokens(clause.text)))  # as _words reads it
-        if any(found and s not in _MODIFIERS for (_, s), found in zip(
+        if not _what_is_it(clause) and any(found and s not in _MODIFIERS for (_, s), found in zip(
                 query, self._words(clause.text, 1.0, 1.0).lookups, strict=True)):
             return []
         # "I read something about a Social Resilience Market being inaugurated. What is that

@@ -1391,3 +1391,12 @@ def test_registering_several_people_is_registration_not_a_head_count(matcher: Ma
     # "osoby" pointed only to the off-topic head count ("ile osób będzie?"): the message fell back
     assert entries(matcher.match("jak zarejestrowac 4 osoby ze starostwa?")) == ["registration"]
     assert entries(matcher.match("ile osób będzie na forum?")) == []
+
+
+def test_what_it_consists_of_asks_about_the_name_said_before(matcher: Matcher) -> None:
+    # "Na czym to polega?" was read as a question about the forum ("na czym polega forum")
+    assert entries(matcher.match("Słyszałem o Rynku Odporności Społecznej, który ma być "
+                                 "otwarty na forum. Na czym to właściwie polega?")) == [
+        "resilience_market"]
+    assert entries(matcher.match("Byłem w Piasecznie w zeszłym roku. Na czym polega Rynek "
+                                 "Odporności Społecznej?")) == ["resilience_market"]
