@@ -26,6 +26,7 @@ from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
 from faq.message import APOLOGIES, CHECK_WORDS, LEAD_IN, POINTERS, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
     HELP_LANGUAGE,
+    LEXICON,
     cased_words,
     common_word,
     english_word,
@@ -62,6 +63,7 @@ SHORTLIST = 6  # entries scored phrasing by phrasing at a time, most promising f
 GENERAL_CONTACTS = "contacts"  # every contact; a question about one matter gets its own
 ORGANISATION = "contact_organisation"  # changes to one's registration go there
 REGISTRATION = "registration"
+AUDIENCE = "audience"
 WEBSITE = "website"  # in the contacts category, but no person to write to
 WHERE = frozenset({"venue", "address"})
 # Words that make a question about what was just named ("Is it connected to the organiser?")
@@ -94,6 +96,7 @@ _CHANGE_WEAK = lexicon_words("change_weak_words")
 _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _CANCEL_WORDS = lexicon_words("cancel_words")
+_CANCEL_PHRASES = [tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]]
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
@@ -331,11 +334,14 @@ class Matcher:
             # "proszę mnie skreślić", "I made a typo in my surname in the form, how do I fix
             # it?": an unsure reading of a change to one's registration is the organisers'
             unsure = not any(v.kind in ("answer", "handoff") for v in verdicts)
-            # ("musimy odwołać jego udział. Gdzie to zgłosić?": whom to tell, not how to sign up)
+            # ("musimy odwołać jego udział. Gdzie to zgłosić?", "I can't make it, whom should I
+            # tell?": whom to tell, not how to sign up nor whom the forum is for)
+            cancels = _cancels(stated)
             verdicts = [_Verdict("answer", ORGANISATION, max(v.score, self.thresholds.answer))
                         if (unsure and v.kind in ("suggest", "fallback"))
-                        or (v.entry == REGISTRATION and v.claim is None
-                            and _cancels(stated)) else v for v in verdicts]
+                        or (cancels and v.claim is None
+                            and (v.entry in (REGISTRATION, AUDIENCE) or self._vague(c)))
+                        else v for c, v in zip(asked, verdicts, strict=True)]
         if self.facts is not None:
             # "Jak dojechać do Zakopanego?": somewhere else than the event is not our topic.
             verdicts = [_Verdict("fallback", None, v.score, away=True)
@@ -1123,6 +1129,8 @@ def _what_is_it(clause: Clause) -> bool:
 def _changes_registration(text: str) -> bool:
     """Whether the writer asks to change their own registration: cancel, a substitute, a
     typo, "change our registration"."""
+    if _cancels(text):
+        return True
     found = set(words(text))
     if found.isdisjoint(_FIRST_PERSON):
         return False
@@ -1131,10 +1139,12 @@ def _changes_registration(text: str) -> bool:
 
 
 def _cancels(text: str) -> bool:
-    """Whether the writer withdraws altogether ("odwołać", "wypisać", "cancel"); a substitute
-    or a typo is no cancelling."""
-    found = set(words(text))
-    return not found.isdisjoint(_FIRST_PERSON) and not found.isdisjoint(_CANCEL_WORDS)
+    """Whether the writer withdraws altogether ("odwołać", "wypisać", "cancel", "can't make
+    it"); a substitute or a typo is no cancelling."""
+    found = words(text)
+    return (not _FIRST_PERSON.isdisjoint(found) and not _CANCEL_WORDS.isdisjoint(found)) or any(
+        tuple(found[i:i + len(phrase)]) == phrase
+        for phrase in _CANCEL_PHRASES for i in range(len(found) - len(phrase) + 1))
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

@@ -1400,3 +1400,19 @@ def test_what_it_consists_of_asks_about_the_name_said_before(matcher: Matcher) -
         "resilience_market"]
     assert entries(matcher.match("Byłem w Piasecznie w zeszłym roku. Na czym polega Rynek "
                                  "Odporności Społecznej?")) == ["resilience_market"]
+
+
+def test_not_coming_in_words_of_its_own_is_for_the_organisers(matcher: Matcher) -> None:
+    # "can't make it" was no cancelling: "whom should I tell?" got whom the forum is for
+    expected = {
+        "Hi, I'm sick and can't make it tomorrow, whom should I tell?": ["contact_organisation"],
+        "nie dam rady przyjechac w czwartek, co mam zrobic?": ["contact_organisation"],
+        # a transfer of the invitation, a double registration to remove
+        "czy moge przepisac swoje zaproszenie na kolezanke z zespolu?": ["contact_organisation"],
+        "zapisalam sie dwa razy przez pomylke, jak usunac jedno zgloszenie?": [
+            "contact_organisation"],
+    }
+    assert {q: entries(matcher.match(q)) for q in expected} == expected
+    assert entries(matcher.match("I can't make it to Kielce, will there be a stream?")) == [
+        "streaming"]
+    assert entries(matcher.match("Who is the forum for?")) == ["audience"]
