@@ -1416,3 +1416,9 @@ def test_not_coming_in_words_of_its_own_is_for_the_organisers(matcher: Matcher) 
     assert entries(matcher.match("I can't make it to Kielce, will there be a stream?")) == [
         "streaming"]
     assert entries(matcher.match("Who is the forum for?")) == ["audience"]
+
+
+def test_is_this_correct_asks_to_confirm_what_was_said(with_facts: Matcher) -> None:
+    # "is this correct" was no tag: "correct" read as correcting one's registration
+    match = with_facts.match("The forum is in Poznań, is this correct?")
+    assert entries(match) == ["venue"] and match.claim is not None
