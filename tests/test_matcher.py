@@ -1422,3 +1422,12 @@ def test_is_this_correct_asks_to_confirm_what_was_said(with_facts: Matcher) -> N
     # "is this correct" was no tag: "correct" read as correcting one's registration
     match = with_facts.match("The forum is in Poznań, is this correct?")
     assert entries(match) == ["venue"] and match.claim is not None
+
+
+def test_a_formal_letter_asks_what_it_requests_not_its_other_lines(with_facts: Matcher) -> None:
+    # every line was read as a question: "na Forum w dniu 10 września" added the date
+    letter = ("Szanowni Państwo,\nzwracam się z prośbą o akredytację dla ekipy Radia Kielce "
+              "(2 osoby: reporter i realizator) na Forum w dniu 10 września.\nZ poważaniem\n"
+              "Jan Kowalski")
+    match = with_facts.match(letter)
+    assert (match.kind, entries(match)) == ("handoff", ["accreditation"])
