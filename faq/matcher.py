@@ -97,6 +97,7 @@ _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _CANCEL_WORDS = lexicon_words("cancel_words")
 _CANCEL_PHRASES = [tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]]
+_THIS_EDITION = lexicon_words("this_edition_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
@@ -498,7 +499,9 @@ class Matcher:
         roles = ("context", "intro") if _what_is_it(clause) else ("context",)
         context = [c for c in said if c.role in roles and not c.reason
                    and (c.position < clause.position or c.sentence == clause.sentence)]
-        if verdict.kind == "handoff" or verdict.claim is not None or not context:
+        if verdict.kind == "handoff" or verdict.claim is not None or not context \
+                or not _THIS_EDITION.isdisjoint(clause.words):
+            # ("byliśmy na forum w zeszłym roku. Gdzie będzie tegoroczne?": this year's)
             return verdict
         # "I need to change the name on our registration, who do I contact?": whom to
         # contact depends on what was said.
@@ -1142,9 +1145,14 @@ def _cancels(text: str) -> bool:
     """Whether the writer withdraws altogether ("odwołać", "wypisać", "cancel", "can't make
     it"); a substitute or a typo is no cancelling."""
     found = words(text)
-    return (not _FIRST_PERSON.isdisjoint(found) and not _CANCEL_WORDS.isdisjoint(found)) or any(
-        tuple(found[i:i + len(phrase)]) == phrase
-        for phrase in _CANCEL_PHRASES for i in range(len(found) - len(phrase) + 1))
+    return (not _FIRST_PERSON.isdisjoint(found) and not _CANCEL_WORDS.isdisjoint(found)) or _says(
+        found, _CANCEL_PHRASES)
+
+
+def _says(found: list[str] | tuple[str, ...], phrases: list[tuple[str, ...]]) -> bool:
+    """One of the phrases (each a tuple of words) is among the words, in a row."""
+    return any(tuple(found[i:i + len(phrase)]) == phrase
+               for phrase in phrases for i in range(len(found) - len(phrase) + 1))
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

@@ -1431,3 +1431,9 @@ def test_a_formal_letter_asks_what_it_requests_not_its_other_lines(with_facts: M
               "Jan Kowalski")
     match = with_facts.match(letter)
     assert (match.kind, entries(match)) == ("handoff", ["accreditation"])
+
+
+def test_this_years_edition_beside_last_years_is_this_one(with_facts: Matcher) -> None:
+    # "Gdzie będzie tegoroczne?" after "byliśmy w zeszłym roku" got the Piaseczno edition
+    assert entries(with_facts.match("Jestem z Piaseczna, bylismy na forum w zeszlym roku. "
+                                    "Gdzie bedzie tegoroczne?")) == ["venue"]
