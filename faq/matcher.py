@@ -46,6 +46,7 @@ from faq.premise import (
     DATE_WORDS,
     EDITION_FACTS,
     FAMILY,
+    MONTH_WORDS,
     NEXT_EDITION,
     PREVIOUS_EDITION,
     PREVIOUS_WORDS,
@@ -99,6 +100,7 @@ _CANCEL_WORDS = lexicon_words("cancel_words")
 _CANCEL_PHRASES = [tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]]
 _THIS_EDITION = lexicon_words("this_edition_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
+_WHERE_WHEN = lexicon_words("where_when_words")
 _WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
@@ -179,6 +181,9 @@ class Matcher:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.facts = facts  # the event's facts, to tell which of several claims is wrong
+        # the event's own places as declined ("kielc": Kielce, w Kielcach)
+        self._own_places = frozenset(p[:-1] if len(p) > 4 else p
+                                     for p in (facts.places if facts else ()))
         self._handoff_entries = [e.id for e in kb if e.handoff == "media"]
         self._off_topic = {e.id for e in kb if e.category == OFF_TOPIC}
         self._contacts = {e.id for e in kb if e.category == "contacts"}
@@ -776,6 +781,14 @@ class Matcher:
         claim itself, so it counts little."""
         t = self.thresholds
         reading = self._words(clause.asked_text, 1.0, t.claim_unknown if clause.checks else 1.0)
+        if self.facts is not None and not clause.yes_no and _WHERE_WHEN.isdisjoint(clause.words):
+            # "O czym rozmawiali na forum w Kielcach?", "what did they talk about at IRLF back
+            # in September?": the event's own place and month only say which event
+            own = [surface in MONTH_WORDS or any(surface.startswith(p) for p in self._own_places)
+                   for _, surface in dict.fromkeys(tokens(clause.asked_text))]
+            if any(own):
+                reading = replace(reading, scales=[scale * t.context if mine else scale
+                                                   for scale, mine in zip(reading.scales, own, strict=True)])
         if clause.checks:
             # "Pan Paturej to prezydent Kielc, prawda?": what only the off-topic examples
             # know is the claim to correct, not a question we do not answer.

@@ -1437,3 +1437,12 @@ def test_this_years_edition_beside_last_years_is_this_one(with_facts: Matcher) -
     # "Gdzie będzie tegoroczne?" after "byliśmy w zeszłym roku" got the Piaseczno edition
     assert entries(with_facts.match("Jestem z Piaseczna, bylismy na forum w zeszlym roku. "
                                     "Gdzie bedzie tegoroczne?")) == ["venue"]
+
+
+def test_the_events_own_city_and_month_say_which_event_not_what_is_asked(
+        with_facts: Matcher) -> None:
+    # "september" pulled the question to the date, as strongly as "talk about" to the topics
+    assert entries(with_facts.match("what did they actually talk about at IRLF back in "
+                                    "september?")) == ["topics"]
+    assert entries(with_facts.match("When in September is the forum?")) == ["date"]
+    assert entries(with_facts.match("Jaka będzie pogoda w Kielcach w przyszły weekend?")) == []
