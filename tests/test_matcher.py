@@ -1446,3 +1446,13 @@ def test_the_events_own_city_and_month_say_which_event_not_what_is_asked(
                                     "september?")) == ["topics"]
     assert entries(with_facts.match("When in September is the forum?")) == ["date"]
     assert entries(with_facts.match("Jaka będzie pogoda w Kielcach w przyszły weekend?")) == []
+
+
+def test_wifi_in_the_room_and_parking_for_visitors_beside_another_question(
+        matcher: Matcher) -> None:
+    # "room" pointed only to the head count, "visitors" only to the exhibitors: both fell back
+    assert entries(matcher.match("what time does it start + is there wifi in the room?")) == [
+        "time", "wifi"]
+    assert entries(matcher.match("What's the address, and is there parking for visitors?")) == [
+        "address", "parking"]
+    assert entries(matcher.match("jest wifi na sali?")) == ["wifi"]
