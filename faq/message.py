@@ -46,6 +46,7 @@ _PURPOSE_FOLLOWERS = lexicon_words("purpose_subjects")
 CHECK_WORDS = _CHECKS = lexicon_words("check_words")
 _HEDGES = lexicon_words("hedge_words")
 _SMALL = lexicon_words("greeting_words", "thanks_words", "sign_off_words")
+_THEREFORE = frozenset({"wiec", "zatem"})
 # The self-introduction phrases by length: a clause opens with one when its first n words are
 # one of the n-word phrases.
 _INTRO: dict[int, frozenset[tuple[str, ...]]] = {
@@ -439,6 +440,10 @@ def _split_questions(piece: str) -> list[str]:
             started = True
         elif _opens_reason([previous[-1], *ahead]):
             cuts.append(i - 1)
+        elif ahead[0] in _THEREFORE and i > 2:
+            # "forum trwa cały dzień do 18 | więc mogę przyjść po południu?": what follows
+            # from a statement is asked apart from it
+            cuts.append(i)
         elif not started and _asks(ahead) and _lead_in_ends(folded[:i], ahead):
             cuts.append(i)
             started = True

@@ -1456,3 +1456,9 @@ def test_wifi_in_the_room_and_parking_for_visitors_beside_another_question(
     assert entries(matcher.match("What's the address, and is there parking for visitors?")) == [
         "address", "parking"]
     assert entries(matcher.match("jest wifi na sali?")) == ["wifi"]
+
+
+def test_what_follows_from_a_statement_is_asked_apart_from_it(with_facts: Matcher) -> None:
+    # one clause with "więc" inside: the statement's words sank the question (fallback)
+    assert entries(with_facts.match("forum trwa caly dzien do 18 wiec moge przyjsc dopiero "
+                                    "po poludniu?")) == ["time"]
