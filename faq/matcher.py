@@ -101,6 +101,7 @@ _CANCEL_PHRASES = [tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]
 _THIS_EDITION = lexicon_words("this_edition_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHERE_WHEN = lexicon_words("where_when_words")
+_PRO_VERBS = lexicon_words("pro_verbs")
 _WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
@@ -376,6 +377,7 @@ class Matcher:
             # "Do artykułu potrzebuję jednej informacji: ilu było w Piasecznie?": a request
             # that says who asks leads into a question of fact; the fact is the answer.
             asked, verdicts = [c for c, _ in asking], [v for _, v in asking]
+        asked, verdicts = self._named_over_done(asked, verdicts)
         paired = list(zip(asked, verdicts, strict=True))
         verdicts = self._distinct(verdicts, asked)
         if press_said and not self._facts_asked(verdicts, asked):
@@ -744,6 +746,19 @@ class Matcher:
                 continue
             kept.append(verdict)
         return kept
+
+    def _named_over_done(self, asked: list[Clause], verdicts: list[_Verdict]
+                         ) -> tuple[list[Clause], list[_Verdict]]:
+        """"…asked me to register us, but I don't find where to do it. Where is the
+        registration form?": a question that only says "do it" is the one beside it that
+        names what; its own reading ("where": the venue) is no second question."""
+        if len(asked) < 2 or not any(v.kind in ("answer", "handoff") and not self._vague(c)
+                                     for c, v in zip(asked, verdicts, strict=True)):
+            return asked, verdicts
+        kept = [(c, v) for c, v in zip(asked, verdicts, strict=True) if not (
+            v.kind == "answer" and v.claim is None and not _PRO_VERBS.isdisjoint(c.words)
+            and self._vague(c))]
+        return [c for c, _ in kept], [v for _, v in kept]
 
     def _names_anew(self, clause: Clause, verdict: _Verdict, answered: list[str]) -> bool:
         """"What date is it on? Also, what's MSPO?": asking what a thing is, by the keyword or

@@ -1462,3 +1462,12 @@ def test_what_follows_from_a_statement_is_asked_apart_from_it(with_facts: Matche
     # one clause with "więc" inside: the statement's words sank the question (fallback)
     assert entries(with_facts.match("forum trwa caly dzien do 18 wiec moge przyjsc dopiero "
                                     "po poludniu?")) == ["time"]
+
+
+def test_a_question_that_only_says_do_it_is_the_one_naming_what(matcher: Matcher) -> None:
+    # "where to do it" was answered with the venue beside the registration form
+    assert entries(matcher.match("My director asked me to register us for the forum, but I "
+                                 "don't find where to do it. Where is the registration form?")) == [
+        "registration"]
+    assert entries(matcher.match("Where is it held and how do I register?")) == [
+        "venue", "registration"]
