@@ -97,7 +97,9 @@ _CHANGE_WEAK = lexicon_words("change_weak_words")
 _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _CANCEL_WORDS = lexicon_words("cancel_words")
-_CANCEL_PHRASES = [tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]]
+_CANCEL_PHRASES: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # by first word
+for _phrase in LEXICON["cancel_phrases"]:
+    _CANCEL_PHRASES[_phrase.split()[0]].append(tuple(_phrase.split()))
 _THIS_EDITION = lexicon_words("this_edition_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHERE_WHEN = lexicon_words("where_when_words")
@@ -1177,10 +1179,11 @@ def _cancels(text: str) -> bool:
         found, _CANCEL_PHRASES)
 
 
-def _says(found: list[str] | tuple[str, ...], phrases: list[tuple[str, ...]]) -> bool:
-    """One of the phrases (each a tuple of words) is among the words, in a row."""
+def _says(found: list[str], phrases: dict[str, list[tuple[str, ...]]]) -> bool:
+    """One of the phrases (tuples of words, by their first word) is among the words, in a
+    row."""
     return any(tuple(found[i:i + len(phrase)]) == phrase
-               for phrase in phrases for i in range(len(found) - len(phrase) + 1))
+               for i, word in enumerate(found) if word in phrases for phrase in phrases[word])
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:
