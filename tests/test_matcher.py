@@ -1471,3 +1471,9 @@ def test_a_question_that_only_says_do_it_is_the_one_naming_what(matcher: Matcher
         "registration"]
     assert entries(matcher.match("Where is it held and how do I register?")) == [
         "venue", "registration"]
+
+
+def test_materials_after_the_event_are_on_the_website(matcher: Matcher) -> None:
+    # "materiały albo relację" fell back: the website is where the forum publishes
+    assert entries(matcher.match("Jak poszło forum? Gdzie można znaleźć jakieś materiały "
+                                 "albo relację?")) == ["website"]
