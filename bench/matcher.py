@@ -15,14 +15,16 @@ The sets and how they may be used (the protocol of issue 11):
   chat_questions_h.toml, _k, _l, _n, _o and _p (sets H, K, L, N, O and P, written for the
   fourth round, each measured first), chat_questions_s.toml, _t, _v, _w and _y (sets S, T,
   V, W and Y, written in the sixth round, each measured first), chat_questions_z.toml (set Z,
-  written in the seventh round, measured first): studied;
+  written in the seventh round, measured first), chat_questions_ab.toml (set AB, written in
+  the eighth round, measured first): studied;
   `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
   round), chat_questions_f.toml and chat_questions_g.toml (sets F and G, written at its
   end), chat_questions_i.toml, _j and _m (sets I, J and M, written for the fourth round;
   M last), chat_questions_q.toml and _r (sets Q and R, written at the start of the fifth),
   chat_questions_u.toml and _x (sets U and X, written in the sixth), chat_questions_aa.toml
-  (set AA, written in the seventh):
+  (set AA, written in the seventh), chat_questions_ac.toml (set AC, written in the eighth,
+  after its changes for AB):
   measured only, never
   studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
@@ -86,13 +88,15 @@ CHAT_X = load("chat_questions_x.toml")
 CHAT_Y = load("chat_questions_y.toml")
 CHAT_Z = load("chat_questions_z.toml")
 CHAT_AA = load("chat_questions_aa.toml")
+CHAT_AB = load("chat_questions_ab.toml")
+CHAT_AC = load("chat_questions_ac.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
                                           + CHAT_N + CHAT_O + CHAT_P + CHAT_M + CHAT_Q
                                           + CHAT_R + CHAT_S + CHAT_T + CHAT_U
                                           + CHAT_V + CHAT_W + CHAT_X + CHAT_Y
-                                          + CHAT_Z + CHAT_AA]
+                                          + CHAT_Z + CHAT_AA + CHAT_AB + CHAT_AC]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -168,7 +172,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
             ("chat O", CHAT_O, True), ("chat P", CHAT_P, True),
             ("chat S", CHAT_S, True), ("chat T", CHAT_T, True),
             ("chat V", CHAT_V, True), ("chat W", CHAT_W, True),
-            ("chat Y", CHAT_Y, True), ("chat Z", CHAT_Z, True)]
+            ("chat Y", CHAT_Y, True), ("chat Z", CHAT_Z, True),
+            ("chat AB", CHAT_AB, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
                  ("chat C", CHAT_C, False), ("chat F", CHAT_F, False),
@@ -176,7 +181,7 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
                  ("chat J", CHAT_J, False), ("chat M", CHAT_M, False),
                  ("chat Q", CHAT_Q, False), ("chat R", CHAT_R, False),
                  ("chat U", CHAT_U, False), ("chat X", CHAT_X, False),
-                 ("chat AA", CHAT_AA, False)]
+                 ("chat AA", CHAT_AA, False), ("chat AC", CHAT_AC, False)]
     return sets
 
 

@@ -1159,6 +1159,7 @@ def _what_is_it(clause: Clause) -> bool:
     return set(clause.words) <= _WHAT_IS_IT and not _WHAT_ASKED.isdisjoint(clause.words)
 
 
+@lru_cache(maxsize=256)
 def _changes_registration(text: str) -> bool:
     """Whether the writer asks to change their own registration: cancel, a substitute, a
     typo, "change our registration"."""
@@ -1171,6 +1172,7 @@ def _changes_registration(text: str) -> bool:
         not found.isdisjoint(_CHANGE_WEAK) and not found.isdisjoint(_REGISTRATION))
 
 
+@lru_cache(maxsize=256)
 def _cancels(text: str) -> bool:
     """Whether the writer withdraws altogether ("odwołać", "wypisać", "cancel", "can't make
     it"); a substitute or a typo is no cancelling."""

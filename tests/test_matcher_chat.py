@@ -49,6 +49,14 @@ someone who had seen only the announcement, never the knowledge base.
   shape; Z typed on phones at the fair, mostly Polish without Polish letters; AA formal and
   non-native messages from foreign partners and officials): written at the start of the
   seventh round and measured first; Z was then studied, AA only measured.
+- tests/data/chat_questions_ab.toml (200, set AB, the hidden set's shape: hurried guests
+  before and on the day, formal letters, foreign partners): written at the start of the
+  eighth round and measured first, then studied. Two of its labels listed alternatives in
+  `also` (agenda or website; the organisational contact or all contacts): they name the one
+  needed and accept the other.
+- tests/data/chat_questions_ac.toml (200, set AC, the hidden set's shape: every kind of
+  guest): written late in the eighth round, after its changes for AB; never studied, only
+  measured. Four of its labels name two entries in `also`; they are kept as written.
 
 Every message of the tune split and set A must be answered right, except the known
 failures below (each with its reason). The other sets keep an accuracy floor and a ceiling
@@ -102,40 +110,44 @@ SET_X = load("chat_questions_x.toml")
 SET_Y = load("chat_questions_y.toml")
 SET_Z = load("chat_questions_z.toml")
 SET_AA = load("chat_questions_aa.toml")
+SET_AB = load("chat_questions_ab.toml")
+SET_AC = load("chat_questions_ac.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
 # before the event and after it (first sight in brackets).
 FLOORS = {
-    "holdout": (HOLDOUT, 106 / 114, 3),  # 93.0%, 3 (50.0% before the first round)
+    "holdout": (HOLDOUT, 107 / 114, 2),  # 93.9%, 2 (50.0% before the first round)
     "set B": (SET_B, 216 / 220, 1),  # 98.2%, 1 (84.5%, 15 at first sight)
-    "set C": (SET_C, 219 / 240, 13),  # 91.2%, 13 (85.0%, 20 at first sight)
+    "set C": (SET_C, 222 / 240, 12),  # 92.5%, 12 (85.0%, 20 at first sight)
     "set D": (SET_D, 230 / 240, 6),  # 95.8%, 6 (72.9%, 42 at first sight)
     "set E": (SET_E, 254 / 260, 5),  # 97.7%, 5 (79.2%, 38 at first sight)
     # (F was 94.0%, 9 before "…cancel…" beside the writer went to the organisational
     # contact: one message of F is read so and labelled otherwise; X and AA gained one each)
-    "set F": (SET_F, 187 / 200, 10),  # 93.5%, 10 (92.5%, 11 at first sight)
-    "set G": (SET_G, 189 / 200, 9),  # 94.5%, 9 (93.5%, 11 at first sight)
-    "set H": (SET_H, 193 / 200, 5),  # 96.5%, 5 (82.0%, 23 at first sight)
-    "set I": (SET_I, 181 / 200, 13),  # 90.5%, 13 (85.5%, 18 at first sight)
+    "set F": (SET_F, 188 / 200, 10),  # 94.0%, 10 (92.5%, 11 at first sight)
+    "set G": (SET_G, 190 / 200, 8),  # 95.0%, 8 (93.5%, 11 at first sight)
+    "set H": (SET_H, 194 / 200, 4),  # 97.0%, 4 (82.0%, 23 at first sight)
+    "set I": (SET_I, 182 / 200, 12),  # 91.0%, 12 (85.5%, 18 at first sight)
     "set J": (SET_J, 181 / 200, 13),  # 90.5%, 13 (85.0%, 18 at first sight)
-    "set K": (SET_K, 146 / 150, 2),  # 97.3%, 2 (90.7%, 6 at first sight)
+    "set K": (SET_K, 147 / 150, 1),  # 98.0%, 1 (90.7%, 6 at first sight)
     "set L": (SET_L, 150 / 160, 7),  # 93.8%, 7 (68.1%, 30 at first sight)
     "set N": (SET_N, 152 / 160, 8),  # 95.0%, 8 (83.1%, 18 at first sight)
-    "set O": (SET_O, 190 / 200, 6),  # 95.0%, 6 (88.5%, 15 at first sight)
-    "set P": (SET_P, 195 / 200, 1),  # 97.5%, 1 (92.5%, 8 at first sight)
+    "set O": (SET_O, 190 / 200, 5),  # 95.0%, 5 (88.5%, 15 at first sight)
+    "set P": (SET_P, 196 / 200, 1),  # 98.0%, 1 (92.5%, 8 at first sight)
     "set M": (SET_M, 184 / 200, 11),  # 92.0%, 11 (89.5%, 14 at first sight)
     "set Q": (SET_Q, 182 / 200, 9),  # 91.0%, 9 (90.5%, 11 at first sight)
     "set R": (SET_R, 180 / 200, 13),  # 90.0%, 13 (88.5%, 15 at first sight)
     "set S": (SET_S, 197 / 200, 1),  # 98.5%, 1 (93.5%, 7 at first sight)
-    "set T": (SET_T, 191 / 200, 5),  # 95.5%, 5 (92.0%, 9 at first sight)
+    "set T": (SET_T, 192 / 200, 4),  # 96.0%, 4 (92.0%, 9 at first sight)
     "set U": (SET_U, 177 / 200, 17),  # 88.5%, 17 (86.5%, 19 at first sight)
-    "set V": (SET_V, 172 / 190, 12),  # 90.5%, 12 (83.2%, 20 at first sight)
+    "set V": (SET_V, 173 / 190, 12),  # 91.1%, 12 (83.2%, 20 at first sight)
     "set W": (SET_W, 193 / 200, 4),  # 96.5%, 4 (91.5%, 11 at first sight)
-    "set X": (SET_X, 190 / 200, 4),  # 95.0%, 4 (94.5%, 5 at first sight, the sixth round's code)
+    "set X": (SET_X, 191 / 200, 3),  # 95.5%, 3 (94.5%, 5 at first sight, the sixth round's code)
     "set Y": (SET_Y, 194 / 200, 5),  # 97.0%, 5 (93.0%, 10 at first sight)
-    "set Z": (SET_Z, 189 / 200, 3),  # 94.5%, 3 (88.5%, 14 at first sight)
+    "set Z": (SET_Z, 190 / 200, 3),  # 95.0%, 3 (88.5%, 14 at first sight)
     "set AA": (SET_AA, 185 / 200, 8),  # 92.5%, 8 (92.0%, 9 at first sight)
+    "set AB": (SET_AB, 185 / 200, 7),  # 92.5%, 7 (88.0%, 13 at first sight)
+    "set AC": (SET_AC, 177 / 200, 16),  # 88.5%, 16 (first sight, the eighth round's code)
 }
 
 # Known failures of the studied sets, with the reason.
