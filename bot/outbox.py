@@ -349,8 +349,8 @@ class Outbox:
             if (reply.tag or "").startswith("progress:"):
                 # The message to edit is the one known as this note goes out, not as it was
                 # queued: the note before it may have been on its way then (a new message).
-                progress = await self.get(int(reply.tag.partition(":")[2]))
-                reply.edit_of = progress.progress_message if progress else None
+                broadcast = await self.get(int(reply.tag.partition(":")[2]))
+                reply.edit_of = broadcast.progress_message if broadcast else None
             return reply
         renderer = self.renderers.get(str(body.get("render")))
         if renderer is None:

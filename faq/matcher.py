@@ -98,8 +98,8 @@ _REGISTRATION = lexicon_words("registration_words")
 _FIRST_PERSON = lexicon_words("first_person_words")
 _CANCEL_WORDS = lexicon_words("cancel_words")
 _CANCEL_PHRASES: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # by first word
-for _phrase in LEXICON["cancel_phrases"]:
-    _CANCEL_PHRASES[_phrase.split()[0]].append(tuple(_phrase.split()))
+for _words_of in (tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]):
+    _CANCEL_PHRASES[_words_of[0]].append(_words_of)
 _THIS_EDITION = lexicon_words("this_edition_words")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHERE_WHEN = lexicon_words("where_when_words")
