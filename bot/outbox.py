@@ -56,6 +56,7 @@ BULK = 2
 
 Renderer = Callable[[OutboxRow, datetime], Awaitable[Reply | None]]
 DeliveredHook = Callable[[str, ChatRef, str | None], Awaitable[None]]
+EditTarget = Callable[[str], Awaitable[str | None]]
 Observer = Callable[[OutboxRow, str], None]  # a row reached its final state (metrics)
 
 
@@ -216,6 +217,9 @@ class Outbox:
         self.couriers = {name: Courier(self, name, pacer) for name, pacer in self.pacers.items()}
         self.renderers: dict[str, Renderer] = {}
         self.delivered_hooks: dict[str, DeliveredHook] = {"progress": self._progress_delivered}
+        # A tagged reply edits the message its tag's owner knows as it goes out (not as it was
+        # queued: the one before it may have been on its way then, a new message).
+        self.edit_targets: dict[str, EditTarget] = {"progress": self._progress_message}
         self.observers: list[Observer] = []
         self._wake = asyncio.Event()
         # broadcast id -> when its progress was last queued, and how many were done then
@@ -346,11 +350,9 @@ class Outbox:
         body = row.body or {}
         if "reply" in body:
             reply = Reply.from_dict(body["reply"])
-            if (reply.tag or "").startswith("progress:"):
-                # The message to edit is the one known as this note goes out, not as it was
-                # queued: the note before it may have been on its way then (a new message).
-                broadcast = await self.get(int(reply.tag.partition(":")[2]))
-                reply.edit_of = broadcast.progress_message if broadcast else None
+            owner, _, key = (reply.tag or "").partition(":")
+            if owner in self.edit_targets:
+                reply.edit_of = await self.edit_targets[owner](key)
             return reply
         renderer = self.renderers.get(str(body.get("render")))
         if renderer is None:
@@ -489,6 +491,10 @@ class Outbox:
         if finished:
             self._progress_at.pop(broadcast.id, None)
         self.wake(origin.transport)
+
+    async def _progress_message(self, key: str) -> str | None:
+        broadcast = await self.get(int(key))
+        return broadcast.progress_message if broadcast else None
 
     async def _progress_delivered(self, tag: str, chat: ChatRef, message_id: str | None) -> None:
         if message_id:

@@ -673,7 +673,7 @@ class Matcher:
         if before:
             return ([replace(before[-1], role="context", sentence=clause.sentence)]
                     if clause.points_back else [])
-        query = list(dict.fromkeys(tokens(clause.text)))  # as _words reads it
+        query = _query(clause.text)
         if not _what_is_it(clause) and any(found and s not in _MODIFIERS for (_, s), found in zip(
                 query, self._words(clause.text, 1.0, 1.0).lookups, strict=True)):
             return []
@@ -802,7 +802,7 @@ class Matcher:
             # "O czym rozmawiali na forum w Kielcach?", "what did they talk about at IRLF back
             # in September?": the event's own place and month only say which event
             own = [surface in MONTH_WORDS or any(surface.startswith(p) for p in self._own_places)
-                   for _, surface in dict.fromkeys(tokens(clause.asked_text))]
+                   for _, surface in _query(clause.asked_text)]
             if any(own):
                 reading = replace(reading, scales=[scale * t.context if mine else scale
                                                    for scale, mine in zip(reading.scales, own, strict=True)])
@@ -839,7 +839,7 @@ class Matcher:
 
     def _words_uncached(self, text: str, known: float, unknown: float,
                         asked: bool = True) -> _Reading:
-        query = list(dict.fromkeys(tokens(text)))
+        query = _query(text)
         lookups = [self._lookup(term, surface) for term, surface in query]
         names = {fold(w) for i, w in enumerate(cased_words(text))
                  if i and w[:1].isupper() and not w.isupper()}
@@ -1186,6 +1186,11 @@ def _says(found: list[str], phrases: dict[str, list[tuple[str, ...]]]) -> bool:
     row."""
     return any(tuple(found[i:i + len(phrase)]) == phrase
                for i, word in enumerate(found) if word in phrases for phrase in phrases[word])
+
+
+def _query(text: str) -> list[tuple[str, str]]:
+    """A text's (term, surface) pairs as the matcher reads them: each once, in order."""
+    return list(dict.fromkeys(tokens(text)))
 
 
 def _distinct_names(named: list[frozenset[str]]) -> bool:

@@ -20,7 +20,7 @@ import pytest
 import bot.storage as storage_module
 from bot.clock import ManualClock
 from bot.config import Config
-from bot.messages import ChatRef, Incoming
+from bot.messages import ChatRef, Incoming, Reply
 from bot.outbox import CONCURRENCY, Recipient
 from bot.service import Services, open_services
 from bot.storage import MIGRATIONS, Storage
@@ -432,7 +432,7 @@ async def test_a_retry_sends_only_the_parts_that_did_not_go_out(
             super().__init__()
             self.started_at: list[int] = []
 
-        async def send(self, chat_id: str, reply):  # type: ignore[no-untyped-def]
+        async def send(self, chat_id: str, reply: Reply) -> str | None:  # type: ignore[no-untyped-def]
             self.started_at.append(reply.parts_sent)
             if len(self.started_at) == 1:
                 error = DeliveryError("Bad Gateway on part 2")
@@ -501,7 +501,7 @@ def test_the_shell_cancels_an_announcement_it_queued(tmp_path: Path, monkeypatch
 class SlowAdminChat(RecordingTransport):
     """The admin's chat answers slowly (a phone on a fair's network), the rest at once."""
 
-    async def send(self, chat_id: str, reply):
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
         if chat_id == ADMIN:
             await asyncio.sleep(1.5)  # longer than the scheduler takes to look again
         return await super().send(chat_id, reply)
