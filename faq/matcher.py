@@ -34,6 +34,7 @@ from faq.normalize import (
     fold,
     generic_terms,
     language_of_word,
+    leaning,
     lexicon_words,
     mentions_press,
     raw_words,
@@ -1097,7 +1098,7 @@ class Matcher:
                         continue
                     if index and raw[:1].isupper():
                         continue  # a name ("Targi Kielce") is no language's word
-                    lang = self._word_language.get(fold(raw))
+                    lang = self._word_language.get(fold(raw)) or leaning(raw.lower())
                     if lang:
                         votes[lang] += 1
             if votes["pl"] != votes["en"]:

@@ -212,33 +212,50 @@ def language_of_word(raw: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _common_words() -> dict[str, float]:
-    """The words of everyday Polish and English (wordfreq's lists of words more frequent
-    than one in a million), folded ("zgubie" as typed without Polish letters), with the
-    Zipf frequency of the most frequent word that folds to it (6: once in a thousand
-    words, 3: once in a million)."""
+def _zipfs() -> dict[str, dict[str, float]]:
+    """The words of everyday Polish and of everyday English (wordfreq's lists of words more
+    frequent than one in a million), folded ("zgubie" as typed without Polish letters), each
+    with the Zipf frequency of the most frequent word that folds to it (6: once in a
+    thousand words, 3: once in a million)."""
     import wordfreq  # loaded once per process, when the first matcher is built
 
-    found: dict[str, float] = {}
+    found: dict[str, dict[str, float]] = {}
     for lang in ("pl", "en"):
+        found[lang] = {}
         for word, frequency in wordfreq.get_frequency_dict(lang, wordlist="small").items():
             folded = fold(word)
             zipf = math.log10(frequency) + 9
-            if zipf > found.get(folded, 0.0):
-                found[folded] = zipf
+            if zipf > found[lang].get(folded, 0.0):
+                found[lang][folded] = zipf
     return found
 
 
 @lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
+def _common_words() -> dict[str, float]:
+    """The words of everyday Polish or English, with the Zipf frequency of the more
+    frequent."""
+    pl, en = _zipfs()["pl"], _zipfs()["en"]
+    return {word: max(pl.get(word, 0.0), en.get(word, 0.0)) for word in pl.keys() | en.keys()}
+
+
+def leaning(word: str) -> str | None:
+    """The language a word as typed, of both, is far more common in: 'date', 'event' are
+    English words Polish borrows now and then (at least 1.5 apart on the Zipf scale: 30
+    times as frequent); 'link', 'forum', 'agenda', 'parking' belong to both. The lists
+    hold the words of everyday use (Zipf 3 and more), so a word missing from one may still
+    be at 3 there, and a word missing from both ("asdf") is no one's."""
     import wordfreq
 
-    return frozenset(fold(w) for w in wordfreq.get_frequency_dict("en", wordlist="small"))
+    pl, en = (max(3.0, wordfreq.zipf_frequency(word, lang, wordlist="small"))
+              for lang in ("pl", "en"))
+    if abs(pl - en) < 1.5:
+        return None
+    return "pl" if pl > en else "en"
 
 
 def english_word(folded: str) -> bool:
     """Whether a folded word is an ordinary English word ("formal", "local")."""
-    return folded in _english_words()
+    return folded in _zipfs()["en"]
 
 
 def common_word(folded: str) -> bool:

@@ -156,6 +156,14 @@ def test_the_reply_language_is_the_questions_not_one_foreign_word(matcher: Match
     assert matcher.match("Dzień dobry, where is the forum?").lang == "en"
 
 
+def test_a_word_far_more_common_in_one_language_tells_it(matcher: Matcher) -> None:
+    assert matcher.match("date??").lang == "en"
+    assert matcher.match("event?").lang == "en"
+    # a word both languages use ("agenda", "link") or no one's ("asdf") decides nothing
+    assert matcher.match("agenda").lang is None
+    assert matcher.match("asdf").lang is None
+
+
 def test_a_short_follow_up_keeps_the_chats_language(matcher: Matcher) -> None:
     assert matcher.match("Kielce?", "en").lang == "en"
     assert matcher.match("a termin?", "en").lang == "en"  # one Polish word does not switch
