@@ -16,11 +16,13 @@ from typing import Literal
 
 from faq.normalize import GENERIC_WORDS, LEXICON, fold, words
 
-About = Literal["place", "date", "time", "duration", "organiser", "audience", "edition", "hall"]
+About = Literal["place", "date", "time", "duration", "organiser", "audience", "edition", "hall",
+                "fee"]
 # The entry that answers each kind of claim, and the entries that answer it as well.
 ENTRY: dict[str, str] = {"place": "venue", "date": "date", "time": "time",
                          "duration": "duration", "organiser": "organiser",
-                         "audience": "audience", "edition": "first_time", "hall": "hall"}
+                         "audience": "audience", "edition": "first_time", "hall": "hall",
+                         "fee": "fee"}
 FAMILY: dict[str, frozenset[str]] = {
     "place": frozenset({"venue", "address", "directions", "hall", "mspo"}),
     "date": frozenset({"date", "time", "duration"}),
@@ -30,6 +32,7 @@ FAMILY: dict[str, frozenset[str]] = {
     "audience": frozenset({"audience", "invitation"}),
     "edition": frozenset({"first_time", "about", "mspo"}),
     "hall": frozenset({"hall", "venue"}),
+    "fee": frozenset({"fee"}),
 }
 # The entry on the edition after this one: questions about its date or place go there.
 NEXT_EDITION = "next_edition"
@@ -62,6 +65,7 @@ _ORGANISER_NAMES = frozenset(_CLAIMS["organiser_names"])
 _RUNS = frozenset({"run", "runs"})  # "run by ICCSS", "ICCSS runs it"; not "runs all week"
 _THIS_EDITION = frozenset({"znowu", "znow", "ponownie", "again", "tegoroczne", "tegoroczny"})
 _ONLINE = frozenset(_CLAIMS["online_words"])
+_CURRENCY = frozenset(_CLAIMS["currency_words"])
 _ONLY = frozenset(_CLAIMS["only_words"])
 _FOR = frozenset({"dla", "for"})
 _DEMONSTRATIVES = frozenset({"this", "that", "it", "tego", "tej", "to", "ten", "niego", "niej"})
@@ -190,7 +194,7 @@ def find_claim(text: str, facts: Facts | None = None) -> Claim | None:
     cased = re.findall(r"[^\W_]+", text)
     claims = [c for c in (_place(found), alone, _duration(found),
                           _time(found, text), _organiser(found, cased), _audience(found),
-                          _edition(found), _hall(found)) if c is not None]
+                          _edition(found), _hall(found), _fee(found)) if c is not None]
     if facts is not None:
         wrong = [c for c in claims if c.holds(facts) is False]
         claims = wrong or claims
@@ -233,6 +237,15 @@ def _hall(found: list[str]) -> Claim | None:
     for word, after in itertools.pairwise(found):
         if word in _HALL_WORDS and (len(after) == 1 or after.isdigit()):
             return Claim("hall", stated=(word, after))
+    return None
+
+
+def _fee(found: list[str]) -> Claim | None:
+    """"wstęp kosztuje 300 zł", "it's 50 euro per person", "EUR 40": a price stated (the
+    facts do not settle it: the answer says what is announced about a fee)."""
+    for word, after in itertools.pairwise(found):
+        if (word.isdigit() and after in _CURRENCY) or (word in _CURRENCY and after.isdigit()):
+            return Claim("fee", stated=(word, after))
     return None
 
 

@@ -451,6 +451,14 @@ def test_only_for_someone_is_a_claim_about_who_may_come(with_facts: Matcher) -> 
         assert match.claim.about == "audience"
 
 
+def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
+    for said in ["Kolega mówi, że wejściówka na forum to 300 zł, zgadza się?",
+                 "I was told the forum ticket is 50 EUR per person, is that correct?"]:
+        match = with_facts.match(said)
+        assert entries(match) == ["fee"] and match.claim is not None, said
+        assert match.claim.about == "fee"
+
+
 def test_online_is_a_wrong_place(with_facts: Matcher) -> None:
     match = with_facts.match("Hello, I understand the Forum is fully online this year. Could "
                              "you send me the link to join?")
