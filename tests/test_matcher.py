@@ -451,6 +451,19 @@ def test_only_for_someone_is_a_claim_about_who_may_come(with_facts: Matcher) -> 
         assert match.claim.about == "audience"
 
 
+def test_which_day_is_asked_by_dzien_and_a_greeting_says_nothing(matcher: Matcher) -> None:
+    # ("dzień" was read as the greeting's word and dropped: "which day" asked nothing)
+    for asked in ["w jaki dzień jest forum?", "jaki dzien?", "Dzien dobry, w jaki dzien "
+                  "bedzie ten forum w Kielcach?"]:
+        assert entries(matcher.match(asked)) == ["date"], asked
+    assert entries(matcher.match("Dzień dobry gdzie jest forum")) == ["venue"]
+    assert matcher.match("Dzień dobry").kind == "fallback"
+
+
+def test_konkretnie_only_asks_for_more_detail(matcher: Matcher) -> None:
+    assert entries(matcher.match("a gdzie konkretnie?")) == ["venue"]
+
+
 def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
     for said in ["Kolega mówi, że wejściówka na forum to 300 zł, zgadza się?",
                  "I was told the forum ticket is 50 EUR per person, is that correct?"]:
