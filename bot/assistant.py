@@ -142,7 +142,7 @@ class Assistant:
 
     def ask(self, question: str, lang: str | None = None) -> Answer:
         """Answer one free-text question; `lang` is the user's choice when the text is neutral."""
-        cleaned = clean(question)[:MAX_QUESTION]
+        cleaned = clean(question, lines=True)[:MAX_QUESTION]
         consulted = next(
             (a for c in self.consultants if (a := c.consult(cleaned, lang)) is not None), None
         )
@@ -277,7 +277,7 @@ class Assistant:
 
     async def answer_question(self, msg: Incoming, lang: str) -> list[Reply]:
         """Free text: the matched answer, suggestions, a handoff or an honest fallback."""
-        text = clean(msg.text)
+        text = clean(msg.text, lines=True)
         if not text:
             return [self.say(self.phrases.text(lang, "empty"))]
         notes: list[str] = []
@@ -467,9 +467,14 @@ class Assistant:
         return self.say(self.phrases.text(lang, "room_settings_moderators"))
 
 
-def clean(text: str) -> str:
-    """Drop control and direction characters, collapse whitespace, replace lone surrogates."""
-    return " ".join(_CONTROL.sub(" ", valid_text(text or "")).split())
+def clean(text: str, lines: bool = False) -> str:
+    """Drop control and direction characters, collapse whitespace, replace lone surrogates.
+    With `lines`, line breaks are kept (empty lines dropped): a question typed over several
+    lines ("stoję pod halą A\nktóra hala??") is read line by line."""
+    text = _CONTROL.sub(" ", valid_text(text or ""))
+    if not lines:
+        return " ".join(text.split())
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def _known(lang: str | None) -> str | None:

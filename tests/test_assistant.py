@@ -118,6 +118,17 @@ async def test_empty_and_control_characters(assistant: Assistant) -> None:
     assert "Kielce" in reply.text
 
 
+async def test_a_question_typed_over_several_lines_is_read_line_by_line(
+        assistant: Assistant) -> None:
+    # (the line breaks were collapsed into one run-on sentence: the question was lost)
+    [reply] = await assistant.handle(private(
+        "@ktokolwiek\nstoje pod hala A i kompletnie nie kumam gdzie jest to forum\n"
+        "ktora hala??"))
+    assert "Hala ani sala nie zostały jeszcze ogłoszone" in reply.text
+    [empty] = await assistant.handle(private("\n \r\n\t\n"))
+    assert "pytanie" in empty.text
+
+
 async def test_huge_message_is_answered_and_says_so(assistant: Assistant) -> None:
     [reply] = await assistant.handle(private("gdzie jest forum " + "bla " * 5000))
     assert "długa" in reply.text
