@@ -460,6 +460,13 @@ def test_which_day_is_asked_by_dzien_and_a_greeting_says_nothing(matcher: Matche
     assert matcher.match("Dzień dobry").kind == "fallback"
 
 
+def test_withdrawing_an_application_goes_to_the_organisers(matcher: Matcher) -> None:
+    # ("należy" was a word only the dress code's phrasings had: "what should I wear")
+    for said in ["Chciałbym wycofać zgłoszenie naszej gminy. Co należy zrobić?",
+                 "Muszę wycofać swoje zgłoszenie, co należy zrobić?"]:
+        assert entries(matcher.match(said)) == ["contact_organisation"], said
+
+
 def test_konkretnie_only_asks_for_more_detail(matcher: Matcher) -> None:
     assert entries(matcher.match("a gdzie konkretnie?")) == ["venue"]
 
