@@ -467,6 +467,13 @@ def test_withdrawing_an_application_goes_to_the_organisers(matcher: Matcher) -> 
         assert entries(matcher.match(said)) == ["contact_organisation"], said
 
 
+def test_a_fee_per_person_and_the_programme_online(matcher: Matcher) -> None:
+    assert entries(matcher.match("Our delegacja is six people, is there a fee per person?")
+                   ) == ["fee"]
+    assert entries(matcher.match("My boss reads everything on his phone, where can he find "
+                                 "the programme online?")) == ["agenda"]
+
+
 def test_konkretnie_only_asks_for_more_detail(matcher: Matcher) -> None:
     assert entries(matcher.match("a gdzie konkretnie?")) == ["venue"]
 
