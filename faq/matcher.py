@@ -710,7 +710,9 @@ class Matcher:
             # "Czy w Kielcach jest dobry dentysta?", "any good sushi in Warsaw?" ask about
             # something else; "I heard it's a morning session, 9 to 11?" states a claim
             return verdict
-        if sure and verdict.entry in FAMILY[claim.about]:
+        # ("To forum znowu jest w Piasecznie?": the edition before is the place claimed)
+        if sure and (verdict.entry in FAMILY[claim.about] or (
+                claim.about == "place" and verdict.entry == PREVIOUS_EDITION)):
             if self.facts is not None and claim.holds(self.facts) is False:
                 # "forum jest 11 września o 14?": the wrong fact is the one to give.
                 return replace(verdict, entry=claim.entry, claim=claim)

@@ -58,6 +58,9 @@ _ASK_WORDS = lexicon_words("ask_words")
 _TAILS = lexicon_words("tail_words")
 _TELL_ME = lexicon_words("tell_me_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
+# What follows a "jak" that compares ("jak w zeszłym roku", "jak zawsze", "jak co roku").
+_COMPARED = frozenset({"w", "we", "na", "przy", "u", "podczas", "zawsze", "zwykle", "co",
+                       "ostatnio", "poprzednio", "wtedy", "wczesniej", "przedtem"})
 POINTERS = _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
 # Conjunctions that add a question ("i czy...", "and will..."), not an alternative ("or...").
@@ -140,7 +143,8 @@ class Clause:
             return False
         # "I do kogo pisać?" asks who: a question word says so whatever opens the clause
         # (the Polish "do" is no English "do").
-        return not any(w in _QUESTION_WORDS and w not in _YES_NO_OPENERS for w in self.words)
+        return not any(w in _QUESTION_WORDS and w not in _YES_NO_OPENERS
+                       and not _comparing(self.words, i) for i, w in enumerate(self.words))
 
     @property
     def joined(self) -> bool:
@@ -193,6 +197,13 @@ class Clause:
 
     def as_role(self, role: Role, checks: bool | None = None) -> Clause:
         return replace(self, role=role, checks=self.checks if checks is None else checks)
+
+
+def _comparing(found: tuple[str, ...], i: int) -> bool:
+    """"Forum znowu jest w Piasecznie, jak w zeszłym roku?": a "jak" inside the clause and
+    before a preposition or "zawsze", "co roku" compares; it asks nothing."""
+    return (i > 0 and found[i] == "jak" and i + 1 < len(found)
+            and found[i + 1] in _COMPARED)
 
 
 def read(text: str) -> list[Clause]:

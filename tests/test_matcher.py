@@ -478,6 +478,15 @@ def test_konkretnie_only_asks_for_more_detail(matcher: Matcher) -> None:
     assert entries(matcher.match("a gdzie konkretnie?")) == ["venue"]
 
 
+def test_this_edition_again_at_the_last_ones_place_is_corrected(with_facts: Matcher) -> None:
+    # ("jak w zeszłym roku" compares: it asks nothing, so the sentence is one to confirm)
+    for said in ["To forum znowu jest w Piasecznie jak w zeszłym roku?",
+                 "Czy forum znowu jest w Piasecznie?"]:
+        match = with_facts.match(said)
+        assert entries(match) == ["venue"] and match.claim is not None, said
+        assert match.claim.about == "place"
+
+
 def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
     for said in ["Kolega mówi, że wejściówka na forum to 300 zł, zgadza się?",
                  "I was told the forum ticket is 50 EUR per person, is that correct?"]:
