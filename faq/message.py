@@ -281,15 +281,14 @@ def read(text: str) -> list[Clause]:
     # alternative ("Need register before or can come direct?"). "Poproszę maila do…", asking
     # us, is a request of its own.
     offered = asking & {c.sentence for c in clauses if c.role == "question" and c.alternative}
-    # A journalist's request after the question is one of its own ("…o której zaczyna się
-    # forum? Chcemy przyjechać z kamerą.").
-    last = max((i for i, c in enumerate(clauses) if c.role == "question" and not c.wish),
-               default=len(clauses))
+    # A journalist's request, before the question or after it, is one of its own ("…o której
+    # zaczyna się forum? Chcemy przyjechać z kamerą.", "Chcielibyśmy umówić wywiad z
+    # ambasadorem. Z kim to uzgodnić?").
     if asking:
         clauses = [c.as_role("context") if c.role == "question" and c.wish
                    and c.sentence not in offered and _first_word(c) not in _REQUESTS_TO_US
-                   and not (i > last and mentions_press(c.text))
-                   else c for i, c in enumerate(clauses)]
+                   and not mentions_press(c.text)
+                   else c for c in clauses]
     _mark_asked_last(clauses)
     return [replace(c, position=i) for i, c in enumerate(_join_bare(clauses))]
 

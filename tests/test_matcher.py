@@ -1403,6 +1403,10 @@ def test_how_to_arrange_a_requested_interview_is_for_the_press_desk(matcher: Mat
     match = matcher.match("Dzien dobry, jestem dziennikarzem Echa Dnia. Chcialbym prosic o "
                           "wywiad z ambasadorem Paturejem po forum. Jak to zalatwic?")
     assert match.kind == "handoff" and entries(match) == ["contact_media"]
+    # ... and a request before a question that names nothing of its own
+    match = matcher.match("Redakcja Radia Kielce. Chcemy zrobić wywiad z ambasadorem Paturejem "
+                          "w dniu forum. Z kim to uzgodnić?")
+    assert match.kind == "handoff" and entries(match) == ["contact_media"]
 
 
 def test_cancelling_is_told_to_the_organisers_not_signed_up_for(matcher: Matcher) -> None:

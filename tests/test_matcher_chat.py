@@ -119,7 +119,9 @@ CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
 FLOORS = {
     "holdout": (HOLDOUT, 107 / 114, 2),  # 93.9%, 2 (50.0% before the first round)
     "set B": (SET_B, 216 / 220, 1),  # 98.2%, 1 (84.5%, 15 at first sight)
-    "set C": (SET_C, 222 / 240, 12),  # 92.5%, 12 (85.0%, 20 at first sight)
+    # (C was 92.5%, 12 before a journalist's request before the question became one of its
+    # own: one message of C gains registration beside accreditation; M gained one)
+    "set C": (SET_C, 221 / 240, 13),  # 92.1%, 13 (85.0%, 20 at first sight)
     "set D": (SET_D, 230 / 240, 6),  # 95.8%, 6 (72.9%, 42 at first sight)
     "set E": (SET_E, 254 / 260, 5),  # 97.7%, 5 (79.2%, 38 at first sight)
     # (F was 94.0%, 9 before "…cancel…" beside the writer went to the organisational
