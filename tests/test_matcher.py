@@ -487,6 +487,17 @@ def test_this_edition_again_at_the_last_ones_place_is_corrected(with_facts: Matc
         assert match.claim.about == "place"
 
 
+def test_tags_that_ask_to_confirm_a_remembered_fact(with_facts: Matcher) -> None:
+    cases = {
+        "Forum jest 12 września, dobrze zapamiętałem?": "date",
+        "Słyszałam, że forum startuje o 11, więc przyjadę o 10, tak będzie ok?": "time",
+        "Forum jest w Radomiu — potwierdzicie?": "venue",
+    }
+    for said, entry in cases.items():
+        match = with_facts.match(said)
+        assert entries(match) == [entry] and match.claim is not None, said
+
+
 def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
     for said in ["Kolega mówi, że wejściówka na forum to 300 zł, zgadza się?",
                  "I was told the forum ticket is 50 EUR per person, is that correct?"]:
