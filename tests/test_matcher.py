@@ -504,6 +504,14 @@ def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
         match = with_facts.match(said)
         assert entries(match) == ["fee"] and match.claim is not None, said
         assert match.claim.about == "fee"
+    # what the writer "knows" is taken as given; the admission's price names the event
+    assert entries(with_facts.match("wiem ze wejsciowka kosztuje 200 zl, na jaki rachunek "
+                                    "przelac?")) == ["fee"]
+
+
+def test_a_season_next_year_is_the_next_edition(with_facts: Matcher) -> None:
+    assert entries(with_facts.match("a friend mentioned a second forum in Tallinn next autumn, is "
+                                    "that right?")) == ["next_edition"]
 
 
 def test_online_is_a_wrong_place(with_facts: Matcher) -> None:
