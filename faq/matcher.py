@@ -1169,10 +1169,11 @@ def _changes_registration(text: str) -> bool:
     if _cancels(text):
         return True
     found = set(words(text))
+    changed = not found.isdisjoint(_CHANGE_WEAK) and not found.isdisjoint(_REGISTRATION)
     if found.isdisjoint(_FIRST_PERSON):
-        return False
-    return not found.isdisjoint(_CHANGE_STRONG) or (
-        not found.isdisjoint(_CHANGE_WEAK) and not found.isdisjoint(_REGISTRATION))
+        # "czy można przepisać rejestrację na niego?": someone else's, named by a pronoun
+        return changed and not found.isdisjoint(POINTERS)
+    return not found.isdisjoint(_CHANGE_STRONG) or changed
 
 
 @lru_cache(maxsize=256)

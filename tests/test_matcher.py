@@ -460,6 +460,11 @@ def test_which_day_is_asked_by_dzien_and_a_greeting_says_nothing(matcher: Matche
     assert matcher.match("Dzień dobry").kind == "fallback"
 
 
+def test_moving_someone_elses_registration_goes_to_the_organisers(matcher: Matcher) -> None:
+    assert entries(matcher.match("Zamiast prezesa przyjedzie jego zastępczyni, czy można "
+                                 "przepisać zgłoszenie na nią?")) == ["contact_organisation"]
+
+
 def test_withdrawing_an_application_goes_to_the_organisers(matcher: Matcher) -> None:
     # ("należy" was a word only the dress code's phrasings had: "what should I wear")
     for said in ["Chciałbym wycofać zgłoszenie naszej gminy. Co należy zrobić?",
