@@ -479,6 +479,17 @@ def test_a_fee_per_person_and_the_programme_online(matcher: Matcher) -> None:
                                  "the programme online?")) == ["agenda"]
 
 
+def test_a_word_of_ours_that_off_topic_examples_use_too_is_ours(matcher: Matcher) -> None:
+    # (an off-topic example listed the same keyword and won the tie: a fallback)
+    asked = {"will there be translation?": "language", "telefon?": "contacts",
+             "hasło?": "wifi", "exhibition?": "mspo", "kod pocztowy?": "address"}
+    for question, entry in asked.items():
+        assert entries(matcher.match(question)) == [entry], question
+    for away in ["jak zresetować telefon?", "translate this sentence into German",
+                 "what is the history of Poland?", "which companies are exhibiting?"]:
+        assert matcher.match(away).kind == "fallback", away
+
+
 def test_konkretnie_only_asks_for_more_detail(matcher: Matcher) -> None:
     assert entries(matcher.match("a gdzie konkretnie?")) == ["venue"]
 
