@@ -490,6 +490,13 @@ def test_a_word_of_ours_that_off_topic_examples_use_too_is_ours(matcher: Matcher
         assert matcher.match(away).kind == "fallback", away
 
 
+def test_plus_joins_a_second_question(matcher: Matcher) -> None:
+    # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
+    assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
+    assert entries(matcher.match("Is it free? Plus who are the speakers?")) == ["fee", "agenda"]
+    assert matcher.match("what is 2 plus 2").kind == "fallback"
+
+
 def test_konkretnie_only_asks_for_more_detail(matcher: Matcher) -> None:
     assert entries(matcher.match("a gdzie konkretnie?")) == ["venue"]
 
