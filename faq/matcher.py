@@ -318,7 +318,7 @@ class Matcher:
         never an unknown one); two questions answered with confidence give two entries.
         `chat_lang` is the language the chat has been in: a short follow-up that does not
         say otherwise clearly keeps it."""
-        clauses = self._topic_lists(_hearsay(read(question), self.facts))
+        clauses = self._unjoined(self._topic_lists(_hearsay(read(question), self.facts)))
         asked = [c for c in clauses if c.role == "question"]
         lang = self._language(clauses, chat_lang)
         if not asked:
@@ -470,6 +470,32 @@ class Matcher:
                     _distinct_names([self._names(result[i].text) for i in run])):
                 for i in run:
                     result[i] = replace(result[i], listed=True)
+        return result
+
+    def _unjoined(self, clauses: list[Clause]) -> list[Clause]:
+        """"Czy jest parking, a jeśli tak, to gdzie?" asks where the parking is; "Czy
+        obowiązuje dress code, a gdzie to jest?" asks where the forum is: a bare question
+        joined to the one before it asks about that one's subject only if its entry is ever
+        asked so (the parking's phrasings ask where, the dress code's never do)."""
+        if not any(c.then for c in clauses):
+            return clauses
+        said = [c for c in clauses if c.role in ("context", "intro")]
+        result: list[Clause] = []
+        for clause in clauses:
+            if not clause.then:
+                result.append(clause)
+                continue
+            text = clause.text.removesuffix(clause.then).strip()
+            head = replace(clause, text=text, words=tuple(words(text)), then="")
+            verdict = self._answer(self._read(head, said), mentions_press(text), head.checks)
+            asking = {term for term, surface in tokens(clause.then) if surface in QUESTION_WORDS}
+            if (verdict.kind != "answer" or verdict.entry is None or not asking
+                    or asking & self._entry_terms[verdict.entry]):
+                result.append(clause)
+                continue
+            bare = replace(clause, text=clause.then, words=tuple(words(clause.then)), then="",
+                           checks=False)
+            result += [head, bare]
         return result
 
     def _topic(self, text: str, lead_in: bool = False) -> bool:

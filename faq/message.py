@@ -124,6 +124,8 @@ class Clause:
     wish: bool = False  # asks only by a request word ("chcę...", "I need..."), no "?"
     position: int = 0  # its place in the message
     listed: bool = False  # one of topics listed in a question ("godzina i adres?")
+    # a bare question joined to it, as typed ("…parking, a jeśli tak, to gdzie?": "gdzie")
+    then: str = ""
 
     @property
     def bare(self) -> bool:
@@ -399,7 +401,8 @@ def _join_bare(clauses: list[Clause]) -> list[Clause]:
             index = joined.index(before)
             asked = " ".join(w for w in clause.text.split() if not set(words(w)) <= _TAILS)
             joined[index] = replace(before, text=f"{before.text} {asked}".strip(),
-                                    words=before.words + clause.words, role="question")
+                                    words=before.words + clause.words, role="question",
+                                    then=clause.text)
             continue
         joined.append(clause)
     return joined

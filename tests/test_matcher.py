@@ -490,6 +490,15 @@ def test_a_word_of_ours_that_off_topic_examples_use_too_is_ours(matcher: Matcher
         assert matcher.match(away).kind == "fallback", away
 
 
+def test_a_bare_question_asks_about_the_one_before_only_if_it_can(matcher: Matcher) -> None:
+    # the parking is somewhere; a dress code or a translation is not: "where is it?" is the forum
+    assert entries(matcher.match("Czy jest parking, a jeśli tak, to gdzie?")) == ["parking"]
+    assert entries(matcher.match("Czy obowiązuje dress code, a gdzie to jest?")) == [
+        "dress_code", "venue"]
+    assert entries(matcher.match("Will there be translation and where is it?")) == [
+        "language", "venue"]
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
