@@ -104,6 +104,11 @@ _NOT_QUESTION_AFTER = {
 _SENTENCE_END = re.compile(
     r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
 )
+# A capitalised closing after a word ("…forum Z góry dziękuję", "…it Kind regards").
+_CLOSING = re.compile(
+    r"(?<=\w)\s+(?=(?:Z góry|Z gory|Dziękuj|Dziekuj|Dzięki|Dzieki|Pozdrawiam|Pozdrowienia|"
+    r"Będę wdzięczn|Bede wdzieczn|Z poważaniem|Z powazaniem|Thanks|Thank you|Many thanks|"
+    r"Kind regards|Best regards|Best wishes|Regards|Cheers))")
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
 _QUOTED_NAME = 4  # words
@@ -214,7 +219,7 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     if _COMMAND.fullmatch(text) or small_talk(text) == "help":
         return clauses  # "help": how to use the assistant, nothing about the forum
-    for number, (sentence, asked) in enumerate(_sentences(_reported(text))):
+    for number, (sentence, asked) in enumerate(_sentences(_signed_off(_reported(text)))):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())
         # "date + dress code?": topics joined by a plus share the question mark.
@@ -406,6 +411,12 @@ def _join_bare(clauses: list[Clause]) -> list[Clause]:
             continue
         joined.append(clause)
     return joined
+
+
+def _signed_off(text: str) -> str:
+    """"gdzie jest forum Będę wdzięczna za odpowiedź", "who organises it Many thanks": a
+    closing typed without a full stop still ends the sentence before it."""
+    return _CLOSING.sub("\n", text)
 
 
 def _sentences(text: str) -> list[tuple[str, bool]]:
@@ -659,6 +670,9 @@ def _mark_asked_last(clauses: list[Clause]) -> None:
                             and _opens_question(list(c.words[:3]))]
     for role in ("context", "intro"):
         chosen = requests or [i for i, c in enumerate(clauses) if c.role == role]
+        if chosen and not requests:
+            last = clauses[chosen[-1]].sentence
+            chosen = [i for i in chosen if clauses[i].sentence == last]
         if chosen:
             for i in chosen:
                 clauses[i] = clauses[i].as_role("question")

@@ -499,6 +499,21 @@ def test_a_bare_question_asks_about_the_one_before_only_if_it_can(matcher: Match
         "language", "venue"]
 
 
+def test_a_question_typed_without_a_question_mark_before_the_closing(matcher: Matcher) -> None:
+    # the closing ran into the question; with no question mark anywhere, every statement
+    # of the message was taken for the question ("first time" asked about the first edition)
+    asked = {
+        "Dzień dobry, nazywam się Anna Kowalska i pracuję w starostwie. gdzie jest forum Będę "
+        "wdzięczna za szybką odpowiedź.": ["venue"],
+        "Witam! Jestem z OSP z gminy Morawica, pierwszy raz będę na takim wydarzeniu. kontakt "
+        "Dzięki!": ["contacts"],
+        "Hi there! I'm a PhD student from Tartu, first time in Poland. registration Thanks in "
+        "advance": ["registration"],
+    }
+    for said, expected in asked.items():
+        assert entries(matcher.match(said)) == expected, said
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
