@@ -105,10 +105,11 @@ _SENTENCE_END = re.compile(
     r"[?!;…\n]+|\.+(?=\s|$)|\s*[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*[?!]*"
 )
 # A capitalised closing after a word ("…forum Z góry dziękuję", "…it Kind regards").
-_CLOSING = re.compile(
-    r"(?<=\w)\s+(?=(?:Z góry|Z gory|Dziękuj|Dziekuj|Dzięki|Dzieki|Pozdrawiam|Pozdrowienia|"
-    r"Będę wdzięczn|Bede wdzieczn|Z poważaniem|Z powazaniem|Thanks|Thank you|Many thanks|"
-    r"Kind regards|Best regards|Best wishes|Regards|Cheers))")
+_CLOSINGS = (r"(?:Z góry|Z gory|Dziękuj|Dziekuj|Dzięki|Dzieki|Pozdrawiam|Pozdrowienia|"
+             r"Będę wdzięczn|Bede wdzieczn|Z poważaniem|Z powazaniem|Thanks|Thank you|"
+             r"Many thanks|Kind regards|Best regards|Best wishes|Regards|Cheers)")
+_CLOSING = re.compile(rf"(?<=\w)\s+(?={_CLOSINGS})")
+_A_CLOSING = re.compile(_CLOSINGS, re.IGNORECASE)
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
 _QUOTED_NAME = 4  # words
@@ -671,8 +672,9 @@ def _mark_asked_last(clauses: list[Clause]) -> None:
     for role in ("context", "intro"):
         chosen = requests or [i for i, c in enumerate(clauses) if c.role == role]
         if chosen and not requests:
-            last = clauses[chosen[-1]].sentence
-            chosen = [i for i in chosen if clauses[i].sentence == last]
+            # (the last sentence that is not a closing: "…agenda for the forum Many thanks")
+            said = [i for i in chosen if not _A_CLOSING.match(clauses[i].text)] or chosen
+            chosen = [i for i in said if clauses[i].sentence == clauses[said[-1]].sentence]
         if chosen:
             for i in chosen:
                 clauses[i] = clauses[i].as_role("question")

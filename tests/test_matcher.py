@@ -509,6 +509,8 @@ def test_a_question_typed_without_a_question_mark_before_the_closing(matcher: Ma
         "Dzięki!": ["contacts"],
         "Hi there! I'm a PhD student from Tartu, first time in Poland. registration Thanks in "
         "advance": ["registration"],
+        "Good afternoon, a colleague from the embassy forwarded me the announcement. agenda for "
+        "the forum Many thanks for your help.": ["agenda"],
     }
     for said, expected in asked.items():
         assert entries(matcher.match(said)) == expected, said
