@@ -102,6 +102,7 @@ _CANCEL_PHRASES: dict[str, list[tuple[str, ...]]] = defaultdict(list)  # by firs
 for _words_of in (tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"]):
     _CANCEL_PHRASES[_words_of[0]].append(_words_of)
 _THIS_EDITION = lexicon_words("this_edition_words")
+_EVENT_NAMES = lexicon_words("event_names")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHERE_WHEN = lexicon_words("where_when_words")
 _PRO_VERBS = lexicon_words("pro_verbs")
@@ -536,8 +537,10 @@ class Matcher:
         context = [c for c in said if c.role in roles and not c.reason
                    and (c.position < clause.position or c.sentence == clause.sentence)]
         if verdict.kind == "handoff" or verdict.claim is not None or not context \
-                or not _THIS_EDITION.isdisjoint(clause.words):
-            # ("byliśmy na forum w zeszłym roku. Gdzie będzie tegoroczne?": this year's)
+                or not _THIS_EDITION.isdisjoint(clause.words) or (
+                    verdict.entry in THE_FORUM and not _EVENT_NAMES.isdisjoint(clause.words)):
+            # ("byliśmy na forum w zeszłym roku. Gdzie będzie tegoroczne?": this year's;
+            # "…first time in Poland. What is IRLF?": the forum)
             return verdict
         # "I need to change the name on our registration, who do I contact?": whom to
         # contact depends on what was said.

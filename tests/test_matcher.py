@@ -516,6 +516,13 @@ def test_a_question_typed_without_a_question_mark_before_the_closing(matcher: Ma
         assert entries(matcher.match(said)) == expected, said
 
 
+def test_asking_what_the_forum_is_is_not_about_the_writers_own_words(matcher: Matcher) -> None:
+    # ("first time in Poland" said before "what is IRLF?" answered the first edition)
+    for said in ["Hi! I'm a PhD student from Tartu, first time in Poland. What is IRLF?",
+                 "Cześć, jestem pierwszy raz na MSPO. Co to za forum?"]:
+        assert entries(matcher.match(said)) == ["about"], said
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
