@@ -319,6 +319,8 @@ class Matcher:
         never an unknown one); two questions answered with confidence give two entries.
         `chat_lang` is the language the chat has been in: a short follow-up that does not
         say otherwise clearly keeps it."""
+        if question.isupper():
+            question = question.lower()  # "CZY ORGANIZATOR ZAPEWNIA NOCLEG": shouted, no names
         clauses = self._unjoined(self._topic_lists(_hearsay(read(question), self.facts)))
         asked = [c for c in clauses if c.role == "question"]
         lang = self._language(clauses, chat_lang)

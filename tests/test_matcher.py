@@ -523,6 +523,12 @@ def test_asking_what_the_forum_is_is_not_about_the_writers_own_words(matcher: Ma
         assert entries(matcher.match(said)) == ["about"], said
 
 
+def test_a_shouted_question_and_pls(matcher: Matcher) -> None:
+    # (capitals read as names: an organiser "ZAPEWNIA NOCLEG" claimed; "pls" voted English)
+    assert entries(matcher.match("CZY ORGANIZATOR ZAPEWNIA NOCLEG?")) == ["accommodation"]
+    assert matcher.match("program pls").lang == "pl"
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
