@@ -523,10 +523,9 @@ def test_asking_what_the_forum_is_is_not_about_the_writers_own_words(matcher: Ma
         assert entries(matcher.match(said)) == ["about"], said
 
 
-def test_a_shouted_question_and_pls(matcher: Matcher) -> None:
-    # (capitals read as names: an organiser "ZAPEWNIA NOCLEG" claimed; "pls" voted English)
+def test_a_shouted_question_has_no_names(matcher: Matcher) -> None:
+    # (capitals read as names: an organiser "ZAPEWNIA NOCLEG" claimed)
     assert entries(matcher.match("CZY ORGANIZATOR ZAPEWNIA NOCLEG?")) == ["accommodation"]
-    assert matcher.match("program pls").lang == "pl"
 
 
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
