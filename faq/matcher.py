@@ -491,15 +491,20 @@ class Matcher:
             text = clause.text.removesuffix(clause.then).strip()
             head = replace(clause, text=text, words=tuple(words(text)), then="")
             verdict = self._answer(self._read(head, said), mentions_press(text), head.checks)
-            asking = {term for term, surface in tokens(clause.then) if surface in QUESTION_WORDS}
-            if (verdict.kind != "answer" or verdict.entry is None or not asking
-                    or asking & self._entry_terms[verdict.entry]):
+            if verdict.kind != "answer" or verdict.entry is None or self._asked_so(
+                    verdict.entry, clause.then):
                 result.append(clause)
                 continue
             bare = replace(clause, text=clause.then, words=tuple(words(clause.then)), then="",
                            checks=False)
             result += [head, bare]
         return result
+
+    def _asked_so(self, entry_id: str, text: str) -> bool:
+        """Whether the entry is ever asked with the question words of the text ("gdzie"
+        for the parking, never for the dress code), or the text has none."""
+        asking = {term for term, surface in tokens(text) if surface in QUESTION_WORDS}
+        return not asking or bool(asking & self._entry_terms[entry_id])
 
     def _topic(self, text: str, lead_in: bool = False) -> bool:
         """A short text that only names topics ("adres", "the date", "dress code pls"), or
@@ -567,10 +572,12 @@ class Matcher:
             # the hearsay at full weight must not pull it elsewhere)
             # (what the writer said of themselves only for a thing with a name of its own:
             # "…just saw a poster about IRLF. What is it exactly?" asks what the forum is)
+            # ("…first time at MSPO. Where is it?": the first edition is never asked where)
             if retried.kind in ("answer", "handoff") and (
                     verdict.kind != "suggest" or retried.entry in verdict.suggestions) and (
                     self._a_name(retried.entry)
-                    or (vague and all(o.role == "context" for o in group))):
+                    or (vague and all(o.role == "context" for o in group))) and (
+                    retried.entry is None or self._asked_so(retried.entry, clause.text)):
                 return retried
         return verdict
 

@@ -528,6 +528,13 @@ def test_a_shouted_question_has_no_names(matcher: Matcher) -> None:
     assert entries(matcher.match("CZY ORGANIZATOR ZAPEWNIA NOCLEG?")) == ["accommodation"]
 
 
+def test_a_vague_question_borrows_only_what_it_can_ask_about(matcher: Matcher) -> None:
+    # "where is it?" after "first time at MSPO" answered the first edition, never asked where
+    said = ("Hello, I'm a liaison officer from the Lithuanian embassy, first time at MSPO. "
+            "What should I wear and where is it?")
+    assert entries(matcher.match(said)) == ["dress_code", "venue"]
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
