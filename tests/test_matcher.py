@@ -566,6 +566,11 @@ def test_tags_that_ask_to_confirm_a_remembered_fact(with_facts: Matcher) -> None
         assert entries(match) == [entry] and match.claim is not None, said
 
 
+def test_is_this_the_correct_date_checks_what_was_read(with_facts: Matcher) -> None:
+    match = with_facts.match("W mailu wyczytałam 17 września – czy to prawidłowa data?")
+    assert entries(match) == ["date"] and match.claim is not None
+
+
 def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
     for said in ["Kolega mówi, że wejściówka na forum to 300 zł, zgadza się?",
                  "I was told the forum ticket is 50 EUR per person, is that correct?"]:
