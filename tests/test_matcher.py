@@ -535,6 +535,10 @@ def test_a_vague_question_borrows_only_what_it_can_ask_about(matcher: Matcher) -
     assert entries(matcher.match(said)) == ["dress_code", "venue"]
 
 
+def test_which_forum_in_the_series(matcher: Matcher) -> None:
+    assert entries(matcher.match("Które to było forum z kolei?")) == ["first_time"]
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
