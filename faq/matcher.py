@@ -335,6 +335,7 @@ class Matcher:
         readings = [self._read(c, said + self._antecedent(c, asked, said)) for c in asked]
         verdicts = [self._confirm(c, self._answer(r, mentions_press(c.text), c.checks))
                     for c, r in zip(asked, readings, strict=True)]
+        verdicts = [self._own_words(c, v) for c, v in zip(asked, verdicts, strict=True)]
         verdicts = [self._alone(c, v) for c, v in zip(asked, verdicts, strict=True)]
         verdicts = [self._ask_about_context(c, v, said)
                     for c, v in zip(asked, verdicts, strict=True)]
@@ -499,6 +500,19 @@ class Matcher:
                            checks=False)
             result += [head, bare]
         return result
+
+    def _own_words(self, clause: Clause, verdict: _Verdict) -> _Verdict:
+        """"Z Gruzji przyjedzie delegacja, kiedy dokładnie jest forum?": what was said
+        beside a question lends it only an entry ever asked so; the countries are never
+        asked when, so the question is read on its own words."""
+        if verdict.kind != "answer" or verdict.entry is None or verdict.claim is not None \
+                or _WHERE_WHEN.isdisjoint(clause.words) or self._asked_so(verdict.entry, clause.text):
+            return verdict  # (where and when: what else is asked, "co", "kto", may borrow)
+        own = self._answer(self._read(clause, []), mentions_press(clause.text), clause.checks)
+        if own.kind == "answer" and own.entry is not None and self._asked_so(
+                own.entry, clause.text):
+            return own
+        return verdict
 
     def _asked_so(self, entry_id: str, text: str) -> bool:
         """Whether the entry is ever asked with the question words of the text ("gdzie"

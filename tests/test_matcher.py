@@ -539,6 +539,15 @@ def test_which_forum_in_the_series(matcher: Matcher) -> None:
     assert entries(matcher.match("Które to było forum z kolei?")) == ["first_time"]
 
 
+def test_what_is_said_beside_where_or_when_lends_only_what_is_asked_so(
+        matcher: Matcher) -> None:
+    # (the delegation's country answered with the countries: never asked when)
+    assert entries(matcher.match("Z Gruzji przyjedzie delegacja, kiedy dokładnie jest forum?")
+                   ) == ["date"]
+    assert entries(matcher.match("Our delegation from Moldova has 4 people. Where exactly is "
+                                 "the forum?")) in (["venue"], ["address"], ["venue", "address"])
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
