@@ -103,6 +103,10 @@ for _words_of in (tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"])
     _CANCEL_PHRASES[_words_of[0]].append(_words_of)
 _THIS_EDITION = lexicon_words("this_edition_words")
 _EVENT_NAMES = lexicon_words("event_names")
+# A name something is likened to ("aplikacja jak Bądź Gotów", "an app like Be Ready").
+_COMPARED = re.compile(
+    r"\b(?:jak|like|podobn\w*\s+do|typu|such\s+as)\s+"
+    r"((?:[A-ZĄĆĘŁŃÓŚŹŻ\"„'][\w\"”'-]*\s*){1,4})")
 _WHAT_IS_IT = lexicon_words("what_is_it_words")
 _WHERE_WHEN = lexicon_words("where_when_words")
 _PRO_VERBS = lexicon_words("pro_verbs")
@@ -861,6 +865,14 @@ class Matcher:
             if any(own):
                 reading = replace(reading, scales=[scale * t.context if mine else scale
                                                    for scale, mine in zip(reading.scales, own, strict=True)])
+        compared = {term for named in _COMPARED.finditer(clause.asked_text)
+                    for term, _ in tokens(named.group(1))}
+        if compared:
+            # "Czy forum ma aplikację jak Bądź Gotów?": the name it is likened to is not
+            # what is asked about
+            reading = replace(reading, scales=[
+                scale * t.intro if term in compared else scale
+                for (term, _), scale in zip(_query(clause.asked_text), reading.scales, strict=True)])
         if clause.checks:
             # "Pan Paturej to prezydent Kielc, prawda?": what only the off-topic examples
             # know is the claim to correct, not a question we do not answer.

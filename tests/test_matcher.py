@@ -548,6 +548,13 @@ def test_what_is_said_beside_where_or_when_lends_only_what_is_asked_so(
                                  "the forum?")) in (["venue"], ["address"], ["venue", "address"])
 
 
+def test_a_name_the_asked_thing_is_likened_to_is_not_asked_about(matcher: Matcher) -> None:
+    # (the "Bądź Gotów" app named in a comparison answered with ICCSS's initiatives)
+    assert entries(matcher.match("Czy forum ma aplikację jak Bądź Gotów?")) == ["event_app"]
+    assert entries(matcher.match("Is there an app like Be Ready for the forum?")) == ["event_app"]
+    assert entries(matcher.match("Co to jest Bądź Gotów?")) == ["initiatives"]
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
