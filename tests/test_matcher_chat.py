@@ -112,6 +112,10 @@ SET_Z = load("chat_questions_z.toml")
 SET_AA = load("chat_questions_aa.toml")
 SET_AB = load("chat_questions_ab.toml")
 SET_AC = load("chat_questions_ac.toml")
+SET_AD = load("chat_questions_ad.toml")
+SET_AE = load("chat_questions_ae.toml")
+SET_AF = load("chat_questions_af.toml")
+SET_AG = load("chat_questions_ag.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -126,17 +130,17 @@ FLOORS = {
     "set E": (SET_E, 254 / 260, 5),  # 97.7%, 5 (79.2%, 38 at first sight)
     # (F was 94.0%, 9 before "…cancel…" beside the writer went to the organisational
     # contact: one message of F is read so and labelled otherwise; X and AA gained one each)
-    "set F": (SET_F, 188 / 200, 10),  # 94.0%, 10 (92.5%, 11 at first sight)
+    "set F": (SET_F, 189 / 200, 9),  # 94.5%, 9 (92.5%, 11 at first sight)
     "set G": (SET_G, 190 / 200, 8),  # 95.0%, 8 (93.5%, 11 at first sight)
     "set H": (SET_H, 194 / 200, 4),  # 97.0%, 4 (82.0%, 23 at first sight)
-    "set I": (SET_I, 182 / 200, 12),  # 91.0%, 12 (85.5%, 18 at first sight)
+    "set I": (SET_I, 184 / 200, 11),  # 92.0%, 11 (85.5%, 18 at first sight)
     "set J": (SET_J, 181 / 200, 13),  # 90.5%, 13 (85.0%, 18 at first sight)
     "set K": (SET_K, 147 / 150, 1),  # 98.0%, 1 (90.7%, 6 at first sight)
     "set L": (SET_L, 150 / 160, 7),  # 93.8%, 7 (68.1%, 30 at first sight)
     "set N": (SET_N, 152 / 160, 8),  # 95.0%, 8 (83.1%, 18 at first sight)
-    "set O": (SET_O, 190 / 200, 5),  # 95.0%, 5 (88.5%, 15 at first sight)
+    "set O": (SET_O, 191 / 200, 5),  # 95.5%, 5 (88.5%, 15 at first sight)
     "set P": (SET_P, 196 / 200, 1),  # 98.0%, 1 (92.5%, 8 at first sight)
-    "set M": (SET_M, 184 / 200, 11),  # 92.0%, 11 (89.5%, 14 at first sight)
+    "set M": (SET_M, 185 / 200, 10),  # 92.5%, 10 (89.5%, 14 at first sight)
     "set Q": (SET_Q, 182 / 200, 9),  # 91.0%, 9 (90.5%, 11 at first sight)
     "set R": (SET_R, 181 / 200, 12),  # 90.5%, 12 (88.5%, 15 at first sight)
     "set S": (SET_S, 197 / 200, 1),  # 98.5%, 1 (93.5%, 7 at first sight)
@@ -147,11 +151,15 @@ FLOORS = {
     "set V": (SET_V, 173 / 190, 12),  # 91.1%, 12 (83.2%, 20 at first sight)
     "set W": (SET_W, 193 / 200, 4),  # 96.5%, 4 (91.5%, 11 at first sight)
     "set X": (SET_X, 191 / 200, 3),  # 95.5%, 3 (94.5%, 5 at first sight, the sixth round's code)
-    "set Y": (SET_Y, 194 / 200, 5),  # 97.0%, 5 (93.0%, 10 at first sight)
+    "set Y": (SET_Y, 195 / 200, 4),  # 97.5%, 4 (93.0%, 10 at first sight)
     "set Z": (SET_Z, 190 / 200, 3),  # 95.0%, 3 (88.5%, 14 at first sight)
-    "set AA": (SET_AA, 185 / 200, 8),  # 92.5%, 8 (92.0%, 9 at first sight)
-    "set AB": (SET_AB, 185 / 200, 7),  # 92.5%, 7 (88.0%, 13 at first sight)
-    "set AC": (SET_AC, 177 / 200, 16),  # 88.5%, 16 (first sight, the eighth round's code)
+    "set AA": (SET_AA, 186 / 200, 7),  # 93.0%, 7 (92.0%, 9 at first sight)
+    "set AB": (SET_AB, 186 / 200, 7),  # 93.0%, 7 (88.0%, 13 at first sight)
+    "set AC": (SET_AC, 179 / 200, 14),  # 89.5%, 14 (88.5%, 16 at first sight)
+    "set AD": (SET_AD, 187 / 200, 7),  # 93.5%, 7 (89.5%, 11 at first sight)
+    "set AE": (SET_AE, 188 / 200, 4),  # 94.0%, 4 (93.5%, 6 at first sight)
+    "set AF": (SET_AF, 186 / 200, 8),  # 93.0%, 8 (90.0%, 9 at first sight)
+    "set AG": (SET_AG, 182 / 200, 11),  # 91.0%, 11 (first sight, the ninth round's code)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -219,7 +227,8 @@ def test_the_chat_sets_are_large_enough_and_varied() -> None:
     assert len(CHAT) >= 300 and all(
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
                                 SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
-                                SET_U, SET_W, SET_X, SET_Y, SET_Z, SET_AA)) and all(
+                                SET_U, SET_W, SET_X, SET_Y, SET_Z, SET_AA, SET_AB, SET_AC,
+                                SET_AD, SET_AE, SET_AF, SET_AG)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N, SET_V))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
