@@ -103,7 +103,9 @@ for _words_of in (tuple(phrase.split()) for phrase in LEXICON["cancel_phrases"])
     _CANCEL_PHRASES[_words_of[0]].append(_words_of)
 _THIS_EDITION = lexicon_words("this_edition_words")
 _EVENT_NAMES = lexicon_words("event_names")
-# A name something is likened to ("aplikacja jak Bądź Gotów", "an app like Be Ready").
+# A name something is likened to ("aplikacja jak Bądź Gotów", "an app like Be Ready"); not
+# what one would like ("I'd like MSPO tickets").
+_LIKING = frozenset({"would", "d", "i", "we", "you", "they", "should"})
 _COMPARED = re.compile(
     r"\b(?:jak|like|podobn\w*\s+do|typu|such\s+as)\s+"
     r"((?:[A-ZĄĆĘŁŃÓŚŹŻ\"„'][\w\"”'-]*\s*){1,4})")
@@ -865,8 +867,7 @@ class Matcher:
             if any(own):
                 reading = replace(reading, scales=[scale * t.context if mine else scale
                                                    for scale, mine in zip(reading.scales, own, strict=True)])
-        compared = {term for named in _COMPARED.finditer(clause.asked_text)
-                    for term, _ in tokens(named.group(1))}
+        compared = _likened(clause.asked_text)
         if compared:
             # "Czy forum ma aplikację jak Bądź Gotów?": the name it is likened to is not
             # what is asked about
@@ -1224,6 +1225,14 @@ def _on_site(clause: Clause) -> bool:
 def _what_is_it(clause: Clause) -> bool:
     """The clause asks only what something is ("co to takiego?", "What does that mean?")."""
     return set(clause.words) <= _WHAT_IS_IT and not _WHAT_ASKED.isdisjoint(clause.words)
+
+
+def _likened(text: str) -> set[str]:
+    """The terms of the names a text likens the asked thing to ("aplikacja jak Bądź
+    Gotów": "badz", "gotow")."""
+    return {term for named in _COMPARED.finditer(text)
+            if not set(words(text[:named.start()])[-1:]) & _LIKING
+            for term, _ in tokens(named.group(1))}
 
 
 @lru_cache(maxsize=256)

@@ -553,6 +553,8 @@ def test_a_name_the_asked_thing_is_likened_to_is_not_asked_about(matcher: Matche
     assert entries(matcher.match("Czy forum ma aplikację jak Bądź Gotów?")) == ["event_app"]
     assert entries(matcher.match("Is there an app like Be Ready for the forum?")) == ["event_app"]
     assert entries(matcher.match("Co to jest Bądź Gotów?")) == ["initiatives"]
+    # what one would like is no likeness
+    assert "fee" in matcher.match("I'd like MSPO tickets info").suggestions
 
 
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
