@@ -672,8 +672,10 @@ def _mark_asked_last(clauses: list[Clause]) -> None:
     for role in ("context", "intro"):
         chosen = requests or [i for i, c in enumerate(clauses) if c.role == role]
         if chosen and not requests:
-            # (the last sentence that is not a closing: "…agenda for the forum Many thanks")
-            said = [i for i in chosen if not _A_CLOSING.match(clauses[i].text)] or chosen
+            # (the last sentence that is not a closing: "…agenda for the forum Many thanks",
+            # "…dojazd Pozdrawiam, Anna")
+            closing = {c.sentence for c in clauses if _A_CLOSING.match(c.text)}
+            said = [i for i in chosen if clauses[i].sentence not in closing] or chosen
             chosen = [i for i in said if clauses[i].sentence == clauses[said[-1]].sentence]
         if chosen:
             for i in chosen:

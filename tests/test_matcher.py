@@ -511,6 +511,8 @@ def test_a_question_typed_without_a_question_mark_before_the_closing(matcher: Ma
         "advance": ["registration"],
         "Good afternoon, a colleague from the embassy forwarded me the announcement. agenda for "
         "the forum Many thanks for your help.": ["agenda"],
+        "Witam! Jestem z OSP, pierwszy raz będę na takim wydarzeniu. regulamin forum "
+        "Pozdrawiam, Anna": ["terms"],
     }
     for said, expected in asked.items():
         assert entries(matcher.match(said)) == expected, said
