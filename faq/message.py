@@ -230,14 +230,16 @@ def read(text: str) -> list[Clause]:
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
         marked = max((i for i, (p, _, _) in enumerate(parts) if not _opens_reason(words(p))
                       and not (i and _opens_condition(tuple(words(p))))
-                      and not (i and _relative(words(p)))), default=-1)
+                      and not (i and _relative(words(p)) and not _leads_on(parts[i - 1][0]))),
+                     default=-1)
         plus = {parts[marked][1]} if marked >= 0 and parts[marked][2] else set()
         found = [_classify(part, asked and (i == marked or n in plus), number)
                  for i, (part, n, _) in enumerate(parts)]
         # "Jak nazywała się ta inicjatywa, którą inaugurowano na forum?": a relative clause
         # after the question says which; it asks nothing.
         relative |= {n for i, (p, n, _) in enumerate(parts)
-                     if i and i > marked >= 0 and _relative(words(p))}
+                     if i and i > marked >= 0 and _relative(words(p))
+                     and not _leads_on(parts[i - 1][0])}
         found = [c.as_role("context") if n in relative else c
                  for c, (_, n, _) in zip(found, parts, strict=True)]
         if not asked:
@@ -412,6 +414,12 @@ def _join_bare(clauses: list[Clause]) -> list[Clause]:
             continue
         joined.append(clause)
     return joined
+
+
+def _leads_on(part: str) -> bool:
+    """"I jeszcze: którego dnia…", "And also: which…": only words that lead on to what
+    follows, which asks (no relative clause of a noun before it)."""
+    return all(w in _CONJUNCTIONS or w in _SMALL for w in words(part))
 
 
 def _signed_off(text: str) -> str:

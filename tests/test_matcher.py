@@ -559,6 +559,12 @@ def test_a_name_the_asked_thing_is_likened_to_is_not_asked_about(matcher: Matche
     assert "fee" in matcher.match("I'd like MSPO tickets info").suggestions
 
 
+def test_a_question_after_i_jeszcze_is_no_relative_clause(matcher: Matcher) -> None:
+    # ("którego…" after a colon was read as "…, which…": the second question was lost)
+    assert entries(matcher.match("Czy obowiązuje dress code? I jeszcze: którego dnia jest "
+                                 "forum?")) == ["dress_code", "date"]
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
