@@ -31,9 +31,13 @@ Role = Literal["small", "intro", "context", "question"]
 
 QUESTION_WORDS = _QUESTION_WORDS = lexicon_words("question_words")
 _QUESTION_STARTS = lexicon_words("question_starts")
+# Words that open a sentence when capitalised mid-text ("…internetu Muszę…" is no name):
+# question words and requests, not "I" (always a capital).
 _PREPOSITIONS = lexicon_words("question_prepositions")
 _WHERE_PREPOSITIONS = frozenset({"w", "we", "na", "przy", "obok", "kolo", "in", "at", "near"})
 _REQUEST_WORDS = lexicon_words("request_words")
+_STARTERS = (QUESTION_WORDS | _QUESTION_STARTS | _REQUEST_WORDS
+             | lexicon_words("sentence_openers")) - {"i"}
 _REQUESTS_TO_US = lexicon_words("requests_to_us")
 APOLOGIES = lexicon_words("apology_words")
 _CONJUNCTIONS = lexicon_words("conjunctions")
@@ -110,6 +114,8 @@ _CLOSINGS = (r"(?:Z góry|Z gory|Dziękuj|Dziekuj|Dzięki|Dzieki|Pozdrawiam|Pozd
              r"Many thanks|Kind regards|Best regards|Best wishes|Regards|Cheers)")
 _CLOSING = re.compile(rf"(?<=\w)\s+(?={_CLOSINGS})")
 _A_CLOSING = re.compile(_CLOSINGS, re.IGNORECASE)
+# A capitalised word after a lower-case one, without a full stop between them.
+_CAPITAL_START = re.compile(r"(?<=[a-ząćęłńóśźż0-9])\s+(?=([A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż]+)\b)")
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
 _QUOTED_NAME = 4  # words
@@ -424,8 +430,12 @@ def _leads_on(part: str) -> bool:
 
 def _signed_off(text: str) -> str:
     """"gdzie jest forum Będę wdzięczna za odpowiedź", "who organises it Many thanks": a
-    closing typed without a full stop still ends the sentence before it."""
-    return _CLOSING.sub("\n", text)
+    closing typed without a full stop still ends the sentence before it; so does a capital
+    opening a sentence of its own ("…dostęp do internetu Muszę odpisywać na maile", "…the
+    fairgrounds Does it start at 2"): a word of the language's grammar, not a name."""
+    text = _CLOSING.sub("\n", text)
+    return _CAPITAL_START.sub(lambda m: "\n" if fold(m.group(1).lower()) in _STARTERS
+                              else m.group(0), text)
 
 
 def _sentences(text: str) -> list[tuple[str, bool]]:

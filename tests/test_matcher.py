@@ -559,6 +559,15 @@ def test_a_name_the_asked_thing_is_likened_to_is_not_asked_about(matcher: Matche
     assert "fee" in matcher.match("I'd like MSPO tickets info").suggestions
 
 
+def test_a_capitalised_word_of_asking_opens_a_sentence_without_a_full_stop(
+        matcher: Matcher) -> None:
+    # phones drop the question mark: "…internetu Muszę…" ran the next sentence into the question
+    assert entries(matcher.match("Czy na sali będzie dostęp do internetu Muszę w trakcie "
+                                 "odpisywać na maile z urzędu")) == ["wifi"]
+    # a name keeps its capitals: "Dzień Strażaka" is no new sentence
+    assert matcher.match("Kiedy jest Dzień Strażaka?").kind == "fallback"
+
+
 def test_a_question_after_i_jeszcze_is_no_relative_clause(matcher: Matcher) -> None:
     # ("którego…" after a colon was read as "…, which…": the second question was lost)
     assert entries(matcher.match("Czy obowiązuje dress code? I jeszcze: którego dnia jest "
