@@ -31,11 +31,11 @@ Role = Literal["small", "intro", "context", "question"]
 
 QUESTION_WORDS = _QUESTION_WORDS = lexicon_words("question_words")
 _QUESTION_STARTS = lexicon_words("question_starts")
-# Words that open a sentence when capitalised mid-text ("…internetu Muszę…" is no name):
-# question words and requests, not "I" (always a capital).
 _PREPOSITIONS = lexicon_words("question_prepositions")
 _WHERE_PREPOSITIONS = frozenset({"w", "we", "na", "przy", "obok", "kolo", "in", "at", "near"})
 _REQUEST_WORDS = lexicon_words("request_words")
+# Words that open a sentence when capitalised mid-text ("…internetu Muszę…" is no name):
+# question words and requests, not "I" (always a capital).
 _STARTERS = (QUESTION_WORDS | _QUESTION_STARTS | _REQUEST_WORDS
              | lexicon_words("sentence_openers")) - {"i"}
 _REQUESTS_TO_US = lexicon_words("requests_to_us")
@@ -63,7 +63,7 @@ _TAILS = lexicon_words("tail_words")
 _TELL_ME = lexicon_words("tell_me_words")
 _YES_NO_OPENERS = frozenset({"czy", "if", "whether"})  # question words that ask yes or no
 # What follows a "jak" that compares ("jak w zeszłym roku", "jak zawsze", "jak co roku").
-_COMPARED = frozenset({"w", "we", "na", "przy", "u", "podczas", "zawsze", "zwykle", "co",
+_AFTER_COMPARING = frozenset({"w", "we", "na", "przy", "u", "podczas", "zawsze", "zwykle", "co",
                        "ostatnio", "poprzednio", "wtedy", "wczesniej", "przedtem"})
 POINTERS = _POINTERS = lexicon_words("pointer_words")
 _QUESTION_COUNTS = lexicon_words("question_counts")
@@ -217,7 +217,7 @@ def _comparing(found: tuple[str, ...], i: int) -> bool:
     """"Forum znowu jest w Piasecznie, jak w zeszłym roku?": a "jak" inside the clause and
     before a preposition or "zawsze", "co roku" compares; it asks nothing."""
     return (i > 0 and found[i] == "jak" and i + 1 < len(found)
-            and found[i + 1] in _COMPARED)
+            and found[i + 1] in _AFTER_COMPARING)
 
 
 def read(text: str) -> list[Clause]:
