@@ -291,7 +291,8 @@ class Assistant:
         # "thanks" and "hello" are conversation, not questions left unanswered
         kind = "small_talk" if answer.kind == "fallback" and small_talk(text) else answer.kind
         await self.storage.record_question(
-            local.date().isoformat(), answer.entry, kind, mask_personal(text), now, hour=local.hour
+            local.date().isoformat(), answer.entry, kind, mask_personal(clean(text)), now,
+            hour=local.hour,
         )
         if self.health is not None:
             self.health.question(msg.transport, kind)

@@ -61,6 +61,17 @@ async def test_forget_erases_every_row_about_the_person(config: Config, clock: M
         assert any("#1" in t and "wycofane" in t for t in mx.texts_to(DESK))
 
 
+async def test_a_number_typed_over_two_lines_is_masked_too(config: Config,
+                                                            clock: ManualClock) -> None:
+    # questions keep their line breaks for the matcher; what is kept is masked as one line
+    async with open_services(config, clock) as services:
+        services.board.attach(RecordingTransport())
+        await services.board.dispatch(said("6", "czy jest szatnia dla psów? Jan, 600 100\n200"))
+        await services.outbox.drain(timeout=10)
+        unanswered = " ".join(text for _, text in await services.storage.unanswered(10))
+        assert "szatnia" in unanswered and "600" not in unanswered
+
+
 async def test_unanswered_questions_and_tickets_expire(config: Config, clock: ManualClock) -> None:
     config.matrix.media_desk_room = DESK
     config.privacy.keep_days = 30
