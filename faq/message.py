@@ -226,7 +226,7 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     if _COMMAND.fullmatch(text) or small_talk(text) == "help":
         return clauses  # "help": how to use the assistant, nothing about the forum
-    for number, (sentence, asked) in enumerate(_sentences(_signed_off(_reported(text)))):
+    for number, (sentence, asked) in enumerate(_sentences(_sentence_breaks(_reported(text)))):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())
         # "date + dress code?": topics joined by a plus share the question mark.
@@ -428,7 +428,7 @@ def _leads_on(part: str) -> bool:
     return all(w in _CONJUNCTIONS or w in _SMALL for w in words(part))
 
 
-def _signed_off(text: str) -> str:
+def _sentence_breaks(text: str) -> str:
     """"gdzie jest forum Będę wdzięczna za odpowiedź", "who organises it Many thanks": a
     closing typed without a full stop still ends the sentence before it; so does a capital
     opening a sentence of its own ("…dostęp do internetu Muszę odpisywać na maile", "…the
