@@ -122,6 +122,8 @@ _QUOTED_NAME = 4  # words
 _QUOTE_BREAKS = re.compile(r"[?!.,;:]+|\s[-–—]+\s")
 _COMMAND = re.compile(r"\s*[/!][^\W\d]\w*(@\w+)?\s*")
 _PLUS = re.compile(r"\s+[+&]\s+")
+# "Where do I sign up as well as where is it?": joins a second question as "and" does.
+_AS_WELL_AS = re.compile(r"\s+as well as\s+(?=(\S+\s+\S+))", re.IGNORECASE)
 # Clause breaks inside a sentence: commas, colons, brackets, quotes, dashes between spaces.
 _CLAUSE_BREAK = re.compile(r"[,()\[\]\"„”“«»/]|:(?!\d)|\s[-–—]+\s|[-–—]{2,}")
 
@@ -226,7 +228,9 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     if _COMMAND.fullmatch(text) or small_talk(text) == "help":
         return clauses  # "help": how to use the assistant, nothing about the forum
-    for number, (sentence, asked) in enumerate(_sentences(_sentence_breaks(_reported(text)))):
+    text = _AS_WELL_AS.sub(lambda m: " and " if _opens_question(words(m.group(1))[:3])
+                           else m.group(0), _reported(text))
+    for number, (sentence, asked) in enumerate(_sentences(_sentence_breaks(text))):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())
         # "date + dress code?": topics joined by a plus share the question mark.
@@ -262,8 +266,11 @@ def read(text: str) -> list[Clause]:
             # "..., co rzadko się zdarza", "CIMIC is literally what we do": "co" after a
             # statement, or "what" inside it, not after "nie wiem" or "I wonder", too
             found = [c.as_role("context") if c.role == "question" and (
-                fold(c.text).strip() in said or (i and c.words[0] in _RELATIVE_PRONOUNS)
-                or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]))
+                fold(c.text).strip() in said
+                or (i and c.words[0] in _RELATIVE_PRONOUNS and found[i - 1].role != "small"
+                    and not parts[i][2])  # ("…cost & who are the speakers")
+                or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]
+                                                  and not parts[i][2]))
                     and found[i - 1].words[-1] not in _ASK_WORDS)
                 or _opens_condition(c.words)) else c for i, c in enumerate(found)]
         # "dla tych, co nie dojadą", "for those who cannot come": says who, asks nothing
@@ -479,6 +486,10 @@ def _split_questions(piece: str) -> list[str]:
         if not ahead or not previous:
             continue
         if previous[-1] in _CONJUNCTIONS and _second_question(previous[-1], ahead):
+            # "…and also | is there parking", "a | także gdzie": the question opens at the
+            # last of the joining words; the first stays behind, as "i" in "…poruszane i | też"
+            if cuts and cuts[-1] == i - 2 and len(folded[i - 2]) == 1:
+                cuts.pop()
             cuts.append(i - 1)
             started = True
         elif _opens_reason([previous[-1], *ahead]):
@@ -559,6 +570,8 @@ def _opens_question(first: list[str]) -> bool:
         return False  # "I am", "I need", "I was": the English pronoun, not the Polish "i"
     if first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS:
         first = first[1:]
+    while first[1:] and first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS | {"i"}:
+        first = first[1:]  # "and also is there…" ("but I need": the pronoun)
     if not first:
         return False
     if first[0] in _QUESTION_STARTS and first[1:2] == ["t"]:

@@ -574,6 +574,32 @@ def test_a_question_after_i_jeszcze_is_no_relative_clause(matcher: Matcher) -> N
                                  "forum?")) == ["dress_code", "date"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # two joining words: the question opens after both, not after the first alone
+    ("What language will it be in and also is there parking", ["language", "parking"]),
+    ("W jaki dzień jest forum a także jaki jest program", ["date", "agenda"]),
+    # "as well as" joins a second question as "and" does
+    ("Where do I sign up as well as where is it??", ["registration", "venue"]),
+    ("What should I wear as well as what is the venue", ["dress_code", "venue"]),
+    # after a greeting, "who…" opens a question, not a relative clause
+    ("hi, who organises it\nwill there be translation?", ["organiser", "language"]),
+    # after "&", "what…" and "who…" open a question of their own
+    ("Is lunch provided & what should I wear", ["catering", "dress_code"]),
+    ("How much does it cost & who are the speakers", ["fee", "agenda"]),
+])
+def test_second_question_joined_without_a_question_mark(
+        matcher: Matcher, text: str, expected: list[str]) -> None:
+    assert entries(matcher.match(text)) == expected
+
+
+def test_and_also_keeps_the_english_pronoun_with_its_statement(matcher: Matcher) -> None:
+    # "but I need to know: does…" is one question, not "but | I need to know" read as a
+    # request of its own
+    found = matcher.match("Flights are our problem of course, but I need to know: does "
+                          "attending the forum itself cost anything?")
+    assert entries(found) == ["fee"]
+
+
 def test_plus_joins_a_second_question(matcher: Matcher) -> None:
     # ("plus" was a word of the off-topic "2 plus 2": the second question was vetoed)
     assert entries(matcher.match("When is the forum. Plus is there parking?")) == ["date", "parking"]
