@@ -270,7 +270,8 @@ def read(text: str) -> list[Clause]:
                 or (i and c.words[0] in _RELATIVE_PRONOUNS and found[i - 1].role != "small"
                     and not parts[i][2])  # ("…cost & who are the speakers")
                 or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]
-                                                  and not parts[i][2]))
+                                                  and not parts[i][2]
+                                                  and found[i - 1].role != "question"))
                     and found[i - 1].words[-1] not in _ASK_WORDS)
                 or _opens_condition(c.words)) else c for i, c in enumerate(found)]
         # "dla tych, co nie dojadą", "for those who cannot come": says who, asks nothing
@@ -492,6 +493,8 @@ def _split_questions(piece: str) -> list[str]:
                 cuts.pop()
             cuts.append(i - 1)
             started = True
+        elif started and _runs_on(folded[:i], folded[i:]):
+            cuts.append(i)  # "kto jest organizatorem | jaki jest adres strony"
         elif _opens_reason([previous[-1], *ahead]):
             cuts.append(i - 1)
         elif ahead[0] in _THEREFORE and i > 2:
@@ -513,6 +516,53 @@ def _split_questions(piece: str) -> list[str]:
         last = cut
     parts.append(" ".join(raw[last:]))
     return [p for p in parts if words(p)]
+
+
+# How a second question typed straight after a whole first one, with no question mark or
+# comma between, opens ("is there a dress code what time should we arrive", "kto jest
+# organizatorem jaki jest adres strony"). Question words that also open relative clauses
+# ("a place where…", "the people who…", "miejsce, gdzie…") open one only so:
+_RUN_ON_WORDS = frozenset({"what", "how", "jaki", "jaka", "jakie", "jakim", "jakich", "ile",
+                           "kto", "kogo", "komu", "gdzie", "kiedy", "ktorej", "ktorym"})
+_RUN_ON_VERBS = frozenset({"is", "are", "can", "do", "does", "will", "czy"})
+_ENGLISH_VERBS = _RUN_ON_VERBS - {"czy"}
+# The subject after an English verb that opens a question ("is there", "can we").
+_ASKED_SUBJECTS = frozenset({"there", "i", "we", "you", "it"})
+# Words after which no sentence ends ("the", "my", "ten", "się"…).
+_UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those",
+                      "ten", "ta", "te", "tego", "tej", "sie", "of", "its", "their"})
+
+
+def _runs_on(before: list[list[str]], after: list[list[str]]) -> bool:
+    """A second question typed on after a whole first one, without a break: the first opened
+    with a question word and ended on a word a sentence can end on; the second opens as a
+    question does and names something of its own."""
+    said = [w for f in before for w in f]
+    rest = [w for f in after for w in f]
+    while said and said[0] in _SMALL | _CONJUNCTIONS and said[0] not in _QUESTION_WORDS:
+        said.pop(0)
+    if len(said) < 2 or len(rest) < 3 or not _opens_question(said[:3]) or said[-1] in (
+            _ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | LEAD_IN | _UNENDED
+            | _QUESTION_WORDS):
+        return False
+    first, second = rest[1:3] if rest[0] in _PREPOSITIONS else rest[:2]
+    english = first in _ENGLISH_VERBS or language_of_word(first) == "en"
+    if english and _QUESTION_STARTS.isdisjoint(said):
+        return False  # "What day of the week | is the forum": the first has no verb yet
+    if first == "jak":
+        opens = second == "sie" or second.endswith("c")  # "jak się zgłosić", not "jak w…"
+    elif first in ("where", "when"):
+        opens = second in _QUESTION_STARTS  # "where can I park", not "where I can park"
+    elif first == "which":
+        opens = second not in _QUESTION_STARTS | STOP_WORDS  # "which day", not "which is"
+    elif first in _ENGLISH_VERBS:
+        opens = second in _ASKED_SUBJECTS  # "is there", not "…the sessions | will be"
+    elif first == "czy":
+        # "…w hali A czy w B", "czy w dżinsach, czy trzeba garnitur": either one, one question
+        opens = second not in _PREPOSITIONS | _RUN_ON_WORDS and said[0] != "czy"
+    else:
+        opens = first in _RUN_ON_WORDS
+    return opens and any(w not in STOP_WORDS and w not in _QUESTION_WORDS for w in rest[1:])
 
 
 def _second_question(conjunction: str, ahead: list[str]) -> bool:

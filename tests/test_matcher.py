@@ -592,6 +592,31 @@ def test_second_question_joined_without_a_question_mark(
     assert entries(matcher.match(text)) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("kto jest organizatorem jaki jest adres strony", ["organiser", "website"]),
+    ("o ktorej konczy sie forum czy bedzie cos do jedzenia", ["time", "catering"]),
+    ("jak dojechac z dworca PKP czy sa jakies noclegi w poblizu", ["directions", "accommodation"]),
+    ("czy udział jest płatny gdzie się odbywa forum", ["fee", "venue"]),
+    ("which countries will take part is there a registration deadline",
+     ["international", "registration"]),
+    ("what are the hours what is the venue", ["time", "venue"]),
+    ("is it free where can I park", ["fee", "parking"]),
+])
+def test_second_question_typed_straight_on_is_answered(
+        matcher: Matcher, text: str, expected: list[str]) -> None:
+    # (a phone's question without a question mark or comma between: one was lost)
+    assert entries(matcher.match(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("What day of the week is the forum", ["date"]),  # the verb after its question
+    ("I was wondering whether the sessions will be recorded", ["streaming"]),
+    ("czy moge przyjsc w dzinsach i marynarce czy trzeba garnitur", ["dress_code"]),  # either
+])
+def test_one_question_is_not_cut_in_two(matcher: Matcher, text: str, expected: list[str]) -> None:
+    assert entries(matcher.match(text)) == expected
+
+
 def test_and_also_keeps_the_english_pronoun_with_its_statement(matcher: Matcher) -> None:
     # "but I need to know: does…" is one question, not "but | I need to know" read as a
     # request of its own
