@@ -268,6 +268,7 @@ def read(text: str) -> list[Clause]:
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said
                 or (i and c.words[0] in _RELATIVE_PRONOUNS and found[i - 1].role != "small"
+                    and found[i - 1].words[-1] not in _PRONOUNS
                     and not parts[i][2])  # ("…cost & who are the speakers")
                 or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]
                                                   and not parts[i][2]
@@ -528,6 +529,7 @@ _RUN_ON_VERBS = frozenset({"is", "are", "can", "do", "does", "will", "czy"})
 _ENGLISH_VERBS = _RUN_ON_VERBS - {"czy"}
 # The subject after an English verb that opens a question ("is there", "can we").
 _ASKED_SUBJECTS = frozenset({"there", "i", "we", "you", "it"})
+_PRONOUNS = frozenset({"it", "there", "them", "you", "me", "us"})
 # Words after which no sentence ends ("the", "my", "ten", "się"…).
 _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those",
                       "ten", "ta", "te", "tego", "tej", "sie", "of", "its", "their"})
@@ -542,15 +544,16 @@ def _runs_on(before: list[list[str]], after: list[list[str]]) -> bool:
     while said and said[0] in _SMALL | _CONJUNCTIONS and said[0] not in _QUESTION_WORDS:
         said.pop(0)
     if len(said) < 2 or len(rest) < 3 or not _opens_question(said[:3]) or said[-1] in (
-            _ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | LEAD_IN | _UNENDED
+            _ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | _REQUEST_WORDS | _UNENDED
             | _QUESTION_WORDS):
         return False
     first, second = rest[1:3] if rest[0] in _PREPOSITIONS else rest[:2]
-    english = first in _ENGLISH_VERBS or language_of_word(first) == "en"
-    if english and _QUESTION_STARTS.isdisjoint(said):
+    if first in _ENGLISH_VERBS and _QUESTION_STARTS.isdisjoint(said):
         return False  # "What day of the week | is the forum": the first has no verb yet
     if first == "jak":
         opens = second == "sie" or second.endswith("c")  # "jak się zgłosić", not "jak w…"
+    elif first in _RELATIVE_PRONOUNS | {"where", "when"} and said[-1] in _PRONOUNS:
+        opens = True  # "who organises it | who are the speakers": no noun for it to describe
     elif first in ("where", "when"):
         opens = second in _QUESTION_STARTS  # "where can I park", not "where I can park"
     elif first == "which":

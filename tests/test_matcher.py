@@ -601,6 +601,10 @@ def test_second_question_joined_without_a_question_mark(
      ["international", "registration"]),
     ("what are the hours what is the venue", ["time", "venue"]),
     ("is it free where can I park", ["fee", "parking"]),
+    # after a pronoun no relative clause starts: "who…" asks
+    ("who organises it who are the speakers", ["organiser", "agenda"]),
+    ("what date is it what is the venue", ["date", "venue"]),
+    ("Czy forum jest bezpłatne A jeśli tak to gdzie znajdę warunki udziału", ["fee", "terms"]),
 ])
 def test_second_question_typed_straight_on_is_answered(
         matcher: Matcher, text: str, expected: list[str]) -> None:
@@ -610,6 +614,7 @@ def test_second_question_typed_straight_on_is_answered(
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("What day of the week is the forum", ["date"]),  # the verb after its question
+    ("any chance of a livestream for colleagues who can't travel", ["streaming"]),
     ("I was wondering whether the sessions will be recorded", ["streaming"]),
     ("czy moge przyjsc w dzinsach i marynarce czy trzeba garnitur", ["dress_code"]),  # either
 ])
