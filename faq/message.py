@@ -268,7 +268,7 @@ def read(text: str) -> list[Clause]:
             found = [c.as_role("context") if c.role == "question" and (
                 fold(c.text).strip() in said
                 or (i and c.words[0] in _RELATIVE_PRONOUNS and found[i - 1].role != "small"
-                    and found[i - 1].words[-1] not in _PRONOUNS
+                    and not _no_relative(found[i - 1].words[-1], c.words)
                     and not parts[i][2])  # ("…cost & who are the speakers")
                 or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]
                                                   and not parts[i][2]
@@ -535,6 +535,13 @@ _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "th
                       "ten", "ta", "te", "tego", "tej", "sie", "of", "its", "their"})
 
 
+def _no_relative(before: str, found: list[str] | tuple[str, ...]) -> bool:
+    """"who organises it | who are the speakers": after a pronoun there is no noun for
+    "who" to describe; "…the programme | who do I contact": a verb before its subject asks."""
+    return before in _PRONOUNS or (len(found) > 2 and found[1] in _QUESTION_STARTS
+                                   and found[2] in _ASKED_SUBJECTS)
+
+
 def _runs_on(before: list[list[str]], after: list[list[str]]) -> bool:
     """A second question typed on after a whole first one, without a break: the first opened
     with a question word and ended on a word a sentence can end on; the second opens as a
@@ -552,8 +559,8 @@ def _runs_on(before: list[list[str]], after: list[list[str]]) -> bool:
         return False  # "What day of the week | is the forum": the first has no verb yet
     if first == "jak":
         opens = second == "sie" or second.endswith("c")  # "jak się zgłosić", not "jak w…"
-    elif first in _RELATIVE_PRONOUNS | {"where", "when"} and said[-1] in _PRONOUNS:
-        opens = True  # "who organises it | who are the speakers": no noun for it to describe
+    elif first in _RELATIVE_PRONOUNS | {"where", "when"} and _no_relative(said[-1], rest):
+        opens = True
     elif first in ("where", "when"):
         opens = second in _QUESTION_STARTS  # "where can I park", not "where I can park"
     elif first == "which":

@@ -604,6 +604,9 @@ def test_second_question_joined_without_a_question_mark(
     # after a pronoun no relative clause starts: "who…" asks
     ("who organises it who are the speakers", ["organiser", "agenda"]),
     ("what date is it what is the venue", ["date", "venue"]),
+    # a verb before its subject: "who do I…" asks, where "who" after a noun would describe it
+    ("where can i see the programme who do i contact about logistics",
+     ["agenda", "contact_organisation"]),
     ("Czy forum jest bezpłatne A jeśli tak to gdzie znajdę warunki udziału", ["fee", "terms"]),
 ])
 def test_second_question_typed_straight_on_is_answered(
