@@ -297,8 +297,10 @@ class ProgrammeQuestions:
         days = programme.days()
         under_way = days[0] <= today <= days[-1]
         blocked_next = reading.has("event")  # "the next forum" is the next edition
-        # "when's this thing happening": a question about when, not about what is on now.
-        on_now = reading.has("now") and not reading.has("when")
+        # "when's this thing happening": a question about when, not about what is on now;
+        # "czy forum trwa do 18?", "trwa od 10 do 12?": what it lasts, an hour stated.
+        on_now = reading.has("now") and not reading.has("when") and not (
+            reading.at or reading.after or reading.before)
         if programme.implicit:  # the event itself: only "what is on now" is the programme's
             # ("I'm at the fair right now, which hall is it in?" asks where)
             if on_now and not reading.topic and not reading.has("next", "where"):

@@ -191,6 +191,16 @@ async def test_the_single_session_event_is_a_programme_of_one(tmp_path: Path) ->
         assert "czwartek, 10 września 2026" in reply.text and "14:00–16:00" in reply.text
 
 
+async def test_what_the_forum_lasts_is_no_question_about_now(tmp_path: Path) -> None:
+    # ("trwa" also means "is on": "Forum trwa od 10 do 12?" got "nothing is on now (12:00)")
+    clock = ManualClock(datetime(2026, 9, 3, 12, tzinfo=WARSAW))
+    async with open_services(Config(database=tmp_path / "b.db"), clock) as services:
+        for claim in ("Forum trwa od 10 do 12?", "Does the forum run from 10 to 12?"):
+            answer = services.assistant.ask(claim)
+            assert answer.entry == "time" and answer.text.startswith(("Nie.", "No.")), claim
+        assert "nic się nie odbywa" in services.assistant.ask("co teraz trwa?").text
+
+
 async def test_a_running_bot_picks_up_an_imported_programme(tmp_path: Path, clock: ManualClock) -> None:
     event_file = tmp_path / "ifre.toml"
     event_file.write_bytes((SAMPLE / "event.toml").read_bytes())
