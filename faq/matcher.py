@@ -56,6 +56,7 @@ from faq.premise import (
     about_next_edition,
     elsewhere,
     find_claim,
+    names_event,
 )
 
 Kind = Literal["answer", "suggest", "handoff", "fallback"]
@@ -752,7 +753,10 @@ class Matcher:
     def _confirm(self, clause: Clause, verdict: _Verdict) -> _Verdict:
         """A statement to confirm about the place, date, time, length or organiser is
         answered with that fact (and the reply says whether it holds)."""
-        if not clause.yes_no or verdict.kind == "handoff" or verdict.away:
+        if not clause.yes_no or verdict.kind == "handoff" or (verdict.away and not (
+                clause.checks and names_event(clause.text))):
+            # ("Spotkanie jest w Gdańsku, prawda?", "The ticket costs 200 zloty, right?": a
+            # statement about the event to confirm, however like a travel or price question)
             return verdict
         if (clause.words[:1] in (("i",), ("we",)) and not clause.hedged and not clause.checks
                 and not any(language_of_word(w) == "pl" for w in clause.words)):

@@ -216,6 +216,12 @@ def _this_date(other: list[str], found: list[str], text: str, facts: Facts | Non
     return all(w in _PLACES for w in other) and this
 
 
+def names_event(text: str) -> bool:
+    """Names the event or what it does by more than "it", "is", "will" ("spotkanie", "held",
+    "the ticket")."""
+    return any(w in _EVENT_WORDS - _WEAK_EVENT_WORDS for w in words(text))
+
+
 def elsewhere(text: str, facts: Facts) -> bool:
     """Whether the text asks about going to or being in another place, not the event's
     ("jak dojechać do Zakopanego?", "restaurants in Warsaw")."""
@@ -258,6 +264,9 @@ def _place(found: list[str]) -> Claim | None:
     return Claim("place", places=places, stated=places) if places else None
 
 
+_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)$")
+
+
 def _date(found: list[str], text: str) -> Claim | None:
     months = [_MONTHS[w] for w in found if w in _MONTHS]
     weekdays = [_WEEKDAYS[w] for w in found if w in _WEEKDAYS]
@@ -270,8 +279,11 @@ def _date(found: list[str], text: str) -> Claim | None:
                          stated=numeric[0])
     if not months and not weekdays and not years:
         return None
-    days = tuple(int(w) for w in found if w.isdigit() and 1 <= int(w) <= 31) if months else ()
-    stated = tuple(w for w in found if w in _MONTHS or w in _WEEKDAYS or w.isdigit())
+    # ("the 12th of September", "1st")
+    days = tuple(int(n) for n in (_ORDINAL.sub("", w) for w in found)
+                 if n.isdigit() and 1 <= int(n) <= 31) if months else ()
+    stated = tuple(w for w in found if w in _MONTHS or w in _WEEKDAYS
+                   or _ORDINAL.sub("", w).isdigit())
     return Claim("date", days=days, month=months[0] if months else None,
                  weekday=weekdays[0] if weekdays else None, years=years, stated=stated)
 

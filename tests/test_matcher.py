@@ -680,6 +680,21 @@ def test_a_price_stated_is_a_claim_about_the_fee(with_facts: Matcher) -> None:
                                     "przelac?")) == ["fee"]
 
 
+def test_a_claim_to_confirm_is_corrected_however_like_a_travel_or_price_question(
+        with_facts: Matcher) -> None:
+    # (an off-topic example — travel to Gdańsk, prices in zloty — tied and won: fallback)
+    for said, entry in [("Spotkanie jest w Gdańsku, prawda?", "venue"),
+                        ("The ticket costs 200 zloty, right?", "fee")]:
+        match = with_facts.match(said)
+        assert entries(match)[:1] == [entry] and match.claim is not None, said
+
+
+def test_an_ordinal_day_is_a_day(with_facts: Matcher) -> None:
+    match = with_facts.match("Is it true that it is on the 12th of September?")
+    assert entries(match) == ["date"] and match.claim is not None
+    assert match.claim.days == (12,) and match.claim.holds(with_facts.facts) is False
+
+
 def test_a_season_next_year_is_the_next_edition(with_facts: Matcher) -> None:
     assert entries(with_facts.match("a friend mentioned a second forum in Tallinn next autumn, is "
                                     "that right?")) == ["next_edition"]
