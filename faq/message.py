@@ -240,7 +240,7 @@ def read(text: str) -> list[Clause]:
         # The question mark belongs to the last part that is not a reason ("..., bo...?").
         marked = max((i for i, (p, _, _) in enumerate(parts) if not _opens_reason(words(p))
                       and not (i and _opens_condition(tuple(words(p))))
-                      and not (i and _relative(words(p)) and not _leads_on(parts[i - 1][0]))),
+                      and not (i and _relative(words(p)) and not _leads_into(parts[i - 1][0]))),
                      default=-1)
         plus = {parts[marked][1]} if marked >= 0 and parts[marked][2] else set()
         found = [_classify(part, asked and (i == marked or n in plus), number)
@@ -249,7 +249,7 @@ def read(text: str) -> list[Clause]:
         # after the question says which; it asks nothing.
         relative |= {n for i, (p, n, _) in enumerate(parts)
                      if i and i > marked >= 0 and _relative(words(p))
-                     and not _leads_on(parts[i - 1][0])}
+                     and not _leads_into(parts[i - 1][0])}
         found = [c.as_role("context") if n in relative else c
                  for c, (_, n, _) in zip(found, parts, strict=True)]
         if not asked:
@@ -269,6 +269,7 @@ def read(text: str) -> list[Clause]:
                 fold(c.text).strip() in said
                 or (i and c.words[0] in _RELATIVE_PRONOUNS and found[i - 1].role != "small"
                     and not _no_relative(found[i - 1].words[-1], c.words)
+                    and not (c.words[0] in _POLISH_RELATIVES and _leads_into(found[i - 1].text))
                     and not parts[i][2])  # ("…cost & who are the speakers")
                 or (i and (c.words[0] == "co" or (c.words[0] == "what" and parts[i - 1][1] == parts[i][1]
                                                   and not parts[i][2]
@@ -533,6 +534,14 @@ _PRONOUNS = frozenset({"it", "there", "them", "you", "me", "us"})
 # Words after which no sentence ends ("the", "my", "ten", "się"…).
 _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those",
                       "ten", "ta", "te", "tego", "tej", "sie", "of", "its", "their"})
+
+
+def _leads_into(part: str) -> bool:
+    """Only words that lead on ("I jeszcze:") or ask ("Interesuje mnie,"): what follows is
+    the question ("…, którego dnia jest forum"), not a relative clause of a noun."""
+    found = words(part)
+    return _leads_on(part) or (any(w in _ASK_WORDS for w in found) and all(
+        w in LEAD_IN or w in STOP_WORDS for w in found))
 
 
 def _no_relative(before: str, found: list[str] | tuple[str, ...]) -> bool:

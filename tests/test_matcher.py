@@ -689,6 +689,14 @@ def test_a_claim_to_confirm_is_corrected_however_like_a_travel_or_price_question
         assert entries(match)[:1] == [entry] and match.claim is not None, said
 
 
+def test_which_after_a_lead_in_of_asking_is_the_question(matcher: Matcher) -> None:
+    # ("Interesuje mnie, | którego dnia…" read as a relative clause: the lead-in alone was
+    # the question, and the MSPO said before it answered)
+    assert entries(matcher.match(
+        "Układamy harmonogram wyjazdu na MSPO dla kilku osób z powiatu. Interesuje mnie, "
+        "którego dnia targów jest forum, bo MSPO trwa kilka dni.")) == ["date"]
+
+
 def test_an_ordinal_day_is_a_day(with_facts: Matcher) -> None:
     match = with_facts.match("Is it true that it is on the 12th of September?")
     assert entries(match) == ["date"] and match.claim is not None
