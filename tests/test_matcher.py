@@ -693,8 +693,9 @@ def test_which_after_a_lead_in_of_asking_is_the_question(matcher: Matcher) -> No
     # ("Interesuje mnie, | którego dnia…" read as a relative clause: the lead-in alone was
     # the question, and the MSPO said before it answered)
     assert entries(matcher.match(
-        "Układamy harmonogram wyjazdu na MSPO dla kilku osób z powiatu. Interesuje mnie, "
-        "którego dnia targów jest forum, bo MSPO trwa kilka dni.")) == ["date"]
+        "Dzień dobry, tu Agnieszka ze starostwa powiatowego. Układamy harmonogram wyjazdu na "
+        "MSPO dla kilku osób z powiatu i z gmin. Interesuje mnie, którego dnia targów jest "
+        "forum, bo MSPO trwa kilka dni.")) == ["date"]
 
 
 def test_an_ordinal_day_is_a_day(with_facts: Matcher) -> None:
