@@ -137,6 +137,9 @@ def test_slang_is_read_as_the_words_it_stands_for(matcher: Matcher) -> None:
         "resilience_market"]
     assert entries(matcher.match("hej, a kto to w ogóle ogarnia?")) == ["organiser"]
     assert entries(matcher.match("ngl kinda confused, is this thing free or nah")) == ["fee"]
+    assert entries(matcher.match("co tam będzie grane?")) == ["agenda"]
+    assert entries(matcher.match("jak sie wpisac na liste")) == ["registration"]
+    assert entries(matcher.match("do kiedy to trwa?")) == ["time"]
     # "how did it go" after the event asks nothing we know ("go" is no way to get there)
     assert entries(matcher.match("How did the forum go? Did the Taiwanese delegates actually "
                                  "come in the end?")) == ["international"]
