@@ -17,7 +17,8 @@ The sets and how they may be used (the protocol of issue 11):
   V, W and Y, written in the sixth round, each measured first), chat_questions_z.toml (set Z,
   written in the seventh round, measured first), chat_questions_ab.toml (set AB, written in
   the eighth round, measured first), chat_questions_ad.toml and _af (sets AD and AF, written
-  in the ninth round, each measured first): studied;
+  in the ninth round, each measured first), chat_questions_ai.toml (set AI, written in the
+  tenth round, measured first): studied;
   `--failures` lists what they get wrong.
 - chat_questions.toml's `holdout` split, chat_questions_c.toml (set C, written for the third
   round), chat_questions_f.toml and chat_questions_g.toml (sets F and G, written at its
@@ -26,7 +27,8 @@ The sets and how they may be used (the protocol of issue 11):
   chat_questions_u.toml and _x (sets U and X, written in the sixth), chat_questions_aa.toml
   (set AA, written in the seventh), chat_questions_ac.toml (set AC, written in the eighth,
   after its changes for AB), chat_questions_ae.toml and _ag (sets AE and AG, written in the
-  ninth; AG after its first changes):
+  ninth; AG after its first changes), chat_questions_ah.toml and _aj (sets AH and AJ, written
+  in the tenth; AJ after its first changes):
   measured only, never
   studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
@@ -96,6 +98,9 @@ CHAT_AD = load("chat_questions_ad.toml")
 CHAT_AE = load("chat_questions_ae.toml")
 CHAT_AF = load("chat_questions_af.toml")
 CHAT_AG = load("chat_questions_ag.toml")
+CHAT_AH = load("chat_questions_ah.toml")
+CHAT_AI = load("chat_questions_ai.toml")
+CHAT_AJ = load("chat_questions_aj.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
@@ -103,7 +108,8 @@ CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + 
                                           + CHAT_R + CHAT_S + CHAT_T + CHAT_U
                                           + CHAT_V + CHAT_W + CHAT_X + CHAT_Y
                                           + CHAT_Z + CHAT_AA + CHAT_AB + CHAT_AC
-                                          + CHAT_AD + CHAT_AE + CHAT_AF + CHAT_AG]
+                                          + CHAT_AD + CHAT_AE + CHAT_AF + CHAT_AG
+                                          + CHAT_AH + CHAT_AI + CHAT_AJ]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -181,7 +187,7 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
             ("chat V", CHAT_V, True), ("chat W", CHAT_W, True),
             ("chat Y", CHAT_Y, True), ("chat Z", CHAT_Z, True),
             ("chat AB", CHAT_AB, True), ("chat AD", CHAT_AD, True),
-            ("chat AF", CHAT_AF, True)]
+            ("chat AF", CHAT_AF, True), ("chat AI", CHAT_AI, True)]
     if holdout:
         sets += [("chat holdout", [q for q in CHAT if q["split"] == "holdout"], False),
                  ("chat C", CHAT_C, False), ("chat F", CHAT_F, False),
@@ -190,7 +196,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
                  ("chat Q", CHAT_Q, False), ("chat R", CHAT_R, False),
                  ("chat U", CHAT_U, False), ("chat X", CHAT_X, False),
                  ("chat AA", CHAT_AA, False), ("chat AC", CHAT_AC, False),
-                 ("chat AE", CHAT_AE, False), ("chat AG", CHAT_AG, False)]
+                 ("chat AE", CHAT_AE, False), ("chat AG", CHAT_AG, False),
+                 ("chat AH", CHAT_AH, False), ("chat AJ", CHAT_AJ, False)]
     return sets
 
 
