@@ -495,7 +495,7 @@ def _split_questions(piece: str) -> list[str]:
                 cuts.pop()
             cuts.append(i - 1)
             started = True
-        elif started and _runs_on(folded[:i], folded[i:]):
+        elif started and _runs_on(folded, i):
             cuts.append(i)  # "kto jest organizatorem | jaki jest adres strony"
         elif _opens_reason([previous[-1], *ahead]):
             cuts.append(i - 1)
@@ -534,6 +534,11 @@ _PRONOUNS = frozenset({"it", "there", "them", "you", "me", "us"})
 # Words after which no sentence ends ("the", "my", "ten", "się"…).
 _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those",
                       "ten", "ta", "te", "tego", "tej", "sie", "of", "its", "their"})
+_NO_END = (_ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | _REQUEST_WORDS | _UNENDED
+           | _QUESTION_WORDS)
+_LEADING = _SMALL | _CONJUNCTIONS
+_RUN_ON_OPENERS = (_RUN_ON_WORDS | _RUN_ON_VERBS | _RELATIVE_PRONOUNS
+                   | {"jak", "where", "when", "which"})
 
 
 def _leads_into(part: str) -> bool:
@@ -551,19 +556,22 @@ def _no_relative(before: str, found: list[str] | tuple[str, ...]) -> bool:
                                    and found[2] in _ASKED_SUBJECTS)
 
 
-def _runs_on(before: list[list[str]], after: list[list[str]]) -> bool:
-    """A second question typed on after a whole first one, without a break: the first opened
-    with a question word and ended on a word a sentence can end on; the second opens as a
-    question does and names something of its own."""
-    said = [w for f in before for w in f]
-    rest = [w for f in after for w in f]
-    while said and said[0] in _SMALL | _CONJUNCTIONS and said[0] not in _QUESTION_WORDS:
-        said.pop(0)
-    if len(said) < 2 or len(rest) < 3 or not _opens_question(said[:3]) or said[-1] in (
-            _ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | _REQUEST_WORDS | _UNENDED
-            | _QUESTION_WORDS):
+def _runs_on(folded: list[list[str]], at: int) -> bool:
+    """A second question typed on at word `at`, after a whole first one, without a break:
+    the first opened with a question word and ended on a word a sentence can end on; the
+    second opens as a question does and names something of its own."""
+    head = [w for f in folded[at:at + 3] for w in f]
+    if len(head) < 3:
         return False
-    first, second = rest[1:3] if rest[0] in _PREPOSITIONS else rest[:2]
+    first, second = head[1:3] if head[0] in _PREPOSITIONS else head[:2]
+    if first not in _RUN_ON_OPENERS:
+        return False
+    rest = [w for f in folded[at:] for w in f]
+    said = [w for f in folded[:at] for w in f]
+    while said and said[0] in _LEADING and said[0] not in _QUESTION_WORDS:
+        said.pop(0)
+    if len(said) < 2 or said[-1] in _NO_END or not _opens_question(said[:3]):
+        return False
     if first in _ENGLISH_VERBS and _QUESTION_STARTS.isdisjoint(said):
         return False  # "What day of the week | is the forum": the first has no verb yet
     if first == "jak":
