@@ -537,8 +537,8 @@ _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "th
 _NO_END = (_ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | _REQUEST_WORDS | _UNENDED
            | _QUESTION_WORDS)
 _LEADING = _SMALL | _CONJUNCTIONS
-_RUN_ON_OPENERS = (_RUN_ON_WORDS | _RUN_ON_VERBS | _RELATIVE_PRONOUNS
-                   | {"jak", "where", "when", "which"})
+_DESCRIBING = _RELATIVE_PRONOUNS | {"where", "when"}  # what may open a relative clause
+_RUN_ON_OPENERS = _RUN_ON_WORDS | _RUN_ON_VERBS | _DESCRIBING | {"jak"}
 
 
 def _leads_into(part: str) -> bool:
@@ -576,7 +576,7 @@ def _runs_on(folded: list[list[str]], at: int) -> bool:
         return False  # "What day of the week | is the forum": the first has no verb yet
     if first == "jak":
         opens = second == "sie" or second.endswith("c")  # "jak się zgłosić", not "jak w…"
-    elif first in _RELATIVE_PRONOUNS | {"where", "when"} and _no_relative(said[-1], rest):
+    elif first in _DESCRIBING and _no_relative(said[-1], rest):
         opens = True
     elif first in ("where", "when"):
         opens = second in _QUESTION_STARTS  # "where can I park", not "where I can park"
