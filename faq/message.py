@@ -520,10 +520,11 @@ def _split_questions(piece: str) -> list[str]:
     return [p for p in parts if words(p)]
 
 
-# How a second question typed straight after a whole first one, with no question mark or
-# comma between, opens ("is there a dress code what time should we arrive", "kto jest
-# organizatorem jaki jest adres strony"). Question words that also open relative clauses
-# ("a place where…", "the people who…", "miejsce, gdzie…") open one only so:
+# The words that open a second question typed straight after a whole first one, with no
+# question mark or comma between ("is there a dress code what time should we arrive", "kto
+# jest organizatorem jaki jest adres strony"). Those that also open a relative clause ("a
+# place where…", "the people who…") or an indirect question ("whether the sessions will
+# be…") open one only as `_runs_on` reads them.
 _RUN_ON_WORDS = frozenset({"what", "how", "jaki", "jaka", "jakie", "jakim", "jakich", "ile",
                            "kto", "kogo", "komu", "gdzie", "kiedy", "ktorej", "ktorym"})
 _RUN_ON_VERBS = frozenset({"is", "are", "can", "do", "does", "will", "czy"})
@@ -537,6 +538,7 @@ _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "th
 _NO_END = (_ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | _REQUEST_WORDS | _UNENDED
            | _QUESTION_WORDS)
 _LEADING = _SMALL | _CONJUNCTIONS
+_JOINING = _CONJUNCTIONS - _QUESTION_WORDS - {"i"}  # a further joining word ("and also")
 _DESCRIBING = _RELATIVE_PRONOUNS | {"where", "when"}  # what may open a relative clause
 _RUN_ON_OPENERS = _RUN_ON_WORDS | _RUN_ON_VERBS | _DESCRIBING | {"jak"}
 
@@ -647,7 +649,7 @@ def _opens_question(first: list[str]) -> bool:
         return False  # "I am", "I need", "I was": the English pronoun, not the Polish "i"
     if first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS:
         first = first[1:]
-    while first[1:] and first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS | {"i"}:
+    while first[1:] and first[0] in _JOINING:
         first = first[1:]  # "and also is there…" ("but I need": the pronoun)
     if not first:
         return False
