@@ -230,8 +230,7 @@ def read(text: str) -> list[Clause]:
         return clauses  # "help": how to use the assistant, nothing about the forum
     text = _AS_WELL_AS.sub(lambda m: " and " if _opens_question(words(m.group(1))[:3])
                            else m.group(0), _reported(text))
-    sentences = _sentences(_sentence_breaks(text))
-    for number, (sentence, asked) in enumerate(sentences):
+    for number, (sentence, asked) in enumerate(_sentences(_sentence_breaks(text))):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())
         # "date + dress code?": topics joined by a plus share the question mark.
@@ -287,8 +286,7 @@ def read(text: str) -> list[Clause]:
                  and found[i + 1].role == "question" and not found[i + 1].wish else c
                  for i, c in enumerate(found)]
         confirmed = [c.as_role("context", False) if n in relative else c for c, (_, n, _) in zip(
-            _confirmations(_guesses(found), asked, number == len(sentences) - 1), parts,
-            strict=True)]
+            _confirmations(_guesses(found), asked), parts, strict=True)]
         confirmed = _appositions(confirmed)
         if asked and all(c.role == "small" for c in confirmed) and any(
                 c.role != "small" for c in found):
@@ -371,14 +369,14 @@ def _appositions(sentence: list[Clause]) -> list[Clause]:
     return result
 
 
-def _confirmations(sentence: list[Clause], asked: bool, last: bool = False) -> list[Clause]:
+def _confirmations(sentence: list[Clause], asked: bool) -> list[Clause]:
     """A tag ("prawda?", "right?", "dobrze rozumiem, że...") makes the statements of its
     sentence questions to confirm; the tag itself asks nothing more. Without a question
-    mark one word is no tag ("(wiem, wstyd)" says "I know") unless it ends the message as
-    only a tag does ("Forum jest w Krakowie, prawda", "…in Warsaw, right")."""
+    mark one word is no tag ("(wiem, wstyd)" says "I know") unless it ends the sentence as
+    only a tag does ("Forum jest w Krakowie, prawda", "…at 10 am, right Want to be sure")."""
     tags = [i for i, c in enumerate(sentence) if c.role != "small" and _tag(c.words)
             and (asked or len(c.words) > 1
-                 or (last and i == len(sentence) - 1 and i and c.words[0] in _END_TAGS))]
+                 or (i == len(sentence) - 1 and i and c.words[0] in _END_TAGS))]
     if not tags:
         return sentence
     # "a ten Paturej to kto, jakiś generał czy co?": beside a question of its own, the
@@ -542,7 +540,7 @@ _UNENDED = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "th
 _NO_END = (_ASK_WORDS | _TELL_ME | _PREPOSITIONS | _CONJUNCTIONS | _REQUEST_WORDS | _UNENDED
            | _QUESTION_WORDS)
 _LEADING = _SMALL | _CONJUNCTIONS
-# One word that asks to confirm at the end of a message, question mark or not.
+# One word that asks to confirm at the end of a sentence, question mark or not.
 _END_TAGS = frozenset({"prawda", "right", "correct", "serio", "true", "yeah", "yes", "tak",
                        "nie", "no", "racja"})
 _JOINING = _CONJUNCTIONS - _QUESTION_WORDS - {"i"}  # a further joining word ("and also")

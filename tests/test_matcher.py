@@ -701,11 +701,13 @@ def test_which_after_a_lead_in_of_asking_is_the_question(matcher: Matcher) -> No
         "forum, bo MSPO trwa kilka dni.")) == ["date"]
 
 
-def test_a_one_word_tag_ending_the_message_asks_to_confirm_without_a_question_mark(
+def test_a_one_word_tag_ending_a_sentence_asks_to_confirm_without_a_question_mark(
         with_facts: Matcher) -> None:
     # (phones drop the "?": "…, prawda" asked nothing and fell back)
     for said, entry in [("Pan Paturej to prezydent Kielc, prawda", "paturej"),
-                        ("The forum is in Warsaw at EXPO XXI, yeah", "venue")]:
+                        ("The forum is in Warsaw at EXPO XXI, yeah", "venue"),
+                        ("The forum starts at 10 am, right Want to be sure I'm not late.",
+                         "time")]:
         match = with_facts.match(said)
         assert entries(match)[:1] == [entry], said
     # (a word inside the message is no tag: "wiem" says "I know")
