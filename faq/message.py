@@ -115,6 +115,10 @@ _CLOSINGS = (r"(?:Z góry|Z gory|Dziękuj|Dziekuj|Dzięki|Dzieki|Pozdrawiam|Pozd
 _CLOSING = re.compile(rf"(?<=\w)\s+(?={_CLOSINGS})")
 _A_CLOSING = re.compile(_CLOSINGS, re.IGNORECASE)
 # A capitalised word after a lower-case one, without a full stop between them.
+# The English "I" (with "'m", "'d"…) after a word of a lower-case clause.
+_PRONOUN_I = re.compile(
+    r"\b([a-z][\w']*)\s+(?=I(?:'[a-z]+)?\s(?!(?:can|could|will|would|should|must|may|might|"
+    r"think|guess|believe|suppose|mean|hope|assume)\b))")
 _CAPITAL_START = re.compile(r"(?<=[a-ząćęłńóśźż0-9])\s+(?=([A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż]+)\b)")
 # Quoted words ("„po co”", "'resilience market'"; not the apostrophe of "I'm").
 _QUOTED = re.compile(r"[„“\"«»]([^„“”\"«»]+)[”“\"«»]|(?<!\w)'([^']+)'(?!\w)")
@@ -446,8 +450,13 @@ def _sentence_breaks(text: str) -> str:
     opening a sentence of its own ("…dostęp do internetu Muszę odpisywać na maile", "…the
     fairgrounds Does it start at 2"): a word of the language's grammar, not a name."""
     text = _CLOSING.sub("\n", text)
-    return _CAPITAL_START.sub(lambda m: "\n" if fold(m.group(1).lower()) in _STARTERS
+    text = _CAPITAL_START.sub(lambda m: "\n" if fold(m.group(1).lower()) in _STARTERS
                               else m.group(0), text)
+    # "Where was the forum held I missed it": the writer's "I" after a word that ends a
+    # clause (not "where can I", "if I", "and I"; nor "the next event I can go to", "about
+    # 50 people I think")
+    return _PRONOUN_I.sub(lambda m: f"{m.group(1)}\n" if fold(m.group(1).lower()) not in _BEFORE_I
+                          else m.group(0), text)
 
 
 def _sentences(text: str) -> list[tuple[str, bool]]:
@@ -543,6 +552,9 @@ _LEADING = _SMALL | _CONJUNCTIONS
 # One word that asks to confirm at the end of a sentence, question mark or not.
 _END_TAGS = frozenset({"prawda", "right", "correct", "serio", "true", "yeah", "yes", "tak",
                        "nie", "no", "racja"})
+# Words after which the English "I" goes on with their clause ("can I", "if I", "so I").
+_BEFORE_I = (_QUESTION_STARTS | _QUESTION_WORDS | _CONJUNCTIONS | _PREPOSITIONS | _REASONS
+             | _CONDITIONS | _ASK_WORDS | lexicon_words("before_i_words"))
 _JOINING = _CONJUNCTIONS - _QUESTION_WORDS - {"i"}  # a further joining word ("and also")
 _DESCRIBING = _RELATIVE_PRONOUNS | {"where", "when"}  # what may open a relative clause
 _RUN_ON_OPENERS = _RUN_ON_WORDS | _RUN_ON_VERBS | _DESCRIBING | {"jak"}

@@ -714,6 +714,19 @@ def test_a_one_word_tag_ending_a_sentence_asks_to_confirm_without_a_question_mar
     assert [c.role for c in read("(wiem, wstyd) gdzie jest forum")][:2] != ["question", "small"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("In which hall was the forum held I want to mention it in my blog post.", ["hall"]),
+    ("Where was the forum held I missed it", ["venue"]),
+    # "I" going on with its clause: after "can", "anything", or before "can", "think"
+    ("Is there anything I need to do to register for the forum?", ["registration"]),
+    ("The Kielce forum is over now, what's the next event I can go to?", ["next_edition"]),
+])
+def test_the_writers_i_after_a_whole_clause_opens_a_sentence(
+        matcher: Matcher, text: str, expected: list[str]) -> None:
+    # (phones drop the full stop: "…held I missed it" sank the question)
+    assert entries(matcher.match(text)) == expected
+
+
 def test_an_ordinal_day_is_a_day(with_facts: Matcher) -> None:
     match = with_facts.match("Is it true that it is on the 12th of September?")
     assert entries(match) == ["date"] and match.claim is not None
