@@ -662,8 +662,11 @@ def _opens_question(first: list[str]) -> bool:
     if not first:
         return False
     if first[0] == "i" and len(first) > 1 and (
-            language_of_word(first[1]) == "en" or first[1] in _QUESTION_STARTS):
-        return False  # "I am", "I need", "I was": the English pronoun, not the Polish "i"
+            language_of_word(first[1]) == "en" or first[1] in _QUESTION_STARTS) and not (
+            first[1] in _PREPOSITIONS and first[2:3] and first[2] in _QUESTION_WORDS):
+        # "I am", "I need", "I was": the English pronoun, not the Polish "i" ("I do kogo
+        # pisać", "I w której hali")
+        return False
     if first[0] in _CONJUNCTIONS and first[0] not in _QUESTION_WORDS:
         first = first[1:]
     while first[1:] and first[0] in _JOINING:
