@@ -18,6 +18,7 @@ from typing import Literal
 
 from faq.normalize import (
     LEXICON,
+    SLANG,
     STOP_WORDS,
     fold,
     language_of_word,
@@ -115,6 +116,8 @@ _CLOSINGS = (r"(?:Z góry|Z gory|Dziękuj|Dziekuj|Dzięki|Dzieki|Pozdrawiam|Pozd
 _CLOSING = re.compile(rf"(?<=\w)\s+(?={_CLOSINGS})")
 _A_CLOSING = re.compile(_CLOSINGS, re.IGNORECASE)
 # A capitalised word after a lower-case one, without a full stop between them.
+# The Polish "A" (and, but) capitalised after a lower-case word: a sentence of its own.
+_CAPITAL_A = re.compile(r"(?<=[a-ząćęłńóśźż0-9])\s+(?=A\s+[a-ząćęłńóśźż])")
 # The English "I" (with "'m", "'d"…) after a word of a lower-case clause.
 _PRONOUN_I = re.compile(
     r"\b([a-z][\w']*)\s+(?=I(?:'[a-z]+)?\s(?!(?:can|could|will|would|should|must|may|might|"
@@ -455,6 +458,7 @@ def _sentence_breaks(text: str) -> str:
     # "Where was the forum held I missed it": the writer's "I" after a word that ends a
     # clause (not "where can I", "if I", "and I"; nor "the next event I can go to", "about
     # 50 people I think")
+    text = _CAPITAL_A.sub("\n", text)  # "…kolejna edycja A przy okazji kto…"
     return _PRONOUN_I.sub(lambda m: f"{m.group(1)}\n" if fold(m.group(1).lower()) not in _BEFORE_I
                           else m.group(0), text)
 
@@ -775,6 +779,8 @@ def _asks_after_filler(content: list[str]) -> bool:
         rest = rest[3:] if rest[2] in ("to", "then") else rest[2:]
         return bool(rest) and _asks(rest)
     skipped = 0
+    if len(rest) > 2 and SLANG.get((rest[0], rest[1])) == () and _asks(rest[2:]):
+        return True  # "a przy okazji kto…": a phrase that says nothing, then the question
     while rest[1:] and skipped < 3 and (rest[0] in _FILLERS or rest[1] in _FILLERS):
         rest, skipped = rest[1:], skipped + 1
     return skipped > 0 and bool(rest) and _asks(rest)

@@ -720,6 +720,9 @@ def test_a_one_word_tag_ending_a_sentence_asks_to_confirm_without_a_question_mar
     # the Polish "I" opening the next question ("I do kogo…" is no English "I do")
     ("Kto organizuje to forum I do kogo pisać w sprawach programu",
      ["organiser", "contact_programme"]),
+    # a capital "A" opens one too, and "przy okazji" says nothing before the question
+    ("Co będzie po tym forum, jakaś kolejna edycja A przy okazji kto jest szefem ICCSS",
+     ["next_edition", "paturej"]),
     # "I" going on with its clause: after "can", "anything", or before "can", "think"
     ("Is there anything I need to do to register for the forum?", ["registration"]),
     ("The Kielce forum is over now, what's the next event I can go to?", ["next_edition"]),
