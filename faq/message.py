@@ -235,8 +235,10 @@ def read(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     if _COMMAND.fullmatch(text) or small_talk(text) == "help":
         return clauses  # "help": how to use the assistant, nothing about the forum
-    text = _AS_WELL_AS.sub(lambda m: " and " if _opens_question(words(m.group(1))[:3])
-                           else m.group(0), _reported(text))
+    text = _reported(text)
+    if "well as" in text.lower():
+        text = _AS_WELL_AS.sub(lambda m: " and " if _opens_question(words(m.group(1))[:3])
+                               else m.group(0), text)
     for number, (sentence, asked) in enumerate(_sentences(_sentence_breaks(text))):
         pieces = [p for p in _CLAUSE_BREAK.split(sentence) if words(p)]
         pieces, relative = _embedded(pieces) if asked else (pieces, set())
@@ -458,7 +460,10 @@ def _sentence_breaks(text: str) -> str:
     # "Where was the forum held I missed it": the writer's "I" after a word that ends a
     # clause (not "where can I", "if I", "and I"; nor "the next event I can go to", "about
     # 50 people I think")
-    text = _CAPITAL_A.sub("\n", text)  # "…kolejna edycja A przy okazji kto…"
+    if " A " in text:
+        text = _CAPITAL_A.sub("\n", text)  # "…kolejna edycja A przy okazji kto…"
+    if " I" not in text:
+        return text
     return _PRONOUN_I.sub(lambda m: f"{m.group(1)}\n" if fold(m.group(1).lower()) not in _BEFORE_I
                           else m.group(0), text)
 
