@@ -720,6 +720,11 @@ def test_a_one_word_tag_ending_a_sentence_asks_to_confirm_without_a_question_mar
     # the Polish "I" opening the next question ("I do kogo…" is no English "I do")
     ("Kto organizuje to forum I do kogo pisać w sprawach programu",
      ["organiser", "contact_programme"]),
+    # everyday words that open a sentence when capitalised ("Jadę…", "Jedna…", "Just…")
+    ("Czy organizator zapewnia nocleg dla gości spoza województwa Jadę z Suwałk, to ponad "
+     "500 km.", ["accommodation"]),
+    ("czy przewidziano tłumaczenie na polski język migowy Jedna z naszych koordynatorek jest "
+     "osobą głuchą.", ["language"]),
     # a capital "A" opens one too, and "przy okazji" says nothing before the question
     ("Co będzie po tym forum, jakaś kolejna edycja A przy okazji kto jest szefem ICCSS",
      ["next_edition", "paturej"]),
