@@ -216,10 +216,13 @@ def _this_date(other: list[str], found: list[str], text: str, facts: Facts | Non
     return all(w in _PLACES for w in other) and this
 
 
+_STRONG_EVENT_WORDS = _EVENT_WORDS - _WEAK_EVENT_WORDS
+
+
 def names_event(text: str) -> bool:
     """Names the event or what it does by more than "it", "is", "will" ("spotkanie", "held",
     "the ticket")."""
-    return any(w in _EVENT_WORDS - _WEAK_EVENT_WORDS for w in words(text))
+    return any(w in _STRONG_EVENT_WORDS for w in words(text))
 
 
 def elsewhere(text: str, facts: Facts) -> bool:
