@@ -27,8 +27,8 @@ The sets and how they may be used (the protocol of issue 11):
   chat_questions_u.toml and _x (sets U and X, written in the sixth), chat_questions_aa.toml
   (set AA, written in the seventh), chat_questions_ac.toml (set AC, written in the eighth,
   after its changes for AB), chat_questions_ae.toml and _ag (sets AE and AG, written in the
-  ninth; AG after its first changes), chat_questions_ah.toml and _aj (sets AH and AJ, written
-  in the tenth; AJ after its first changes):
+  ninth; AG after its first changes), chat_questions_ah.toml, _aj and _ak (sets AH, AJ and AK,
+  written in the tenth; AJ after its first changes, AK at its end):
   measured only, never
   studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
@@ -101,6 +101,7 @@ CHAT_AG = load("chat_questions_ag.toml")
 CHAT_AH = load("chat_questions_ah.toml")
 CHAT_AI = load("chat_questions_ai.toml")
 CHAT_AJ = load("chat_questions_aj.toml")
+CHAT_AK = load("chat_questions_ak.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
@@ -109,7 +110,7 @@ CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + 
                                           + CHAT_V + CHAT_W + CHAT_X + CHAT_Y
                                           + CHAT_Z + CHAT_AA + CHAT_AB + CHAT_AC
                                           + CHAT_AD + CHAT_AE + CHAT_AF + CHAT_AG
-                                          + CHAT_AH + CHAT_AI + CHAT_AJ]
+                                          + CHAT_AH + CHAT_AI + CHAT_AJ + CHAT_AK]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -197,7 +198,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
                  ("chat U", CHAT_U, False), ("chat X", CHAT_X, False),
                  ("chat AA", CHAT_AA, False), ("chat AC", CHAT_AC, False),
                  ("chat AE", CHAT_AE, False), ("chat AG", CHAT_AG, False),
-                 ("chat AH", CHAT_AH, False), ("chat AJ", CHAT_AJ, False)]
+                 ("chat AH", CHAT_AH, False), ("chat AJ", CHAT_AJ, False),
+                 ("chat AK", CHAT_AK, False)]
     return sets
 
 

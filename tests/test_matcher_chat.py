@@ -119,6 +119,7 @@ SET_AG = load("chat_questions_ag.toml")
 SET_AH = load("chat_questions_ah.toml")
 SET_AI = load("chat_questions_ai.toml")
 SET_AJ = load("chat_questions_aj.toml")
+SET_AK = load("chat_questions_ak.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -167,6 +168,7 @@ FLOORS = {
     # (AI asked for indirect questions and two questions typed with no break between)
     "set AI": (SET_AI, 185 / 200, 6),  # 92.5%, 6 (87.0%, 16 at first sight)
     "set AJ": (SET_AJ, 176 / 200, 9),  # 88.0%, 9 (87.5%, 10 at first sight, after the run-ons)
+    "set AK": (SET_AK, 178 / 200, 15),  # 89.0%, 15 (first sight, the tenth round's last code)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -235,7 +237,8 @@ def test_the_chat_sets_are_large_enough_and_varied() -> None:
         len(s) >= 200 for s in (SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G, SET_H, SET_I,
                                 SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
                                 SET_U, SET_W, SET_X, SET_Y, SET_Z, SET_AA, SET_AB, SET_AC,
-                                SET_AD, SET_AE, SET_AF, SET_AG, SET_AH, SET_AI, SET_AJ)) and all(
+                                SET_AD, SET_AE, SET_AF, SET_AG, SET_AH, SET_AI, SET_AJ,
+                                SET_AK)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N, SET_V))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
