@@ -589,13 +589,7 @@ def test_a_question_after_i_jeszcze_is_no_relative_clause(matcher: Matcher) -> N
     # after "&", "what…" and "who…" open a question of their own
     ("Is lunch provided & what should I wear", ["catering", "dress_code"]),
     ("How much does it cost & who are the speakers", ["fee", "agenda"]),
-])
-def test_second_question_joined_without_a_question_mark(
-        matcher: Matcher, text: str, expected: list[str]) -> None:
-    assert entries(matcher.match(text)) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), [
+    # typed straight on, as on a phone, with no question mark or comma between
     ("kto jest organizatorem jaki jest adres strony", ["organiser", "website"]),
     ("o ktorej konczy sie forum czy bedzie cos do jedzenia", ["time", "catering"]),
     ("jak dojechac z dworca PKP czy sa jakies noclegi w poblizu", ["directions", "accommodation"]),
@@ -612,9 +606,9 @@ def test_second_question_joined_without_a_question_mark(
      ["agenda", "contact_organisation"]),
     ("Czy forum jest bezpłatne A jeśli tak to gdzie znajdę warunki udziału", ["fee", "terms"]),
 ])
-def test_second_question_typed_straight_on_is_answered(
+def test_a_second_question_is_answered_however_it_is_joined(
         matcher: Matcher, text: str, expected: list[str]) -> None:
-    # (a phone's question without a question mark or comma between: one was lost)
+    # (without a question mark between, one of the two was lost)
     assert entries(matcher.match(text)) == expected
 
 
