@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PEERS  := .peers
 
-.PHONY: run test unit e2e lint check-faq bench peers clean
+.PHONY: run test unit e2e lint check-faq bench peers clean chat-model
 
 $(BIN)/irlf-bot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ e2e: $(BIN)/irlf-bot peers
 # Two workers: one runs the end-to-end tests (mostly waiting on servers), the other the rest.
 test: $(BIN)/irlf-bot peers lint check-faq
 	$(BIN)/pytest -q -n 2 --dist loadgroup
+
+# Retrain the chat model (faq/classifier.py) after the knowledge base or a studied set changes.
+chat-model: $(BIN)/irlf-bot
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,model]'
+	$(BIN)/python tools/train_chat_model.py
 
 bench: $(BIN)/irlf-bot peers
 	$(BIN)/python bench/matcher.py

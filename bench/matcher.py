@@ -8,7 +8,8 @@ knowledge base and on a synthetic one of 10,000 entries; questions per second th
 
     .venv/bin/python bench/matcher.py [--entries 10000] [--failures]
 
-The sets and how they may be used (the protocol of issue 11):
+The sets and how they may be used (the protocol of issue 11; the chat model,
+faq/classifier.py, is trained on the studied sets only, tests/labelled.py STUDIED):
 - questions.toml (clean), chat_questions.toml's `tune` split, chat_questions_a.toml (set A),
   chat_questions_b.toml (set B, measured only in the second round), chat_questions_d.toml and
   chat_questions_e.toml (sets D and E, written for the third round, each measured first),
@@ -28,7 +29,8 @@ The sets and how they may be used (the protocol of issue 11):
   (set AA, written in the seventh), chat_questions_ac.toml (set AC, written in the eighth,
   after its changes for AB), chat_questions_ae.toml and _ag (sets AE and AG, written in the
   ninth; AG after its first changes), chat_questions_ah.toml, _aj and _ak (sets AH, AJ and AK,
-  written in the tenth; AJ after its first changes, AK at its end):
+  written in the tenth; AJ after its first changes, AK at its end), chat_questions_al.toml
+  and _am (sets AL and AM, written at the start of the eleventh, before the chat model):
   measured only, never
   studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
@@ -48,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +62,8 @@ from bot.config import Config  # noqa: E402
 from bot.event import Event  # noqa: E402
 from bot.service import open_services  # noqa: E402
 from faq import normalize  # noqa: E402
-from faq.knowledge import Entry, KnowledgeBase  # noqa: E402
+from faq.classifier import ChatClassifier  # noqa: E402
+from faq.knowledge import DATA_DIR, Entry, KnowledgeBase  # noqa: E402
 from faq.matcher import Matcher  # noqa: E402
 from tests.labelled import judge, load  # noqa: E402
 
@@ -102,6 +106,8 @@ CHAT_AH = load("chat_questions_ah.toml")
 CHAT_AI = load("chat_questions_ai.toml")
 CHAT_AJ = load("chat_questions_aj.toml")
 CHAT_AK = load("chat_questions_ak.toml")
+CHAT_AL = load("chat_questions_al.toml")
+CHAT_AM = load("chat_questions_am.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
@@ -110,7 +116,8 @@ CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + 
                                           + CHAT_V + CHAT_W + CHAT_X + CHAT_Y
                                           + CHAT_Z + CHAT_AA + CHAT_AB + CHAT_AC
                                           + CHAT_AD + CHAT_AE + CHAT_AF + CHAT_AG
-                                          + CHAT_AH + CHAT_AI + CHAT_AJ + CHAT_AK]
+                                          + CHAT_AH + CHAT_AI + CHAT_AJ + CHAT_AK
+                                          + CHAT_AL + CHAT_AM]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -119,14 +126,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def latencies(matcher: Matcher, questions: list[str], rounds: int) -> list[float]:
+def latencies(matcher: Matcher, questions: list[str], rounds: int,
+              call: Callable[[str], object] | None = None) -> list[float]:
+    """Each question's time in each round (`call`: what to time, else the matcher)."""
+    call = call or matcher.match
     for question in questions:  # warm the caches as a running bot would be
-        matcher.match(question)
+        call(question)
     timings = []
     for _ in range(rounds):
         for question in questions:
             start = time.perf_counter()
-            matcher.match(question)
+            call(question)
             timings.append((time.perf_counter() - start) * 1000)
     return timings
 
@@ -199,7 +209,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
                  ("chat AA", CHAT_AA, False), ("chat AC", CHAT_AC, False),
                  ("chat AE", CHAT_AE, False), ("chat AG", CHAT_AG, False),
                  ("chat AH", CHAT_AH, False), ("chat AJ", CHAT_AJ, False),
-                 ("chat AK", CHAT_AK, False)]
+                 ("chat AK", CHAT_AK, False), ("chat AL", CHAT_AL, False),
+                 ("chat AM", CHAT_AM, False)]
     return sets
 
 
@@ -252,10 +263,18 @@ def main() -> None:
     if args.accuracy_only:
         return
     start = time.perf_counter()
-    real = Matcher(kb, facts=facts_of(Event.load(Config().event_file)))
+    model = ChatClassifier.read(DATA_DIR)
+    loaded = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    real = Matcher(kb, facts=facts_of(Event.load(Config().event_file)), model=model)
     built = (time.perf_counter() - start) * 1000
     print(f"real knowledge base: {len(kb)} entries, built in {built:.0f} ms (the everyday "
-          f"word lists were loaded above, once per process: {word_lists:.0f} ms)")
+          f"word lists were loaded above, once per process: {word_lists:.0f} ms; the chat "
+          f"model in {loaded:.0f} ms)")
+    if model is not None:
+        guesses = latencies(real, CHAT_QUESTIONS, args.rounds, call=model.guess)
+        report(f"chat model alone, chat set, fastest of {args.rounds}",
+               fastest(guesses, len(CHAT_QUESTIONS)))
     for name, questions in (("clean", QUESTIONS), ("chat", CHAT_QUESTIONS)):
         warm = latencies(real, questions, args.rounds)
         report(f"real KB, {name} set, warm", warm)

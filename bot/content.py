@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.event import Event, facts_of
 from bot.phrasebook import PROGRAMME_FILE, UI_FILE, Phrasebook, read_ui
+from faq.classifier import MODEL_FILE, NONE, ChatClassifier
 from faq.knowledge import DATA_DIR, LANGS, KnowledgeBase
 from faq.matcher import Matcher, find_collisions
 
@@ -53,7 +54,8 @@ class Sources:
         return (self.ui_file, PROGRAMME_FILE)
 
     def files(self) -> list[Path]:
-        return [self.event_file, *self.ui_files, *sorted(Path(self.data_dir).glob("*.toml"))]
+        return [self.event_file, *self.ui_files, *sorted(Path(self.data_dir).glob("*.toml")),
+                Path(self.data_dir) / MODEL_FILE]
 
     def version(self) -> str:
         """A short fingerprint of every file's name and bytes: changes when any file does."""
@@ -119,7 +121,13 @@ def check(sources: Sources, now: datetime) -> Checked:
                 problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
     if problems:
         return Checked(None, problems, *counts)
-    content = Content(event, kb, Matcher(kb, facts=facts_of(event)), phrases, sources.version(), now)
+    model = ChatClassifier.read(sources.data_dir)
+    if model is not None and (unknown := sorted(set(model.classes) - set(kb.entries) - {NONE})):
+        return Checked(None, [f"{sources.data_dir / MODEL_FILE}: the chat model names entries the "
+                              f"knowledge base lacks: {', '.join(unknown)} (make chat-model)"],
+                       *counts)
+    matcher = Matcher(kb, facts=facts_of(event), model=model)
+    content = Content(event, kb, matcher, phrases, sources.version(), now)
     return Checked(content, [], *counts)
 
 

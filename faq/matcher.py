@@ -22,6 +22,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from faq.classifier import SURE, ChatClassifier
 from faq.knowledge import LANGS, OFF_TOPIC, KnowledgeBase
 from faq.message import APOLOGIES, CHECK_WORDS, LEAD_IN, POINTERS, QUESTION_WORDS, Clause, quoted, read
 from faq.normalize import (
@@ -115,6 +116,9 @@ _WHERE_WHEN = lexicon_words("where_when_words")
 _PRO_VERBS = lexicon_words("pro_verbs")
 _WHAT_ASKED = frozenset({"co", "what", "czym", "explain", "wyjasnic", "wytlumaczyc"})
 _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", "forum")}
+MODEL_WORDS = 2  # one word ("elo", "parking") is the matcher's alone: nothing around it to weigh
+SHORT_QUESTION = 6  # words; in a question this short, a word the chat model never saw ...
+UNKNOWN_LETTERS = 4  # ... of this many letters or more leaves it to the matcher
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -188,9 +192,11 @@ class _Phrasing:
 
 class Matcher:
     def __init__(
-        self, kb: KnowledgeBase, thresholds: Thresholds | None = None, facts: Facts | None = None
+        self, kb: KnowledgeBase, thresholds: Thresholds | None = None, facts: Facts | None = None,
+        model: ChatClassifier | None = None,
     ) -> None:
         self.kb = kb
+        self.model = model  # a second opinion where the matcher cannot place a message
         self.thresholds = thresholds or Thresholds()
         self.facts = facts  # the event's facts, to tell which of several claims is wrong
         # the event's own places as declined ("kielc": Kielce, w Kielcach)
@@ -321,6 +327,26 @@ class Matcher:
         return tuple(sorted(best.items(), key=lambda item: (-item[1], item[0]))[:3])
 
     def match(self, question: str, chat_lang: str | None = None) -> Match:
+        """Classify one message into answer / suggest / handoff / fallback (`_read_message`).
+        A message the matcher cannot place (a fallback or a "did you mean") that the chat
+        model places surely gets the model's entry, unless it is a greeting or thanks, one
+        word, or a short question with a word the model never saw."""
+        found = self._read_message(question, chat_lang)
+        if self.model is None or found.kind not in ("fallback", "suggest") or small_talk(question):
+            return found
+        said = words(question)
+        if len(said) < MODEL_WORDS or (len(said) <= SHORT_QUESTION and not all(
+                self.model.knows(w) for w in said if len(w) >= UNKNOWN_LETTERS)):
+            # "czy jest szatnia dla psów?": a word no one has asked with, in a short
+            # question, is what it asks; the matcher's honest "not here" stands
+            return found
+        entry, probability = self.model.guess(question)
+        if entry is None or probability < SURE or entry not in self.kb.entries:
+            return found
+        kind: Kind = "handoff" if entry in self._handoff_entries else "answer"
+        return Match(kind, entry, round(probability, 3), found.lang, [], [entry])
+
+    def _read_message(self, question: str, chat_lang: str | None = None) -> Match:
         """Classify one message into answer / suggest / handoff / fallback. Each clause
         that asks is matched on its own (what else the message says may lend a known word,
         never an unknown one); two questions answered with confidence give two entries.

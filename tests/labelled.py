@@ -17,6 +17,23 @@ DATA = Path(__file__).parent / "data"
 Verdict = Literal["right", "wrong", "confidently_wrong"]
 
 
+# The sets studied while building the matcher (bench/matcher.py says when each was written),
+# and so the ones the chat model (faq/classifier.py) is trained on: `tune` is the studied
+# split of chat_questions.toml. Every other set is only measured.
+STUDIED = ("questions.toml", "chat_questions.toml:tune", *(
+    f"chat_questions_{name}.toml"
+    for name in "a b d e h k l n o p s t v w y z ab ad af ai".split()))
+
+
+def studied() -> list[dict[str, Any]]:
+    """Every message of the studied sets, with its label."""
+    cases: list[dict[str, Any]] = []
+    for name in STUDIED:
+        file, _, split = name.partition(":")
+        cases += [q for q in load(file) if not split or q.get("split") == split]
+    return cases
+
+
 def load(name: str) -> list[dict[str, Any]]:
     """The labelled questions of tests/data/`name`."""
     return tomllib.loads((DATA / name).read_text(encoding="utf-8"))["q"]

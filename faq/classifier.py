@@ -1,0 +1,112 @@
+"""A second opinion for the messages the matcher cannot place: a linear model trained on
+the labelled chat messages in tests/data (`make chat-model`), which names the entry a
+whole message is about from its words and letter groups, however much is said around it.
+
+It never overrules the matcher. Where the matcher would fall back or offer "did you mean",
+a message the model places with probability `SURE` or more is answered with that entry
+(measured on sets the model never saw: see README, "Measured here"). The model lives
+beside the knowledge base it was trained for (`chat_model.npz` in the knowledge
+directory); a knowledge base without one is matched by the matcher alone, and
+`irlf-bot check-faq` fails a model that names an entry the knowledge base lacks.
+
+The features are computed here, by the same functions the training script hands to
+scikit-learn, so training and answering read a message the same way: word unigrams and
+bigrams, and groups of 3 to 5 letters inside each word, each weighted 1 + log(count)
+times its inverse document frequency, each part scaled to length 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from faq.normalize import fold
+
+MODEL_FILE = "chat_model.npz"
+NONE = "_fallback"  # the model's label for a message nothing in the knowledge base answers
+SURE = 0.6
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_CHARS = range(3, 6)
+
+
+def _text(message: str) -> str:
+    return fold(message.lower())
+
+
+def word_features(message: str) -> list[str]:
+    """Words of two letters or more, and each pair of neighbours ("gdzie jest")."""
+    found = _WORD.findall(_text(message))
+    return found + [f"{a} {b}" for a, b in pairwise(found)]
+
+
+def letter_features(message: str) -> list[str]:
+    """Groups of 3 to 5 letters inside each word, its edges marked (" kiel", "ce ")."""
+    grams: list[str] = []
+    for word in _text(message).split():
+        padded = f" {word} "
+        for size in _CHARS:
+            if len(padded) <= size:
+                grams.append(padded)
+                break
+            grams.extend(padded[i:i + size] for i in range(len(padded) - size + 1))
+    return grams
+
+
+FEATURES = (word_features, letter_features)
+
+
+class ChatClassifier:
+    """Names the entry a message is about, with its probability."""
+
+    def __init__(self, classes: list[str], vocabularies: list[dict[str, int]],
+                 idfs: list[np.ndarray], weights: np.ndarray, bias: np.ndarray) -> None:
+        self.classes = classes
+        self._vocabularies = vocabularies  # per feature kind: feature -> column
+        self._idfs = idfs
+        self._by_feature = np.ascontiguousarray(weights.T)  # a row per feature, every kind in order
+        self._bias = bias
+        self._offsets = np.cumsum([0, *(len(v) for v in vocabularies)])[:-1].tolist()
+
+    @classmethod
+    def read(cls, directory: Path) -> ChatClassifier | None:
+        """The model in a knowledge directory, or None when it has none."""
+        path = directory / MODEL_FILE
+        if not path.exists():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            vocabularies = [{str(f): i for i, f in enumerate(data[f"vocabulary{k}"])}
+                            for k in range(len(FEATURES))]
+            return cls([str(c) for c in data["classes"]], vocabularies,
+                       [data[f"idf{k}"].astype(np.float64) for k in range(len(FEATURES))],
+                       data["weights"].astype(np.float32), data["bias"].astype(np.float64))
+
+    def knows(self, word: str) -> bool:
+        """Whether a word (folded) was in enough of the messages the model learnt from."""
+        return word in self._vocabularies[0]
+
+    def guess(self, message: str) -> tuple[str | None, float]:
+        """The entry the message is most likely about (None: nothing we answer), and how
+        likely."""
+        columns: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for features, vocabulary, idf, offset in zip(
+                FEATURES, self._vocabularies, self._idfs, self._offsets, strict=True):
+            known = [(i, n) for f, n in Counter(features(message)).items()
+                     if (i := vocabulary.get(f)) is not None]
+            if not known:
+                continue
+            index = np.array([i for i, _ in known])
+            part = (1 + np.log([n for _, n in known])) * idf[index]
+            columns.append(index + offset)
+            values.append(part / np.linalg.norm(part))
+        scores = self._bias.copy()
+        if columns:
+            scores += np.concatenate(values) @ self._by_feature[np.concatenate(columns)]
+        scores = np.exp(scores - scores.max())
+        best = int(scores.argmax())
+        label = self.classes[best]
+        return (None if label == NONE else label), float(scores[best] / scores.sum())

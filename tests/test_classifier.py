@@ -1,0 +1,116 @@
+"""The chat model (faq/classifier.py): a second opinion where the matcher cannot place a
+message — long letters, hearsay, unusual wording — never over the matcher's own answer."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.content import Sources, check
+from bot.event import Event, facts_of
+from bot.service import open_services
+from faq.classifier import MODEL_FILE, NONE, SURE, ChatClassifier
+from faq.knowledge import DATA_DIR, KnowledgeBase
+from faq.matcher import Matcher
+from tests.conftest import WARSAW
+
+BEFORE = datetime(2026, 9, 3, 12, tzinfo=WARSAW)
+
+
+def tiny_model(folder: Path, classes: list[str], weights: list[list[float]],
+               bias: list[float] | None = None) -> ChatClassifier:
+    """A model of two features, the word "gdzie" and the letters " gd", written as
+    `make chat-model` writes one."""
+    np.savez_compressed(
+        folder / MODEL_FILE, classes=np.array(classes), weights=np.array(weights),
+        bias=np.array(bias or [0.0] * len(classes)), vocabulary0=np.array(["gdzie"]), idf0=np.array([1.0]),
+        vocabulary1=np.array([" gd"]), idf1=np.array([1.0]))
+    model = ChatClassifier.read(folder)
+    assert model is not None
+    return model
+
+
+def test_the_model_weighs_words_and_letters_as_trained(tmp_path: Path) -> None:
+    model = tiny_model(tmp_path, ["venue", NONE], [[2.0, 1.0], [0.0, 0.0]])
+    # each part scaled to length 1: the word and the letters count 1 each
+    entry, probability = model.guess("Gdzie?")
+    assert entry == "venue"
+    assert probability == pytest.approx(math.exp(3) / (math.exp(3) + 1))
+    # a message with nothing the model knows is a coin toss: never sure
+    assert model.guess("hello there")[1] == pytest.approx(0.5)
+    assert SURE > 0.5
+    assert ChatClassifier.read(tmp_path / "none") is None
+
+
+@pytest.fixture(scope="module")
+def matchers() -> tuple[Matcher, Matcher]:
+    kb, facts = KnowledgeBase.load(), facts_of(Event.load(Config().event_file))
+    return Matcher(kb, facts=facts), Matcher(kb, facts=facts, model=ChatClassifier.read(DATA_DIR))
+
+
+@pytest.mark.parametrize(("message", "kind", "entry"), [
+    ("I'm flying in from Helsinki via Warsaw and I'd like to know the venue address.",
+     "answer", "address"),
+    ("szef ma kolizje terminow, czy zastepca moze przyjsc w jego miejsce",
+     "answer", "contact_organisation"),
+    ("da sie gdzies zostawic auto blisko wejscia czy lepiej wziac taxi", "answer", "parking"),
+    ("Can I get a comment from the organisers on the Taiwanese participation for a story "
+     "I'm filing?", "handoff", "contact_media"),
+])
+def test_what_the_matcher_cannot_place_the_model_answers(
+        matchers: tuple[Matcher, Matcher], message: str, kind: str, entry: str) -> None:
+    alone, helped = matchers
+    assert alone.match(message).kind in ("fallback", "suggest")
+    found = helped.match(message)
+    assert (found.kind, found.entries) == (kind, [entry])
+
+
+@pytest.mark.parametrize("message", [
+    # a short question asking after something no one has asked about: not answered
+    # ("dla" would have made it whom the forum is for; "jest" the venue)
+    "czy jest szatnia dla psów?", "gdzie jest bankomat", "czy jest bankomat?",
+    "jaka będzie pogoda w Kielcach we wrześniu?", "what's the euro exchange rate today",
+    "polecicie dobra pizzerie w Krakowie?", "asdf qwer", "a b c", "thanks a lot"])
+def test_off_topic_and_garbage_are_not_placed(
+        matchers: tuple[Matcher, Matcher], message: str) -> None:
+    assert matchers[1].match(message).kind in ("fallback", "suggest")
+
+
+@pytest.mark.parametrize("message", ["Dzień dobry!", "dzięki", "elo", "ok"])
+def test_a_greeting_thanks_or_one_word_is_never_the_models(tmp_path: Path, message: str) -> None:
+    """Even a model sure of everything (it leans to the venue whatever is written)."""
+    sure = tiny_model(tmp_path, ["venue", NONE], [[0.0, 0.0], [0.0, 0.0]], bias=[9.0, 0.0])
+    assert sure.guess(message) == ("venue", pytest.approx(1.0, abs=1e-3))
+    matcher = Matcher(KnowledgeBase.load(), model=sure)
+    assert matcher.match(message).kind in ("fallback", "suggest")
+    assert matcher.match(f"{message} a b c d e f").entries == ["venue"]
+
+
+@pytest.mark.parametrize("message", [
+    "Gdzie jest forum?", "kto jest organizatorem jaki jest adres strony",
+    "Forum jest w Krakowie, prawda?"])
+def test_the_matchers_own_answers_stand(matchers: tuple[Matcher, Matcher], message: str) -> None:
+    alone, helped = matchers
+    assert helped.match(message) == alone.match(message)
+
+
+async def test_a_guest_gets_the_models_answer_in_their_language() -> None:
+    async with open_services(Config(database=Path(":memory:")), ManualClock(BEFORE)) as s:
+        answer = s.assistant.ask("szef ma kolizje terminow, czy zastepca moze przyjsc w jego miejsce")
+    assert (answer.kind, answer.entries, answer.lang) == ("answer", ["contact_organisation"], "pl")
+    assert s.assistant.event.contacts.organisation.email in answer.text
+
+
+def test_a_model_naming_an_entry_the_knowledge_base_lacks_fails_the_check(tmp_path: Path) -> None:
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    tiny_model(tmp_path / "data", ["venue", "lunch_menu", NONE], [[1.0, 0.0]] * 3)
+    checked = check(Sources(Config().event_file, tmp_path / "data"), BEFORE)
+    assert checked.content is None
+    assert any(MODEL_FILE in p and "lunch_menu" in p for p in checked.problems)
