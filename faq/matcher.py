@@ -119,6 +119,8 @@ _GIVEN = {(a, b) for a in ("since", "as") for b in ("the", "it", "its", "this", 
 MODEL_WORDS = 2  # one word ("elo", "parking") is the matcher's alone: nothing around it to weigh
 SHORT_QUESTION = 6  # words; in a question this short, a word the chat model never saw ...
 UNKNOWN_LETTERS = 4  # ... of this many letters or more leaves it to the matcher
+OVERRULE_SCORE = 0.9  # a longer message's single answer scored below this ...
+OVERRULE_SURE = 0.7  # ... gives way to the chat model's other entry this likely
 REACH = 0.15  # an entry that cannot score within this of the best changes no band decision
 
 
@@ -327,21 +329,33 @@ class Matcher:
         return tuple(sorted(best.items(), key=lambda item: (-item[1], item[0]))[:3])
 
     def match(self, question: str, chat_lang: str | None = None) -> Match:
-        """Classify one message into answer / suggest / handoff / fallback (`_read_message`).
-        A message the matcher cannot place (a fallback or a "did you mean") that the chat
-        model places surely gets the model's entry, unless it is a greeting or thanks, one
-        word, or a short question with a word the model never saw."""
+        """Classify one message into answer / suggest / handoff / fallback (`_read_message`),
+        then ask the chat model, if there is one, where the matcher is unsure:
+        - a message the matcher cannot place (a fallback or a "did you mean") that the
+          model places surely (`SURE`) gets the model's entry, unless it is a greeting or
+          thanks, one word, or a short question with a word the model never saw;
+        - a longer message the matcher answers with one entry, weakly and not as a claim to
+          check, gets the model's other entry when the model is surer still
+          (`OVERRULE_SURE`): the words around the question pulled the matcher away."""
         found = self._read_message(question, chat_lang)
-        if self.model is None or found.kind not in ("fallback", "suggest") or small_talk(question):
+        if self.model is None or small_talk(question):
             return found
         said = words(question)
-        if len(said) < MODEL_WORDS or (len(said) <= SHORT_QUESTION and not all(
-                self.model.knows(w) for w in said if len(w) >= UNKNOWN_LETTERS)):
-            # "czy jest szatnia dla psów?": a word no one has asked with, in a short
-            # question, is what it asks; the matcher's honest "not here" stands
+        if found.kind in ("fallback", "suggest"):
+            if len(said) < MODEL_WORDS or (len(said) <= SHORT_QUESTION and not all(
+                    self.model.knows(w) for w in said if len(w) >= UNKNOWN_LETTERS)):
+                # "czy jest szatnia dla psów?": a word no one has asked with, in a short
+                # question, is what it asks; the matcher's honest "not here" stands
+                return found
+            sure = SURE
+        elif (found.kind == "answer" and len(found.entries) == 1 and found.claim is None
+              and found.score < OVERRULE_SCORE and len(said) > SHORT_QUESTION):
+            sure = OVERRULE_SURE
+        else:
             return found
         entry, probability = self.model.guess(question)
-        if entry is None or probability < SURE or entry not in self.kb.entries:
+        if (entry is None or probability < sure or entry == found.entry
+                or entry not in self.kb.entries):
             return found
         kind: Kind = "handoff" if entry in self._handoff_entries else "answer"
         return Match(kind, entry, round(probability, 3), found.lang, [], [entry])

@@ -114,3 +114,38 @@ def test_a_model_naming_an_entry_the_knowledge_base_lacks_fails_the_check(tmp_pa
     checked = check(Sources(Config().event_file, tmp_path / "data"), BEFORE)
     assert checked.content is None
     assert any(MODEL_FILE in p and "lunch_menu" in p for p in checked.problems)
+
+
+@pytest.mark.parametrize(("message", "weak", "entry"), [
+    # words around the question pulled the matcher to another entry
+    ("czy moge przepisac swoje miejsce na kolege z jednostki? ja nie moge byc",
+     "invitation", "contact_organisation"),
+    ("wojt sie rozchorowal, zamiast niego bedzie sekretarz gminy, gdzie to zglosic",
+     "registration", "contact_organisation"),
+    ("Rozmawiałem z panią Dorotą Czerw w zeszłym tygodniu, ale zgubiłem maila. Gdzie jest "
+     "strona z programem?", "website", "agenda"),
+])
+def test_a_weak_answer_to_a_longer_message_gives_way_to_a_surer_model(
+        matchers: tuple[Matcher, Matcher], message: str, weak: str, entry: str) -> None:
+    alone, helped = matchers
+    assert alone.match(message).entries == [weak]
+    assert helped.match(message).entries == [entry]
+
+
+@pytest.mark.parametrize(("message", "entry"), [
+    # answered strongly
+    ("Hello, I would like to ask what time the forum starts on that day", "time"),
+    # a claim to check: the matcher's correction of it stands
+    ("Forum jest 12 września w Kielcach, prawda? Pytam, bo planuję wyjazd służbowy", "date"),
+    # a short question: its own words decide
+    ("kto jeszcze przyjezdza z zagranicy?", "international"),
+])
+def test_strong_answers_claims_and_short_questions_are_the_matchers(
+        tmp_path: Path, message: str, entry: str) -> None:
+    sure = tiny_model(tmp_path, ["venue", NONE], [[0.0, 0.0], [0.0, 0.0]], bias=[9.0, 0.0])
+    matcher = Matcher(KnowledgeBase.load(), facts=facts_of(Event.load(Config().event_file)),
+                      model=sure)
+    assert matcher.match(message).entries == [entry]
+    # a weak answer to a longer message is the model's (here: the venue, whatever is asked)
+    assert matcher.match("O której godzinie zaczyna się forum w Kielcach w tym roku?").entries == [
+        "venue"]
