@@ -30,7 +30,8 @@ faq/classifier.py, is trained on the studied sets only, tests/labelled.py STUDIE
   after its changes for AB), chat_questions_ae.toml and _ag (sets AE and AG, written in the
   ninth; AG after its first changes), chat_questions_ah.toml, _aj and _ak (sets AH, AJ and AK,
   written in the tenth; AJ after its first changes, AK at its end), chat_questions_al.toml
-  and _am (sets AL and AM, written at the start of the eleventh, before the chat model):
+  and _am (sets AL and AM, written at the start of the eleventh, before the chat model),
+  chat_questions_an.toml and _ao (sets AN and AO, written after the chat model):
   measured only, never
   studied — `--failures` never lists them. Each set
   was first measured before any change made for it; those first-sight figures are the
@@ -108,6 +109,8 @@ CHAT_AJ = load("chat_questions_aj.toml")
 CHAT_AK = load("chat_questions_ak.toml")
 CHAT_AL = load("chat_questions_al.toml")
 CHAT_AM = load("chat_questions_am.toml")
+CHAT_AN = load("chat_questions_an.toml")
+CHAT_AO = load("chat_questions_ao.toml")
 QUESTIONS = [q["text"] for q in CLEAN]
 CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + CHAT_E + CHAT_F
                                           + CHAT_G + CHAT_H + CHAT_I + CHAT_J + CHAT_K + CHAT_L
@@ -117,7 +120,7 @@ CHAT_QUESTIONS = [q["text"] for q in CHAT + CHAT_A + CHAT_B + CHAT_C + CHAT_D + 
                                           + CHAT_Z + CHAT_AA + CHAT_AB + CHAT_AC
                                           + CHAT_AD + CHAT_AE + CHAT_AF + CHAT_AG
                                           + CHAT_AH + CHAT_AI + CHAT_AJ + CHAT_AK
-                                          + CHAT_AL + CHAT_AM]
+                                          + CHAT_AL + CHAT_AM + CHAT_AN + CHAT_AO]
 CLOCKS = {"before": "2026-09-03T12:00+02:00", "after": "2026-12-02T12:00+01:00"}
 
 
@@ -210,7 +213,8 @@ def labelled_sets(holdout: bool) -> list[tuple[str, list[dict], bool]]:
                  ("chat AE", CHAT_AE, False), ("chat AG", CHAT_AG, False),
                  ("chat AH", CHAT_AH, False), ("chat AJ", CHAT_AJ, False),
                  ("chat AK", CHAT_AK, False), ("chat AL", CHAT_AL, False),
-                 ("chat AM", CHAT_AM, False)]
+                 ("chat AM", CHAT_AM, False), ("chat AN", CHAT_AN, False),
+                 ("chat AO", CHAT_AO, False)]
     return sets
 
 

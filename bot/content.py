@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.event import Event, facts_of
 from bot.phrasebook import PROGRAMME_FILE, UI_FILE, Phrasebook, read_ui
-from faq.classifier import MODEL_FILE, NONE, ChatClassifier
+from faq.classifier import MODEL_FILE, NONE, ChatClassifier, ModelError
 from faq.knowledge import DATA_DIR, LANGS, KnowledgeBase
 from faq.matcher import Matcher, find_collisions
 
@@ -121,7 +121,10 @@ def check(sources: Sources, now: datetime) -> Checked:
                 problems.append(f"{entry.source}: answer.{lang} has an unfilled placeholder")
     if problems:
         return Checked(None, problems, *counts)
-    model = ChatClassifier.read(sources.data_dir)
+    try:
+        model = ChatClassifier.read(sources.data_dir)
+    except ModelError as exc:
+        return Checked(None, [str(exc)], *counts)
     if model is not None and (unknown := sorted(set(model.classes) - set(kb.entries) - {NONE})):
         return Checked(None, [f"{sources.data_dir / MODEL_FILE}: the chat model names entries the "
                               f"knowledge base lacks: {', '.join(unknown)} (make chat-model)"],

@@ -18,8 +18,9 @@ times its inverse document frequency, each part scaled to length 1.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections import Counter
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ NONE = "_fallback"  # the model's label for a message nothing in the knowledge b
 SURE = 0.6
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _CHARS = range(3, 6)
+_REMEMBERED = 50_000  # words whose letter groups are kept looked up
 
 
 def _text(message: str) -> str:
@@ -39,24 +41,35 @@ def _text(message: str) -> str:
 
 def word_features(message: str) -> list[str]:
     """Words of two letters or more, and each pair of neighbours ("gdzie jest")."""
-    found = _WORD.findall(_text(message))
+    return _words_and_pairs(_text(message))
+
+
+def _words_and_pairs(text: str) -> list[str]:
+    found = _WORD.findall(text)
     return found + [f"{a} {b}" for a, b in pairwise(found)]
 
 
 def letter_features(message: str) -> list[str]:
     """Groups of 3 to 5 letters inside each word, its edges marked (" kiel", "ce ")."""
-    grams: list[str] = []
-    for word in _text(message).split():
-        padded = f" {word} "
-        for size in _CHARS:
-            if len(padded) <= size:
-                grams.append(padded)
-                break
-            grams.extend(padded[i:i + size] for i in range(len(padded) - size + 1))
-    return grams
+    return [gram for word in _text(message).split() for gram in _letter_groups(word)]
+
+
+def _letter_groups(word: str) -> list[str]:
+    padded = f" {word} "
+    groups: list[str] = []
+    for size in _CHARS:
+        if len(padded) <= size:
+            groups.append(padded)
+            break
+        groups.extend(padded[i:i + size] for i in range(len(padded) - size + 1))
+    return groups
 
 
 FEATURES = (word_features, letter_features)
+
+
+class ModelError(ValueError):
+    """The model file cannot be used (damaged, or not written by `make chat-model`)."""
 
 
 class ChatClassifier:
@@ -70,6 +83,7 @@ class ChatClassifier:
         self._by_feature = np.ascontiguousarray(weights.T)  # a row per feature, every kind in order
         self._bias = bias
         self._offsets = np.cumsum([0, *(len(v) for v in vocabularies)])[:-1].tolist()
+        self._letters: dict[str, list[int]] = {}  # a word -> its letter groups' columns
 
     @classmethod
     def read(cls, directory: Path) -> ChatClassifier | None:
@@ -77,12 +91,31 @@ class ChatClassifier:
         path = directory / MODEL_FILE
         if not path.exists():
             return None
-        with np.load(path, allow_pickle=False) as data:
-            vocabularies = [{str(f): i for i, f in enumerate(data[f"vocabulary{k}"])}
-                            for k in range(len(FEATURES))]
-            return cls([str(c) for c in data["classes"]], vocabularies,
-                       [data[f"idf{k}"].astype(np.float64) for k in range(len(FEATURES))],
-                       data["weights"].astype(np.float32), data["bias"].astype(np.float64))
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                vocabularies = [{str(f): i for i, f in enumerate(data[f"vocabulary{k}"])}
+                                for k in range(len(FEATURES))]
+                model = cls([str(c) for c in data["classes"]], vocabularies,
+                            [data[f"idf{k}"].astype(np.float64) for k in range(len(FEATURES))],
+                            data["weights"].astype(np.float32), data["bias"].astype(np.float64))
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{path}: not a chat model ({exc}); rebuild it: make chat-model") from exc
+        shape = (len(model.classes), sum(len(v) for v in vocabularies))
+        if model._by_feature.T.shape != shape or model._bias.shape != shape[:1]:
+            raise ModelError(f"{path}: weights {model._by_feature.T.shape} do not fit {shape}; "
+                             "rebuild it: make chat-model")
+        return model
+
+    def _letters_of(self, word: str) -> list[int]:
+        """The columns of a (folded) word's letter groups the model knows; remembered."""
+        found = self._letters.get(word)
+        if found is None:
+            if len(self._letters) >= _REMEMBERED:
+                self._letters.clear()
+            letters = self._vocabularies[1]
+            found = self._letters[word] = [
+                i for g in _letter_groups(word) if (i := letters.get(g)) is not None]
+        return found
 
     def knows(self, word: str) -> bool:
         """Whether a word (folded) was in enough of the messages the model learnt from."""
@@ -93,14 +126,17 @@ class ChatClassifier:
         likely."""
         columns: list[np.ndarray] = []
         values: list[np.ndarray] = []
-        for features, vocabulary, idf, offset in zip(
-                FEATURES, self._vocabularies, self._idfs, self._offsets, strict=True):
-            known = [(i, n) for f, n in Counter(features(message)).items()
-                     if (i := vocabulary.get(f)) is not None]
-            if not known:
+        words_of = self._vocabularies[0]
+        # what features() would give, the letter groups looked up once per word ever seen
+        text = _text(message)
+        counted = (Counter(i for f in _words_and_pairs(text) if (i := words_of.get(f)) is not None),
+                   Counter(chain.from_iterable(map(self._letters_of, text.split()))))
+        for counts, idf, offset in zip(counted, self._idfs, self._offsets, strict=True):
+            if not counts:
                 continue
-            index = np.array([i for i, _ in known])
-            part = (1 + np.log([n for _, n in known])) * idf[index]
+            index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            part = (1 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
+            part *= idf[index]
             columns.append(index + offset)
             values.append(part / np.linalg.norm(part))
         scores = self._bias.copy()

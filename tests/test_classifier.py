@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.content import Sources, check
 from bot.event import Event, facts_of
 from bot.service import open_services
-from faq.classifier import MODEL_FILE, NONE, SURE, ChatClassifier
+from faq.classifier import MODEL_FILE, NONE, SURE, ChatClassifier, ModelError
 from faq.knowledge import DATA_DIR, KnowledgeBase
 from faq.matcher import Matcher
 from tests.conftest import WARSAW
@@ -149,3 +149,18 @@ def test_strong_answers_claims_and_short_questions_are_the_matchers(
     # a weak answer to a longer message is the model's (here: the venue, whatever is asked)
     assert matcher.match("O której godzinie zaczyna się forum w Kielcach w tym roku?").entries == [
         "venue"]
+
+
+@pytest.mark.parametrize("damage", ["not a zip", "half"])
+def test_a_damaged_model_fails_the_check_naming_its_file(tmp_path: Path, damage: str) -> None:
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    path = tmp_path / "data" / MODEL_FILE
+    path.write_bytes(b"not a zip" if damage == "not a zip" else path.read_bytes()[:50_000])
+    checked = check(Sources(Config().event_file, tmp_path / "data"), BEFORE)
+    assert checked.content is None
+    assert any(str(path) in p and "make chat-model" in p for p in checked.problems)
+
+
+def test_weights_that_do_not_fit_the_vocabulary_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="do not fit"):
+        tiny_model(tmp_path, ["venue", NONE], [[1.0], [0.0]])

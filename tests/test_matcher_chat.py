@@ -59,7 +59,8 @@ someone who had seen only the announcement, never the knowledge base.
   measured. Four of its labels name two entries in `also`; they are kept as written.
 - Sets AD to AK: see bench/matcher.py. tests/data/chat_questions_al.toml and _am (200
   each, sets AL and AM, the hidden set's shape): written at the start of the eleventh round,
-  measured before the chat model was built; never studied, only measured.
+  measured before the chat model was built; never studied, only measured. _an and _ao (200
+  each, sets AN and AO, the same shape): written after it; measured only.
 
 The chat model (faq/classifier.py) is trained on the studied sets only (tests/labelled.py,
 STUDIED) and the knowledge base's phrasings; the measured sets are messages it never saw.
@@ -128,6 +129,8 @@ SET_AJ = load("chat_questions_aj.toml")
 SET_AK = load("chat_questions_ak.toml")
 SET_AL = load("chat_questions_al.toml")
 SET_AM = load("chat_questions_am.toml")
+SET_AN = load("chat_questions_an.toml")
+SET_AO = load("chat_questions_ao.toml")
 CLOCKS = {"before": datetime(2026, 9, 3, 12, 0, tzinfo=WARSAW),
           "after": datetime(2026, 12, 2, 12, 0, tzinfo=WARSAW)}
 # (set, share right at least, confidently wrong at most): what was reached, with a clock
@@ -180,6 +183,10 @@ FLOORS = {
     # (AL and AM: written at the start of the eleventh round, measured before the chat model)
     "set AL": (SET_AL, 185 / 200, 11),  # 92.5%, 11 (89.0%, 12 at first sight)
     "set AM": (SET_AM, 179 / 200, 18),  # 89.5%, 18 (86.5%, 21 at first sight)
+    # (AN and AO: written after the chat model; first sight with it; the code before it: AN
+    # 92.5%, 10 and AO 85.0%, 11)
+    "set AN": (SET_AN, 188 / 200, 9),  # 94.0%, 9 (first sight, with the chat model)
+    "set AO": (SET_AO, 179 / 200, 11),  # 89.5%, 11 (first sight, with the chat model)
 }
 
 # Known failures of the studied sets, with the reason.
@@ -249,7 +256,7 @@ def test_the_chat_sets_are_large_enough_and_varied() -> None:
                                 SET_J, SET_O, SET_P, SET_M, SET_Q, SET_R, SET_S, SET_T,
                                 SET_U, SET_W, SET_X, SET_Y, SET_Z, SET_AA, SET_AB, SET_AC,
                                 SET_AD, SET_AE, SET_AF, SET_AG, SET_AH, SET_AI, SET_AJ,
-                                SET_AK, SET_AL, SET_AM)) and all(
+                                SET_AK, SET_AL, SET_AM, SET_AN, SET_AO)) and all(
         len(s) >= 150 for s in (SET_K, SET_L, SET_N, SET_V))
     assert len(HOLDOUT) >= len(CHAT) / 4
     for labelled in (CHAT, SET_A, SET_B, SET_C, SET_D, SET_E, SET_F, SET_G):
