@@ -1,13 +1,16 @@
-"""A second opinion for the messages the matcher cannot place: a linear model trained on
-the labelled chat messages in tests/data (`make chat-model`), which names the entry a
-whole message is about from its words and letter groups, however much is said around it.
+"""A second opinion where the matcher is unsure: a linear model trained on the studied
+labelled chat messages in tests/data and the knowledge base's phrasings (`make
+chat-model`), which names the entry a whole message is about from its words and letter
+groups, however much is said around it.
 
-It never overrules the matcher. Where the matcher would fall back or offer "did you mean",
-a message the model places with probability `SURE` or more is answered with that entry
-(measured on sets the model never saw: see README, "Measured here"). The model lives
-beside the knowledge base it was trained for (`chat_model.npz` in the knowledge
-directory); a knowledge base without one is matched by the matcher alone, and
-`irlf-bot check-faq` fails a model that names an entry the knowledge base lacks.
+The matcher decides when it is asked (`Matcher.match`): where it would fall back or offer
+"did you mean", a message the model places with probability `SURE` or more is answered
+with that entry; a weak single answer to a longer message gives way to a surer model. It
+answers only with entries of the knowledge base (measured on sets the model never saw:
+README, "Measured here"). The model lives beside the knowledge base it was trained for
+(`chat_model.npz` in the knowledge directory); a knowledge base without one is matched by
+the matcher alone, and `irlf-bot check-faq` fails a model that is damaged or names an
+entry the knowledge base lacks.
 
 The features are computed here, by the same functions the training script hands to
 scikit-learn, so training and answering read a message the same way: word unigrams and
